@@ -1,0 +1,1 @@
+"""Evaluation of PolicyQA: metrics, reports and run comparison."""

@@ -1,0 +1,506 @@
+"""Metrics for PolicyQA evaluation runs.
+
+Everything here is a pure function of *records*, the dicts the runner writes
+to results.jsonl, one per (question, retriever). The only I/O is
+`write_trec`, which exports the rankings and our relevance judgements so an
+independent tool (ranx, trec_eval) can recompute the ranking metrics.
+
+Relevance rule (used for passages, evidence recall and citation recall alike,
+always through `matches_evidence`): after removing all whitespace from both
+texts, a text matches an evidence string when it contains it, or when the two
+share a contiguous common substring of at least 20 characters; an evidence
+string shorter than 20 characters must be contained whole.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+import string
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+Record = Mapping[str, Any]
+ItemScores = dict[str, float | None]
+
+MIN_OVERLAP = 20
+RANKING_K = 10
+EVIDENCE_K = 5
+BOOTSTRAP_RESAMPLES = 1000
+BOOTSTRAP_SEED = 20240601
+CI_LEVEL = 0.95
+UNLABELLED = "未标注"
+
+
+# ---------------------------------------------------------------- relevance
+
+
+def _squeeze(text: str) -> str:
+    # str.split() with no argument splits on every Unicode space, including
+    # the ideographic space U+3000 common in government documents.
+    return "".join(text.split())
+
+
+def matches_evidence(text: str, evidence: str) -> bool:
+    """Whether `text` matches one evidence string under the relevance rule.
+
+    This is the single implementation of the rule; every metric that asks
+    "does this text hold that evidence?" goes through it.
+    """
+    needle = _squeeze(evidence)
+    if not needle:
+        return False
+    haystack = _squeeze(text)
+    if needle in haystack:
+        return True
+    if len(needle) <= MIN_OVERLAP:
+        # Short evidence has to appear whole, which the test above settled.
+        return False
+    # A common substring of length >= n exists iff some n-window of the
+    # evidence occurs in the text; `in` runs in C, a DP table would not.
+    return any(
+        needle[i : i + MIN_OVERLAP] in haystack for i in range(len(needle) - MIN_OVERLAP + 1)
+    )
+
+
+def is_relevant(passage_text: str, evidence: Sequence[str]) -> bool:
+    """Whether a passage is relevant to an item: it matches any of its evidence strings."""
+    return any(matches_evidence(passage_text, item) for item in evidence)
+
+
+def gold_evidence(record: Record) -> list[str]:
+    """The item's non-blank gold evidence strings."""
+    return [item for item in record["gold"].get("evidence", []) if item.strip()]
+
+
+def is_answerable(record: Record) -> bool:
+    """An item is answerable when it has at least one gold evidence string."""
+    return bool(gold_evidence(record))
+
+
+def ranked_passages(record: Record) -> list[Mapping[str, Any]]:
+    """The record's passages in rank order, keeping the first copy of a repeated chunk.
+
+    Ranks used by every metric are positions in this list (1-based), which is
+    also what a TREC tool sees after it drops duplicate document ids.
+    """
+    seen: set[str] = set()
+    unique = []
+    for passage in sorted(record.get("passages", []), key=lambda p: p["rank"]):
+        if passage["chunk_id"] not in seen:
+            seen.add(passage["chunk_id"])
+            unique.append(passage)
+    return unique
+
+
+def relevant_ranks(record: Record) -> list[int]:
+    """1-based ranks of the record's passages that are relevant to its gold evidence."""
+    evidence = gold_evidence(record)
+    return [
+        position
+        for position, passage in enumerate(ranked_passages(record), start=1)
+        if is_relevant(passage["text"], evidence)
+    ]
+
+
+# ---------------------------------------------------------------- ranking
+
+
+def hit_at_k(ranks: Sequence[int], k: int) -> float:
+    """1.0 when a relevant passage is ranked within the top k, else 0.0."""
+    return float(any(rank <= k for rank in ranks))
+
+
+def mrr_at_k(ranks: Sequence[int], k: int = RANKING_K) -> float:
+    """Reciprocal rank of the first relevant passage within the top k (0.0 if none)."""
+    within = [rank for rank in ranks if rank <= k]
+    return 1.0 / min(within) if within else 0.0
+
+
+def _discount(rank: int) -> float:
+    return 1.0 / math.log2(rank + 1)
+
+
+def ndcg_at_k(ranks: Sequence[int], k: int = RANKING_K) -> float:
+    """Binary-gain nDCG@k.
+
+    `ranks` are the ranks of *all* relevant retrieved passages (not only
+    those within k). The ideal ranking puts every relevant retrieved passage
+    first, capped at k. We only judge what was retrieved, so a relevant chunk
+    the retriever missed cannot enter the ideal; this is exactly what ranx
+    computes from the per-retriever qrels written by `write_trec`.
+    """
+    dcg = sum(_discount(rank) for rank in ranks if rank <= k)
+    ideal = sum(_discount(rank) for rank in range(1, min(len(ranks), k) + 1))
+    return dcg / ideal if ideal else 0.0
+
+
+def _evidence_share(evidence: Sequence[str], texts: Sequence[str]) -> float:
+    found = sum(any(matches_evidence(text, item) for text in texts) for item in evidence)
+    return found / len(evidence)
+
+
+def evidence_recall_at_k(record: Record, k: int = EVIDENCE_K) -> float | None:
+    """Share of the gold evidence strings matched by one of the top-k passages.
+
+    None for unanswerable items, where the metric is undefined.
+    """
+    evidence = gold_evidence(record)
+    if not evidence:
+        return None
+    return _evidence_share(evidence, [p["text"] for p in ranked_passages(record)[:k]])
+
+
+def citation_evidence_recall(record: Record) -> float | None:
+    """Share of the gold evidence strings matched by one of the answer's cited quotes.
+
+    Each quote is matched on its own (not concatenated), so a match never
+    straddles two citations. None for unanswerable items.
+    """
+    evidence = gold_evidence(record)
+    if not evidence:
+        return None
+    quotes = [c.get("quote", "") for c in record.get("citations", [])]
+    return _evidence_share(evidence, [q for q in quotes if q.strip()])
+
+
+# ---------------------------------------------------------------- answers
+
+# CMRC2018's own list, kept for its symbols (+ = ^ ~ `) that Unicode does not
+# class as punctuation; string.punctuation covers the rest of ASCII.
+_CMRC_SP_CHARS = frozenset(
+    "-:_*^/\\~`+=，。：？！“”；’《》…·、「」（）－～『』"
+)
+_EXTRA_PUNCTUATION = _CMRC_SP_CHARS | frozenset(string.punctuation)
+# CJK characters become single tokens via `\S`; a run of Latin letters and
+# digits stays one token, as the NLTK step of the official script does.
+_TOKEN = re.compile(r"[0-9a-z]+(?:\.[0-9]+)*|\S")
+# The answerer appends markers like "[2]"; they are not part of the answer.
+_CITATION_MARKER = re.compile(r"[\[【]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】]")
+
+
+def _is_punctuation(char: str) -> bool:
+    return char in _EXTRA_PUNCTUATION or unicodedata.category(char).startswith("P")
+
+
+def answer_tokens(text: str) -> list[str]:
+    """Tokens for CMRC2018-style F1/EM.
+
+    NFKC folds full-width letters and digits (１２３, ＡＢＣ) into ASCII, then
+    the text is lowercased, whitespace and Chinese/English punctuation are
+    dropped, each CJK character is a token and each Latin/digit run is a token.
+    """
+    normalized = unicodedata.normalize("NFKC", text).lower()
+    return [token for token in _TOKEN.findall(normalized) if not all(map(_is_punctuation, token))]
+
+
+def _longest_common_run(a: Sequence[str], b: Sequence[str]) -> int:
+    # autojunk would silently ignore frequent tokens (common CJK characters)
+    # in longer texts and under-report the match.
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    return matcher.find_longest_match(0, len(a), 0, len(b)).size
+
+
+def char_f1(prediction: str, reference: str) -> float:
+    """CMRC2018 F1: precision/recall from the longest common *substring* of tokens."""
+    pred, ref = answer_tokens(prediction), answer_tokens(reference)
+    common = _longest_common_run(pred, ref)
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(pred), common / len(ref)
+    return 2 * precision * recall / (precision + recall)
+
+
+def exact_match(prediction: str, reference: str) -> float:
+    """CMRC2018 EM: 1.0 when both texts are equal after normalisation."""
+    return float(answer_tokens(prediction) == answer_tokens(reference))
+
+
+def strip_citation_markers(answer: str) -> str:
+    """The answer text without its "[n]" / "【n】" citation markers."""
+    return _CITATION_MARKER.sub("", answer)
+
+
+def answer_scores(record: Record) -> tuple[float, float]:
+    """(F1, EM) of the record's answer against the gold answer.
+
+    Unanswerable items score (1, 1) when the system abstained and (0, 0)
+    otherwise: the right behaviour is to abstain, whatever the wording.
+    Answerable items score (0, 0) when the system abstained, because the
+    abstention text ("文件未提及…") would otherwise earn chance overlap.
+    """
+    if not is_answerable(record):
+        correct = float(bool(record["abstained"]))
+        return correct, correct
+    if record["abstained"]:
+        return 0.0, 0.0
+    prediction = strip_citation_markers(record.get("answer", ""))
+    reference = record["gold"]["answer"]
+    return char_f1(prediction, reference), exact_match(prediction, reference)
+
+
+def latency_ms(record: Record) -> float:
+    """End-to-end time of the record: retrieval plus answering, in milliseconds."""
+    timings = record.get("timings_ms", {})
+    return float(timings.get("retrieve", 0.0)) + float(timings.get("answer", 0.0))
+
+
+# ---------------------------------------------------------------- per item
+
+
+def item_scores(record: Record) -> ItemScores:
+    """Every per-item score of one record; None where a score does not apply.
+
+    Ranking and evidence scores apply to answerable items only; the
+    abstention rate to unanswerable items; the false-abstention rate to
+    answerable ones; F1, EM and latency to all.
+    """
+    answerable = is_answerable(record)
+    ranks = relevant_ranks(record) if answerable else []
+
+    def when_answerable(value: float) -> float | None:
+        return value if answerable else None
+
+    f1, em = answer_scores(record)
+    abstained = float(bool(record["abstained"]))
+    return {
+        "hit@1": when_answerable(hit_at_k(ranks, 1)),
+        "hit@3": when_answerable(hit_at_k(ranks, 3)),
+        "hit@5": when_answerable(hit_at_k(ranks, 5)),
+        "hit@10": when_answerable(hit_at_k(ranks, 10)),
+        "mrr@10": when_answerable(mrr_at_k(ranks, RANKING_K)),
+        "ndcg@10": when_answerable(ndcg_at_k(ranks, RANKING_K)),
+        "evr@5": evidence_recall_at_k(record, EVIDENCE_K),
+        "cit_evr": citation_evidence_recall(record),
+        "abstention": None if answerable else abstained,
+        "false_abstention": when_answerable(abstained),
+        "f1": f1,
+        "em": em,
+        "latency_ms": latency_ms(record),
+    }
+
+
+# ---------------------------------------------------------------- aggregation
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """A headline metric: which per-item score it summarises, and how."""
+
+    key: str  # key in metrics.json
+    label: str  # English column header
+    label_zh: str
+    score: str  # key in item_scores()
+    percentile: float | None = None  # None: the mean over items
+    higher_is_better: bool = True
+    unit: str = "share"  # "share" in [0, 1], or "ms"
+
+    def statistic(self, values: np.ndarray, axis: int = -1) -> np.ndarray:
+        """The metric's summary of per-item values along `axis`."""
+        if self.percentile is None:
+            return np.mean(values, axis=axis)
+        return np.percentile(values, self.percentile, axis=axis)
+
+
+HEADLINE_METRICS: tuple[MetricSpec, ...] = (
+    MetricSpec("hit@1", "Hit@1", "命中率@1", "hit@1"),
+    MetricSpec("hit@3", "Hit@3", "命中率@3", "hit@3"),
+    MetricSpec("hit@5", "Hit@5", "命中率@5", "hit@5"),
+    MetricSpec("hit@10", "Hit@10", "命中率@10", "hit@10"),
+    MetricSpec("mrr@10", "MRR@10", "平均倒数排名@10", "mrr@10"),
+    MetricSpec("ndcg@10", "nDCG@10", "归一化折损累计增益@10", "ndcg@10"),
+    MetricSpec("evr@5", "EvR@5", "证据召回@5", "evr@5"),
+    MetricSpec("cit_evr", "CitEvR", "引用证据召回", "cit_evr"),
+    MetricSpec("abstention", "Abst(unans)", "拒答率(无答案题)", "abstention"),
+    MetricSpec(
+        "false_abstention", "FalseAbst(ans)", "误拒率(有答案题)", "false_abstention",
+        higher_is_better=False,
+    ),
+    MetricSpec("f1", "F1", "字符F1", "f1"),
+    MetricSpec("em", "EM", "精确匹配", "em"),
+    MetricSpec("latency_p50_ms", "p50 ms", "延迟p50(毫秒)", "latency_ms", 50.0, False, "ms"),
+    MetricSpec("latency_p95_ms", "p95 ms", "延迟p95(毫秒)", "latency_ms", 95.0, False, "ms"),
+)
+
+
+def bootstrap_ci(
+    values: Sequence[float],
+    statistic: Callable[[np.ndarray, int], np.ndarray] = np.mean,
+    n_resamples: int = BOOTSTRAP_RESAMPLES,
+    seed: int = BOOTSTRAP_SEED,
+    level: float = CI_LEVEL,
+) -> tuple[float, float]:
+    """Percentile bootstrap confidence interval of `statistic` over items.
+
+    A fresh generator per call keeps each interval independent of the order
+    in which metrics are computed, so reruns give identical numbers.
+    """
+    data = np.asarray(values, dtype=float)
+    if data.size == 0:
+        raise ValueError("bootstrap_ci needs at least one value")
+    rng = np.random.default_rng(seed)
+    samples = data[rng.integers(0, data.size, size=(n_resamples, data.size))]
+    estimates = statistic(samples, axis=1)
+    tail = (1.0 - level) / 2 * 100
+    low, high = np.percentile(estimates, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def summarize_metric(values: Sequence[float], spec: MetricSpec) -> dict[str, Any]:
+    """{"value", "ci": [low, high], "n"} for one metric; value and ci are None when n == 0."""
+    if not values:
+        return {"value": None, "ci": None, "n": 0}
+    low, high = bootstrap_ci(values, spec.statistic)
+    value = float(spec.statistic(np.asarray(values, dtype=float), axis=-1))
+    return {"value": value, "ci": [low, high], "n": len(values)}
+
+
+Scored = Sequence[tuple[Record, ItemScores]]
+
+
+def _summarize(scored: Scored) -> dict[str, Any]:
+    answerable = sum(is_answerable(record) for record, _ in scored)
+    summary: dict[str, Any] = {
+        "n_items": len(scored),
+        "n_answerable": answerable,
+        "n_unanswerable": len(scored) - answerable,
+    }
+    for spec in HEADLINE_METRICS:
+        values = [scores[spec.score] for _, scores in scored if scores[spec.score] is not None]
+        summary[spec.key] = summarize_metric(values, spec)
+    return summary
+
+
+def _group_by(items: Iterable[Any], key: Callable[[Any], str]) -> dict[str, list[Any]]:
+    # dicts keep insertion order, so groups come out in order of first appearance.
+    groups: dict[str, list[Any]] = {}
+    for item in items:
+        groups.setdefault(key(item), []).append(item)
+    return groups
+
+
+def _gold_label(field: str) -> Callable[[tuple[Record, ItemScores]], str]:
+    return lambda pair: str(pair[0]["gold"].get(field) or UNLABELLED)
+
+
+def check_unique(records: Iterable[Record]) -> None:
+    """Raise ValueError when two records share an (id, retriever) pair."""
+    seen: set[tuple[str, str]] = set()
+    for record in records:
+        key = (record["id"], record["retriever"])
+        if key in seen:
+            raise ValueError(f"duplicate record for item {key[0]!r} and retriever {key[1]!r}")
+        seen.add(key)
+
+
+def aggregate(records: Sequence[Record]) -> dict[str, Any]:
+    """Metrics keyed by retriever, then metric key (see HEADLINE_METRICS).
+
+    Each retriever maps to {"n_items", "n_answerable", "n_unanswerable",
+    <metric key>: {"value", "ci", "n"}, ..., "by_type": {type: {same
+    shape}}, "by_persona": {persona: {same shape}}}. CIs are 95% percentile
+    bootstrap intervals over items (1000 resamples, fixed seed).
+    """
+    check_unique(records)
+    scored = [(record, item_scores(record)) for record in records]
+    result: dict[str, Any] = {}
+    for retriever, pairs in _group_by(scored, lambda pair: pair[0]["retriever"]).items():
+        summary = _summarize(pairs)
+        summary["by_type"] = {
+            label: _summarize(group) for label, group in _group_by(pairs, _gold_label("type")).items()
+        }
+        summary["by_persona"] = {
+            label: _summarize(group)
+            for label, group in _group_by(pairs, _gold_label("persona")).items()
+        }
+        result[retriever] = summary
+    return result
+
+
+# ---------------------------------------------------------------- TREC export
+
+
+def _trec_token(value: str, what: str) -> str:
+    # TREC files are whitespace-separated; a space inside an id would shift columns.
+    if not value or any(char.isspace() for char in value):
+        raise ValueError(f"{what} {value!r} cannot be written to a TREC file (empty or has whitespace)")
+    return value
+
+
+def run_lines(records: Iterable[Record]) -> list[str]:
+    """TREC run lines "qid Q0 docid rank score runname" for the answerable records.
+
+    The score column is 1/rank, not the retriever's score: TREC tools order
+    by score, and tied retriever scores would let them reorder the ranking
+    we evaluated. The retriever's own scores stay in results.jsonl.
+    """
+    lines = []
+    for record in records:
+        if not is_answerable(record):
+            continue
+        qid = _trec_token(record["id"], "item id")
+        runname = _trec_token(record["retriever"], "retriever")
+        for position, passage in enumerate(ranked_passages(record), start=1):
+            docid = _trec_token(passage["chunk_id"], "chunk id")
+            lines.append(f"{qid} Q0 {docid} {position} {1.0 / position:.6f} {runname}")
+    return lines
+
+
+def judgements(records: Iterable[Record]) -> dict[str, dict[str, int]]:
+    """{qid: {chunk_id: 1 or 0}} for every passage retrieved for an answerable item."""
+    qrels: dict[str, dict[str, int]] = {}
+    for record in records:
+        evidence = gold_evidence(record)
+        if not evidence:
+            continue
+        judged = qrels.setdefault(_trec_token(record["id"], "item id"), {})
+        for passage in ranked_passages(record):
+            docid = _trec_token(passage["chunk_id"], "chunk id")
+            relevant = int(is_relevant(passage["text"], evidence))
+            judged[docid] = max(judged.get(docid, 0), relevant)
+    return qrels
+
+
+def qrels_lines(records: Iterable[Record]) -> list[str]:
+    """TREC qrels lines "qid 0 docid rel" (rel 1 relevant, 0 judged not relevant)."""
+    return [
+        f"{qid} 0 {docid} {rel}"
+        for qid, judged in judgements(records).items()
+        for docid, rel in judged.items()
+    ]
+
+
+def _write_lines(path: Path, lines: Sequence[str]) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def write_trec(records: Sequence[Record], out_dir: str | Path) -> dict[str, Path]:
+    """Write TREC run and qrels files for the answerable records; return their paths.
+
+    - run.trec: every retriever, runname = retriever (a human-readable whole).
+    - qrels.trec: judgements pooled over all retrievers.
+    - run.<retriever>.trec + qrels.<retriever>.trec: one pair per retriever.
+      ranx on a pair reproduces our Hit/MRR@10/nDCG@10 exactly. Use the
+      pairs, not run.trec: ranx merges all lines of a run file into one run,
+      and the pooled qrels give a stricter nDCG whose ideal also counts
+      relevant chunks found only by the other retrievers.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "run": _write_lines(out / "run.trec", run_lines(records)),
+        "qrels": _write_lines(out / "qrels.trec", qrels_lines(records)),
+    }
+    for retriever, group in _group_by(records, lambda record: record["retriever"]).items():
+        _trec_token(retriever, "retriever")
+        paths[f"run.{retriever}"] = _write_lines(out / f"run.{retriever}.trec", run_lines(group))
+        paths[f"qrels.{retriever}"] = _write_lines(
+            out / f"qrels.{retriever}.trec", qrels_lines(group)
+        )
+    return paths

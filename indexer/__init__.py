@@ -1,0 +1,1 @@
+"""Read and segment documents, embed them, and write a self-describing index."""

@@ -1,0 +1,115 @@
+"""Build or update the index of a corpus folder."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from .embed import Embedder
+from .errors import PolicyQAError
+from .loaders import load_corpus
+from .segment import SEGMENTER_VERSION, embedding_text, segment_document
+from .store import BuildSettings, corpus_hash, read_manifest, text_hash, write_index
+from .tokenize import tokenize_batch, tokenizer_fingerprint
+from .types import BuildReport, Chunk, Document
+
+Progress = Callable[[float, str], None]
+
+
+def lexical_text(chunk: Chunk) -> str:
+    """What BM25 sees: the breadcrumb names the industry or action an item belongs to."""
+    return embedding_text(chunk)
+
+
+def settings_for(embedder: Embedder) -> BuildSettings:
+    return BuildSettings(
+        model_id=embedder.model_id,
+        dimension=embedder.dimension,
+        max_tokens=embedder.max_tokens,
+        chunker=SEGMENTER_VERSION,
+        tokenizer=tokenizer_fingerprint(),
+    )
+
+
+def _reusable_vectors(index_dir: Path, settings: BuildSettings) -> dict[str, np.ndarray]:
+    """Vectors of the previous build keyed by the hash of the text embedded, when
+    that build used the same model; anything unreadable is simply not reused."""
+    try:
+        manifest = read_manifest(index_dir)
+        if manifest.get("model_id") != settings.model_id or manifest.get("dimension") != settings.dimension:
+            return {}
+        embeddings = np.load(index_dir / "embeddings.npy")
+        import json
+
+        with open(index_dir / "chunks.jsonl", encoding="utf-8") as f:
+            hashes = [json.loads(line)["embed_hash"] for line in f if line.strip()]
+        if len(hashes) != embeddings.shape[0]:
+            return {}
+        return dict(zip(hashes, embeddings))
+    except (PolicyQAError, OSError, ValueError, KeyError):
+        return {}
+
+
+def index_is_current(index_dir: Path, documents: list[Document], settings: BuildSettings) -> bool:
+    try:
+        manifest = read_manifest(index_dir)
+    except PolicyQAError:
+        return False
+    same_settings = all(manifest.get(key) == value for key, value in settings.__dict__.items())
+    return same_settings and manifest.get("corpus_hash") == corpus_hash(documents)
+
+
+def segment_corpus(documents: list[Document], embedder: Embedder) -> list[Chunk]:
+    chunks: list[Chunk] = []
+    for document in documents:
+        chunks.extend(segment_document(document, fits=embedder.fits))
+    return chunks
+
+
+def build_index(
+    corpus_dir: Path,
+    index_dir: Path,
+    embedder: Embedder | None = None,
+    rebuild: bool = False,
+    show_progress: bool = True,
+    extract_facts: Callable[[list[Document], list[Chunk]], dict] | None = None,
+) -> BuildReport:
+    """Index every readable document of `corpus_dir` into `index_dir`.
+
+    Unchanged chunks reuse their vectors unless `rebuild`; an index that is
+    already current is left as it is. Unreadable files are reported in
+    `BuildReport.skipped`, never fatal. Raises EmptyCorpusError when nothing
+    is readable, ModelUnavailableError when the model cannot load.
+    """
+    started = time.perf_counter()
+    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    documents, skipped = load_corpus(corpus_dir)
+    embedder = embedder or Embedder()
+    settings = settings_for(embedder)
+    report = BuildReport(documents=len(documents), skipped=skipped)
+    if not rebuild and index_is_current(index_dir, documents, settings):
+        report.chunks = read_manifest(index_dir)["counts"]["chunks"]
+        report.seconds = time.perf_counter() - started
+        return report
+
+    chunks = segment_corpus(documents, embedder)
+    texts = [embedding_text(chunk) for chunk in chunks]
+    hashes = [text_hash(text) for text in texts]
+    known = {} if rebuild else _reusable_vectors(index_dir, settings)
+    to_embed = sorted({h: i for i, h in enumerate(hashes) if h not in known}.values())
+    fresh = embedder.embed_batch([texts[i] for i in to_embed], show_progress=show_progress)
+    known.update({hashes[i]: vector for i, vector in zip(to_embed, fresh)})
+    embeddings = (
+        np.stack([known[h] for h in hashes]).astype(np.float32)
+        if chunks
+        else np.zeros((0, settings.dimension), dtype=np.float32)
+    )
+    tokens = tokenize_batch([lexical_text(chunk) for chunk in chunks])
+    facts = extract_facts(documents, chunks) if extract_facts else {}
+    write_index(index_dir, settings, documents, chunks, hashes, embeddings, tokens, facts)
+    report.chunks = len(chunks)
+    report.embedded = len(to_embed)
+    report.seconds = time.perf_counter() - started
+    return report

@@ -1,0 +1,62 @@
+"""The one tokenizer used for indexing and for querying.
+
+jieba is given the domain dictionary explicitly (an own `jieba.Tokenizer`,
+never the global one) so that a user's other jieba settings cannot change
+what the lexical index means.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+
+USER_DICT_PATH = Path(__file__).parent / "data" / "userdict.txt"
+
+# Words that carry no topic in a question or a clause; kept short on purpose:
+# removing real content words hurts recall more than noise words hurt precision.
+STOPWORDS = frozenset(
+    """
+    的 了 和 与 及 等 是 在 有 为 对 将 把 被 或 也 都 就 而 并 其 之 以 于 由 从 向 到 着 个 中 上 下
+    吗 呢 吧 啊 呀 么 嘛 哪 哪些 哪个 哪几 哪几个 哪几位 什么 啥 怎么 怎样 如何 多少 几 几个 是否 有没有 没有
+    我 我们 咱 咱们 俺 俺们 你 你们 他 他们 这 这个 这些 那 那个 那些 这块 这边 里 里面 方面 一下 请问 请
+    文件 方案 规划 计划 提到 说 讲 具体 分别 主要 一些 还 要 能 会 可以 可 想 打算 准备
+    """.split()
+)
+
+_PUNCT_OR_SPACE = re.compile(r"^[\s\W_]+$", re.UNICODE)
+
+
+@lru_cache(maxsize=1)
+def _jieba() -> jieba.Tokenizer:
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.load_userdict(str(USER_DICT_PATH))
+    return tokenizer
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased search tokens of `text`: jieba's search-mode cut (long words
+    and their parts, so 新能源汽车 also matches 汽车), minus punctuation and stopwords."""
+    tokens = []
+    for token in _jieba().cut_for_search(text):
+        token = token.strip().lower()
+        if token and token not in STOPWORDS and not _PUNCT_OR_SPACE.match(token):
+            tokens.append(token)
+    return tokens
+
+
+def tokenize_batch(texts: list[str]) -> list[list[str]]:
+    return [tokenize(text) for text in texts]
+
+
+def tokenizer_fingerprint() -> str:
+    """Identifies the tokenizer settings, recorded in the index manifest so a
+    lexical index built with another dictionary is caught."""
+    digest = hashlib.sha256(USER_DICT_PATH.read_bytes())
+    digest.update(" ".join(sorted(STOPWORDS)).encode("utf-8"))
+    digest.update(b"cut_for_search;lower")
+    return f"jieba-{jieba.__version__}-{digest.hexdigest()[:16]}"

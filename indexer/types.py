@@ -1,0 +1,64 @@
+"""Plain data flowing out of the indexing stage."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """One policy document after loading and cleaning.
+
+    `text` is the cleaned text: web-page debris removed, everything else
+    kept verbatim (including whitespace), so character spans index into it.
+    """
+
+    doc_id: str  # stable, derived from the file name stem (e.g. "qingdao_ai_plan")
+    title: str
+    text: str
+    source_path: str  # path relative to the corpus folder
+    published: str = ""  # 发布日期, ISO date when known
+    issuer: str = ""
+    source: str = ""  # e.g. 青岛政务网
+    period: str = ""  # e.g. "2019—2022"
+    fixture: bool = False  # made up for a test, never a real policy
+    content_hash: str = ""  # sha256 of the cleaned text
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """The smallest numbered unit of a document (or a sentence-bounded part of one).
+
+    `start`/`end` are offsets into the owning Document.text; `text` equals
+    Document.text[start:end].
+    """
+
+    chunk_id: str
+    doc_id: str
+    clause: str  # e.g. "二（二）2（3）", "附件", "引言"
+    path: tuple[str, ...]  # breadcrumb, e.g. ("二、攻坚计划和任务", "（二）新能源汽车产业倍增攻坚战", ...)
+    text: str
+    start: int
+    end: int
+    ordinal: int  # position of the chunk within its document
+    kind: str = "clause"  # clause | heading | preamble | attachment
+    part: int = 0  # >0 when a long clause was split at sentence ends
+
+    @property
+    def breadcrumb(self) -> str:
+        return " › ".join(self.path)
+
+
+@dataclass(frozen=True)
+class Contact:
+    unit: str
+    person: str
+    phone: str
+
+
+@dataclass
+class BuildReport:
+    documents: int = 0
+    chunks: int = 0
+    embedded: int = 0  # chunks whose vectors were computed this time (others reused)
+    seconds: float = 0.0
+    skipped: list[str] = field(default_factory=list)  # "file: reason" for unreadable files

@@ -1,0 +1,1 @@
+"""Question answering over a built index: retrieve, then compose a grounded answer."""

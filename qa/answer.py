@@ -1,0 +1,252 @@
+"""Compose a grounded, extractive answer from retrieved clauses.
+
+The answer is made only of sentences taken verbatim from the retrieved
+clauses, each followed by its citation marker. Before answering we check
+that the evidence holds the kind of thing the question asks for (an amount,
+a date, a phone number, a contact of the unit named…); when it does not,
+the assistant says "文件未提及" and lists the nearest clauses instead of
+guessing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from indexer.roster import UNIT_NAME, parse_contacts, squeeze
+from indexer.tokenize import tokenize
+from indexer.types import Chunk, Document
+
+from .query import Query
+from .types import Citation, Hit
+
+NOT_MENTIONED = "文件未提及"
+_SENTENCE = re.compile(r"[^。；;！？!?\n]+(?:[。；;！？!?]+[”’」）)]*)?")
+_MONEY = re.compile(r"\d[\d.,]*\s*(?:万|亿)?元")
+_MONEY_NOUNS = re.compile(r"补贴|补助|奖励|资助|奖补|扶持资金|资金")
+_DATE = re.compile(r"\d{1,2}月\d{1,2}日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}月底|年底前|月底前")
+_PHONE = re.compile(r"\d{7,}")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_WEBSITE = re.compile(r"https?://|www\.|网址")
+_ADDRESS = re.compile(r"地址|[路街]\d+号")
+_PROCEDURE = re.compile(r"申请|申报|提交|办理|流程|程序|材料|受理")
+_COMPANY = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}(?:集团|公司|股份)|海尔|海信|澳柯玛|中车|特锐德|酷特|青岛啤酒|崂山矿泉水")
+_NUMBER_WITH_UNIT = r"\d[\d.]*\s*(?:万|亿)?{unit}"
+# Cue words that ask for a kind of evidence say nothing about the topic.
+_ASK_WORDS = frozenset("日期 截止 时间 电话 联系 联系人 多少 金额 流程 材料 申请 邮箱 地址 网址".split())
+
+
+@dataclass(frozen=True)
+class Sentence:
+    chunk: Chunk
+    rank: int  # rank of its chunk in the retrieval
+    start: int  # offsets in the document text
+    end: int
+    text: str
+
+
+def split_sentences(chunk: Chunk, rank: int) -> list[Sentence]:
+    sentences = []
+    for m in _SENTENCE.finditer(chunk.text):
+        text = m.group(0).strip()
+        if len(re.sub(r"\W", "", text)) < 2:
+            continue
+        offset = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+        start = chunk.start + offset
+        sentences.append(Sentence(chunk, rank, start, start + len(text), text))
+    return sentences
+
+
+def _is_bare_heading(sentence: Sentence) -> bool:
+    """"(3)突破智能网联。" says which item, not what it says; it is only worth
+    quoting when it is all the clause holds."""
+    body = re.sub(r"^[（(]?[\d一二三四五六七八九十]+[)）.．、]", "", sentence.text)
+    return sentence.start == sentence.chunk.start and len(body) <= 14
+
+
+class AnswerComposer:
+    """Selects the sentences that answer, checks the evidence, writes the text."""
+
+    def __init__(
+        self,
+        documents: dict[str, Document],
+        idf: dict[str, float],
+        embedder,
+        answer_chunks: int = 4,
+        max_sentences: int = 4,
+        relative_cutoff: float = 0.8,
+        min_support: float = 0.34,
+        min_dense: float = 0.80,
+    ) -> None:
+        self.documents = documents
+        self.idf = idf
+        self.embedder = embedder
+        self.answer_chunks = answer_chunks
+        self.max_sentences = max_sentences
+        self.relative_cutoff = relative_cutoff
+        self.min_support = min_support
+        self.min_dense = min_dense
+
+    # -- scoring --------------------------------------------------------------
+    def _coverage(self, query_tokens: set[str], text: str) -> float:
+        """IDF-weighted share of the question's words that `text` contains."""
+        if not query_tokens:
+            return 0.0
+        text_tokens = set(tokenize(text))
+        total = sum(self.idf.get(t, 1.0) for t in query_tokens)
+        found = sum(self.idf.get(t, 1.0) for t in query_tokens if t in text_tokens)
+        return found / total if total else 0.0
+
+    def score_sentences(self, queries: list[Query], candidates: list[list[Sentence]]) -> list[np.ndarray]:
+        """Score every candidate sentence of every question in one model call."""
+        flat_texts = [f"{s.chunk.path[-1] if s.chunk.path else ''} {s.text}" for group in candidates for s in group]
+        query_vectors = self.embedder.embed_batch([q.expanded for q in queries])
+        sentence_vectors = self.embedder.embed_batch(flat_texts) if flat_texts else np.zeros((0, 1))
+        scores, offset = [], 0
+        for row, (query, group) in enumerate(zip(queries, candidates)):
+            vectors = sentence_vectors[offset : offset + len(group)]
+            offset += len(group)
+            dense = vectors @ query_vectors[row] if len(group) else np.zeros(0)
+            tokens = set(query.tokens)
+            lexical = np.array([self._coverage(tokens, f"{s.chunk.breadcrumb} {s.text}") for s in group])
+            rank_prior = np.array([1.0 / (1 + 0.15 * s.rank) for s in group])
+            scores.append((0.5 * lexical + 0.5 * dense) * rank_prior)
+        return scores
+
+    # -- evidence checks ---------------------------------------------------------
+    def missing_evidence(self, query: Query, hits: list[Hit], chosen: list[Sentence]) -> str:
+        """Why the retrieved text cannot answer `query`, or "" when it can."""
+        evidence_text = "\n".join(hit.chunk.text for hit in hits[: self.answer_chunks])
+        topic = {t for t in query.tokens if t not in _ASK_WORDS}
+        sentences = [s for hit in hits[: self.answer_chunks] for s in split_sentences(hit.chunk, 0)]
+
+        def topical(pattern: re.Pattern[str]) -> bool:
+            return any(pattern.search(s.text) and self._coverage(topic, s.text) > 0 for s in sentences)
+
+        if self._period_notes(query, hits):
+            return "period"
+        if "money" in query.asks:
+            money_noun = _MONEY_NOUNS.search(query.text)
+            if not any(_MONEY.search(s.text) and (not money_noun or _MONEY_NOUNS.search(s.text)) for s in sentences):
+                return "money"
+        if "date" in query.asks and not topical(_DATE):
+            return "date"
+        if "email" in query.asks and not _EMAIL.search(evidence_text):
+            return "email"
+        if "website" in query.asks and not _WEBSITE.search(evidence_text):
+            return "website"
+        if "address" in query.asks and not _ADDRESS.search(evidence_text):
+            return "address"
+        if "procedure" in query.asks and not topical(_PROCEDURE):
+            return "procedure"
+        if "company_names" in query.asks and not topical(_COMPANY):
+            return "company_names"
+        if query.asks & {"phone", "contact"} and not self.contacts_for(query, hits):
+            return "contact"
+        if query.asked_unit and query.years:
+            pattern = re.compile(_NUMBER_WITH_UNIT.format(unit=query.asked_unit))
+            if not any(pattern.search(s.text) and any(str(y) in s.text for y in query.years) for s in sentences):
+                return "quantity"
+        best_support = max((self._coverage(topic, f"{h.chunk.breadcrumb} {h.chunk.text}") for h in hits[:3]), default=0)
+        best_dense = max((h.scores.get("dense", 0.0) for h in hits[:3]), default=0)
+        if best_support < self.min_support and best_dense < self.min_dense:
+            return "weak"
+        if not chosen:
+            return "weak"
+        return ""
+
+    def contacts_for(self, query: Query, hits: list[Hit]):
+        """Contacts in the retrieved attachment that fit the unit or person the
+        question names; none when it names someone the roster gives no contact for."""
+        contacts = []
+        for hit in hits:
+            if hit.chunk.kind == "attachment":
+                contacts.extend(parse_contacts(self.documents[hit.chunk.doc_id].text))
+                break
+        if not contacts:
+            return []
+        named_units = {squeeze(u) for u in UNIT_NAME.findall(query.expanded)}
+        if named_units:
+            return [c for c in contacts if c.unit in named_units]
+        if re.search(r"指挥长|队长|局长|市长|书记", query.text):  # posts have no contact in a roster
+            return []
+        return contacts
+
+    # -- composition ---------------------------------------------------------------
+    def compose_batch(self, queries: list[Query], hits_per_query: list[list[Hit]]) -> list[tuple[str, bool, list[Citation], list[str]]]:
+        candidates = []
+        for hits in hits_per_query:
+            group = [s for rank, hit in enumerate(hits[: self.answer_chunks]) for s in split_sentences(hit.chunk, rank)]
+            candidates.append(group)
+        all_scores = self.score_sentences(queries, candidates)
+        return [
+            self._compose(query, hits, group, scores)
+            for query, hits, group, scores in zip(queries, hits_per_query, candidates, all_scores)
+        ]
+
+    def _choose(self, query: Query, group: list[Sentence], scores: np.ndarray) -> list[Sentence]:
+        if not group:
+            return []
+        order = sorted(range(len(group)), key=lambda i: -scores[i])
+        substantive = [i for i in order if not _is_bare_heading(group[i])] or order
+        best = scores[substantive[0]]
+        chosen = [group[i] for i in substantive if scores[i] >= self.relative_cutoff * best][: self.max_sentences]
+        return sorted(chosen, key=lambda s: (s.rank, s.start))
+
+    def _compose(self, query: Query, hits: list[Hit], group: list[Sentence], scores: np.ndarray):
+        chosen = self._choose(query, group, scores)
+        if query.asks & {"phone", "contact"}:
+            chosen = self._contact_sentences(query, hits, group) or chosen
+        notes = self._period_notes(query, hits)
+        reason = self.missing_evidence(query, hits, chosen)
+        if reason:
+            nearest = "；".join(f"{h.chunk.clause}（{h.chunk.breadcrumb}）" for h in hits[:3])
+            text = f"{NOT_MENTIONED}：检索到的条款中没有能回答该问题的内容。"
+            if reason == "period" and notes:
+                text = f"{NOT_MENTIONED}：{notes[0]}"
+            if nearest:
+                text += f" 最接近的条款：{nearest}。"
+            return text, True, [], notes
+        citations: list[Citation] = []
+        parts = []
+        for chunk_sentences in _group_by_chunk(chosen):
+            chunk = chunk_sentences[0].chunk
+            document = self.documents[chunk.doc_id]
+            start, end = chunk_sentences[0].start, chunk_sentences[-1].end
+            n = len(citations) + 1
+            citations.append(Citation(n, chunk, document.title, document.text[start:end], start, end))
+            parts.extend(f"{s.text}[{n}]" for s in chunk_sentences)
+        text = "".join(parts)
+        if notes:
+            text += f"（注：{notes[0]}）"
+        return text, False, citations, notes
+
+    def _contact_sentences(self, query: Query, hits: list[Hit], group: list[Sentence]) -> list[Sentence]:
+        """For contact questions, the roster lines that name the unit and its contact."""
+        wanted = self.contacts_for(query, hits)
+        chosen = []
+        for contact in wanted:
+            for i, sentence in enumerate(group):
+                if contact.phone in squeeze(sentence.text):
+                    unit_line = [s for s in group[max(0, i - 2) : i] if contact.unit and contact.unit in squeeze(s.text)]
+                    chosen.extend(unit_line[-1:] + [sentence])
+                    break
+        unique = {(s.start, s.end): s for s in chosen}
+        return sorted(unique.values(), key=lambda s: (s.rank, s.start))
+
+    def _period_notes(self, query: Query, hits: list[Hit]) -> list[str]:
+        if not hits or not query.years:
+            return []
+        document = self.documents.get(hits[0].chunk.doc_id)
+        years = [int(y) for y in re.findall(r"20\d{2}", document.period if document else "")]
+        if years and max(query.years) > max(years):
+            return [f"《{document.title}》的实施期限为{document.period}年，文件未涉及{max(query.years)}年的安排。"]
+        return []
+
+
+def _group_by_chunk(sentences: list[Sentence]) -> list[list[Sentence]]:
+    groups: dict[str, list[Sentence]] = {}
+    for sentence in sentences:
+        groups.setdefault(sentence.chunk.chunk_id, []).append(sentence)
+    return list(groups.values())

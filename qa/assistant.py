@@ -1,0 +1,66 @@
+"""The serving path: load an index once, answer questions in batches."""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from indexer.embed import Embedder, configured_model
+from indexer.store import IndexContents, load_index
+
+from .answer import AnswerComposer
+from .query import Query, parse_query
+from .retrieve import Retriever, validate_top_k
+from .types import Answer, Hit
+
+
+class Assistant:
+    """Answers questions over one index; the CLI, the web UI and the evaluation
+    all go through `ask_batch`, so what is measured is what is served."""
+
+    def __init__(self, index: IndexContents, embedder: Embedder, top_k: int = 5) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.top_k = validate_top_k(top_k)
+        self.retriever = Retriever(index, embedder, top_k=top_k)
+        self.documents = {document.doc_id: document for document in index.documents}
+        self.composer = AnswerComposer(self.documents, self.retriever.idf, embedder)
+
+    @classmethod
+    def open(cls, index_dir: Path, model_id: str | None = None, top_k: int = 5) -> "Assistant":
+        """Load the index at `index_dir`, refusing one built with another model."""
+        model_id = model_id or configured_model()
+        index = load_index(Path(index_dir), model_id=model_id)
+        return cls(index, Embedder(model_id), top_k=top_k)
+
+    def ask_batch(
+        self,
+        questions: Sequence[str],
+        top_k: int | None = None,
+        mode: str = "hybrid",
+        doc_ids: Sequence[str] | None = None,
+    ) -> list[Answer]:
+        """Answer each question. Raises InvalidQuestionError for an unusable
+        question and InvalidArgumentError for a bad top_k or mode."""
+        top_k = validate_top_k(self.top_k if top_k is None else top_k)
+        queries: list[Query] = [parse_query(question) for question in questions]
+        started = time.perf_counter()
+        # The composer reads a few more clauses than are shown when top_k is small.
+        hits = self.retriever.search_batch(queries, top_k=max(top_k, self.composer.answer_chunks), mode=mode, doc_ids=doc_ids)
+        retrieved = time.perf_counter()
+        composed = self.composer.compose_batch(queries, hits)
+        answered = time.perf_counter()
+        per_question = {
+            "retrieve": (retrieved - started) * 1000 / max(len(queries), 1),
+            "answer": (answered - retrieved) * 1000 / max(len(queries), 1),
+        }
+        return [
+            Answer(query.text, text, abstained, citations, query_hits[:top_k], dict(per_question), notes)
+            for query, query_hits, (text, abstained, citations, notes) in zip(queries, hits, composed)
+        ]
+
+    def ask(self, question: str, top_k: int | None = None, mode: str = "hybrid", doc_ids: Sequence[str] | None = None) -> Answer:
+        return self.ask_batch([question], top_k=top_k, mode=mode, doc_ids=doc_ids)[0]
+
+    def search(self, question: str, top_k: int | None = None, mode: str = "hybrid") -> list[Hit]:
+        return self.retriever.search(parse_query(question), top_k=top_k, mode=mode)

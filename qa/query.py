@@ -1,0 +1,109 @@
+"""Understand a question: validate it, expand colloquial terms, and work out
+what kind of evidence would answer it."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from indexer.errors import InvalidQuestionError
+from indexer.tokenize import tokenize
+
+MAX_QUESTION_CHARS = 500
+SYNONYMS_PATH = Path(__file__).parent / "data" / "synonyms.tsv"
+
+# Kinds of evidence a question can ask for, with the cue words that ask for it.
+# An answer is only given when the retrieved text contains that kind of thing.
+_ASKS = {
+    "money": re.compile(r"多少钱|金额|补贴多少|补助多少|奖励多少|多少补贴|多少奖励|资助多少|几万|多少万|多少资金|补贴标准|奖励标准|额度|能拿多少|给多少"),
+    "date": re.compile(r"截止|截至|哪天|几号|几月|日期|期限|什么时候(?:申请|报名|申报|开始|截止)|申报时间|申请时间"),
+    "phone": re.compile(r"电话|手机|联系方式|热线|座机"),
+    "email": re.compile(r"邮箱|e-?mail|电子邮件|邮件地址", re.I),
+    "procedure": re.compile(r"流程|程序|手续|材料|怎么申请|如何申请|怎么申报|如何申报|怎样申请|申报条件|申请条件|门槛|去哪(?:里|儿)?申请|在哪(?:里|儿)?申请|怎么报名"),
+    "contact": re.compile(r"联系人|对接人|联络人|找谁|联系谁"),
+    "company_names": re.compile(r"(?:具体)?(?:是)?哪(?:几|些)家|哪几个公司|哪些公司|公司名单|企业名单|名单里有"),
+    "address": re.compile(r"地址|在哪里办|办公地点|窗口在哪"),
+    "website": re.compile(r"网址|网站|官网|链接"),
+}
+# "多少辆", "几个" …: the measure word the answer's number must carry.
+_ASKED_UNIT = re.compile(r"(?:多少|几)(万|亿)?(辆|个|家|项|台|套|条|元|人|名|亩|吨|艘|款)")
+ROLE_WORDS = ("指挥长", "队长", "牵头单位", "联系人", "电话", "参与单位", "攻坚队", "指挥部", "负责人", "对接人", "牵头")
+_YEAR = re.compile(r"(20\d{2})\s*年?")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Query:
+    """A validated question and what we learnt from it."""
+
+    text: str  # normalised question
+    expanded: str  # question plus the formal terms of its colloquial words
+    tokens: tuple[str, ...]  # lexical tokens of `expanded`
+    asks: frozenset[str]  # kinds of evidence asked for (see _ASKS)
+    asked_unit: str  # measure word of an asked quantity, "" if none
+    years: tuple[int, ...]
+    role_words: tuple[str, ...]  # responsibility/contact words, after expansion
+
+    @property
+    def about_responsibility(self) -> bool:
+        return bool(self.role_words)
+
+
+def normalise_question(question: object) -> str:
+    """NFKC (full-width letters and digits to half-width), control characters
+    out, whitespace collapsed; raises InvalidQuestionError when unusable."""
+    if not isinstance(question, str):
+        raise InvalidQuestionError("问题必须是文本。")
+    text = _CONTROL.sub(" ", question)
+    text = unicodedata.normalize("NFKC", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        raise InvalidQuestionError("问题不能为空：请输入要询问的内容，例如“牵头单位是谁？”。")
+    if len(text) > MAX_QUESTION_CHARS:
+        raise InvalidQuestionError(f"问题过长（{len(text)} 字）：请控制在 {MAX_QUESTION_CHARS} 字以内。")
+    return text
+
+
+@lru_cache(maxsize=1)
+def synonym_table() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(colloquial term, formal terms), longest term first so 电动汽车 wins over 电动."""
+    entries = []
+    with open(SYNONYMS_PATH, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            term, _, formal = line.partition("\t")
+            entries.append((term.strip().lower(), tuple(t.strip() for t in formal.split(",") if t.strip())))
+    entries.sort(key=lambda entry: -len(entry[0]))
+    return tuple(entries)
+
+
+def expand_synonyms(text: str) -> str:
+    """The question followed by the formal terms of the colloquial ones it uses."""
+    lowered = text.lower()
+    extra: list[str] = []
+    for term, formal in synonym_table():
+        if term in lowered:
+            extra.extend(t for t in formal if t.lower() not in lowered and t not in extra)
+    return f"{text} {' '.join(extra)}" if extra else text
+
+
+def parse_query(question: object) -> Query:
+    text = normalise_question(question)
+    expanded = expand_synonyms(text)
+    asks = frozenset(kind for kind, pattern in _ASKS.items() if pattern.search(text))
+    unit_match = _ASKED_UNIT.search(text)
+    years = tuple(int(y) for y in _YEAR.findall(text))
+    role_words = tuple(word for word in ROLE_WORDS if word in expanded)
+    return Query(
+        text=text,
+        expanded=expanded,
+        tokens=tuple(tokenize(expanded)),
+        asks=asks,
+        asked_unit=unit_match.group(2) if unit_match else "",
+        years=years,
+        role_words=role_words,
+    )

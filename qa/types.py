@@ -1,0 +1,73 @@
+"""Plain data flowing out of the QA stage."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from indexer.types import Chunk
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with the score each retriever gave it and the fused score."""
+
+    chunk: Chunk
+    scores: dict[str, float]
+    fused: float
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    chunk: Chunk
+    doc_title: str
+    quote: str
+    start: int  # offsets of the quote in the document's cleaned text
+    end: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "chunk_id": self.chunk.chunk_id,
+            "doc_id": self.chunk.doc_id,
+            "doc_title": self.doc_title,
+            "clause": self.chunk.clause,
+            "path": self.chunk.breadcrumb,
+            "quote": self.quote,
+            "start": self.start,
+            "end": self.end,
+        }
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    citations: list[Citation]
+    hits: list[Hit]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # e.g. the policy period has ended
+
+    def to_json(self) -> dict[str, Any]:
+        """The `policyqa ask --json` object."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [citation.to_json() for citation in self.citations],
+            "passages": [
+                {
+                    "rank": rank,
+                    "chunk_id": hit.chunk.chunk_id,
+                    "doc_id": hit.chunk.doc_id,
+                    "clause": hit.chunk.clause,
+                    "path": hit.chunk.breadcrumb,
+                    "text": hit.chunk.text,
+                    "score": round(float(hit.fused), 6),
+                }
+                for rank, hit in enumerate(self.hits, start=1)
+            ],
+            "timings_ms": {key: round(value, 2) for key, value in self.timings_ms.items()},
+            "notes": self.notes,
+        }

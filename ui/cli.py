@@ -1,0 +1,199 @@
+"""`policyqa`: the command-line interface.
+
+Each subcommand is thin and imports what it needs inside itself, so `--help`
+is instant. Domain errors become one Chinese line on stderr and exit code 2;
+no traceback reaches a user.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from indexer.errors import PolicyQAError
+
+DEFAULT_CORPUS = Path("corpus")
+DEFAULT_INDEX = Path("index")
+DEFAULT_DATA = Path("data")
+
+app = typer.Typer(
+    help="PolicyQA：基于政策文件原文、逐条引用的问答助手。\n\n例：policyqa ask \"牵头单位是谁？\"",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+CorpusOption = Annotated[Path, typer.Option("--corpus", help="文件所在文件夹")]
+IndexOption = Annotated[Path, typer.Option("--index-dir", help="索引文件夹")]
+ModelOption = Annotated[Optional[str], typer.Option("--model", help="sentence-transformers 模型名或路径（默认 m3e-small，或 $POLICYQA_MODEL）")]
+JsonOption = Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象，供程序读取")]
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"错误：{message}", err=True)
+    raise typer.Exit(code=2)
+
+
+def _echo_json(value: object) -> None:
+    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _use_model(model: str | None) -> None:
+    if model:
+        import os
+
+        from indexer.embed import MODEL_ENV_VAR
+
+        os.environ[MODEL_ENV_VAR] = model
+
+
+def ensure_index(corpus: Path, index_dir: Path, rebuild: bool = False, quiet: bool = False):
+    """Build or update the index when missing or stale; returns the BuildReport."""
+    from indexer.build import build_index
+    from indexer.facts import extract_facts
+
+    report = build_index(corpus, index_dir, rebuild=rebuild, show_progress=not quiet, extract_facts=extract_facts)
+    for reason in report.skipped:
+        typer.echo(f"已跳过：{reason}", err=True)
+    return report
+
+
+@app.command()
+def index(
+    corpus: CorpusOption = DEFAULT_CORPUS,
+    index_dir: IndexOption = DEFAULT_INDEX,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="全部重新计算，不复用已有向量")] = False,
+    model: ModelOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """建立或更新索引（只重新嵌入有变化的条款）。例：policyqa index --corpus corpus/"""
+    _use_model(model)
+    report = ensure_index(corpus, index_dir, rebuild=rebuild, quiet=as_json)
+    if as_json:
+        _echo_json(report.__dict__)
+        return
+    typer.echo(
+        f"索引完成：{report.documents} 份文件，{report.chunks} 个条款，本次嵌入 {report.embedded} 个，"
+        f"用时 {report.seconds:.1f} 秒 → {index_dir}"
+    )
+
+
+def render_answer(answer_json: dict) -> str:
+    """The human-readable form of an `ask --json` object."""
+    lines = [answer_json["answer"], ""]
+    if answer_json["citations"]:
+        lines.append("引用：")
+        for citation in answer_json["citations"]:
+            lines.append(f"[{citation['n']}] 《{citation['doc_title']}》 {citation['clause']}")
+            lines.append(f"    {citation['path']}")
+            lines.append(f"    “{citation['quote']}”")
+    elif answer_json["passages"]:
+        lines.append("最接近的条款：")
+        for passage in answer_json["passages"][:3]:
+            lines.append(f"- {passage['clause']}  {passage['path']}")
+    return "\n".join(lines).rstrip()
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="要询问的问题（中文）")],
+    index_dir: IndexOption = DEFAULT_INDEX,
+    top_k: Annotated[int, typer.Option("--top-k", help="检索的条款数")] = 5,
+    retriever: Annotated[str, typer.Option("--retriever", help="hybrid | lexical | dense")] = "hybrid",
+    model: ModelOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """回答一个问题，附逐条引用。例：policyqa ask "2022年新能源汽车产量目标？" """
+    from qa.query import normalise_question
+    from qa.retrieve import validate_top_k
+
+    # Check the cheap things before loading a model for ten seconds.
+    normalise_question(question)
+    validate_top_k(top_k)
+    _use_model(model)
+    from qa.assistant import Assistant
+
+    answer = Assistant.open(index_dir, top_k=top_k).ask(question, top_k=top_k, mode=retriever)
+    result = answer.to_json()
+    typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else render_answer(result))
+
+
+@app.command()
+def match(
+    profile: Annotated[str, typer.Argument(help="用企业自己的话描述企业，例如“我们是一家做工业机器人的中小企业，在即墨”")],
+    index_dir: IndexOption = DEFAULT_INDEX,
+    as_json: JsonOption = False,
+) -> None:
+    """企业政策匹配：列出与企业相关的措施、文件未说明的事项和联系人。"""
+    from indexer.facts import load_facts
+    from indexer.store import load_index
+    from qa.match import match_profile
+
+    contents = load_index(index_dir)
+    documents = {d.doc_id: d for d in contents.documents}
+    result = match_profile(profile, load_facts(contents.facts), documents)
+    typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if as_json else result.render_text())
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="监听地址（默认只在本机）")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="端口")] = 7860,
+    corpus: CorpusOption = DEFAULT_CORPUS,
+    index_dir: IndexOption = DEFAULT_INDEX,
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="反馈记录等数据的文件夹")] = DEFAULT_DATA,
+    model: ModelOption = None,
+) -> None:
+    """启动网页界面（索引缺失或过期时先建立索引）。例：policyqa serve --port 7860"""
+    _use_model(model)
+    ensure_index(corpus, index_dir)
+    from ui.web import serve as serve_web
+
+    typer.echo(f"PolicyQA 已启动：http://{host}:{port}")
+    serve_web(host=host, port=port, index_dir=index_dir, corpus_dir=corpus, data_dir=data_dir)
+
+
+@app.command(name="eval")
+def evaluate(
+    dataset: Annotated[Optional[Path], typer.Option("--dataset", help="JSON Lines 数据集，格式见 eval/README.md")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="结果输出文件夹")] = None,
+    retrievers: Annotated[str, typer.Option("--retrievers", help="逗号分隔：hybrid,lexical,dense")] = "hybrid,lexical,dense",
+    top_k: Annotated[int, typer.Option("--top-k", help="每题保留的段落数")] = 10,
+    index_dir: IndexOption = DEFAULT_INDEX,
+    compare: Annotated[Optional[list[Path]], typer.Option("--compare", help="比较两次运行：--compare DIR_A --compare DIR_B")] = None,
+    model: ModelOption = None,
+) -> None:
+    """在数据集上评测检索与回答。例：policyqa eval --dataset eval/data/dev_qa.jsonl --out runs/dev"""
+    if compare:
+        from eval.compare import compare_runs
+
+        if len(compare) != 2:
+            _fail("--compare 需要两个运行结果文件夹，例如 --compare runs/a --compare runs/b")
+        typer.echo(compare_runs(compare[0], compare[1]).render())
+        return
+    if dataset is None or out is None:
+        _fail("需要 --dataset 和 --out，例如 policyqa eval --dataset eval/data/dev_qa.jsonl --out runs/dev")
+    _use_model(model)
+    from eval.run import run_evaluation
+
+    summary = run_evaluation(dataset, out, index_dir=index_dir, retrievers=[r.strip() for r in retrievers.split(",") if r.strip()], top_k=top_k)
+    typer.echo(summary)
+
+
+def main() -> None:
+    """Entry point: run the app, turning domain errors into one clear line."""
+    try:
+        app()
+    except PolicyQAError as e:
+        typer.echo(f"错误：{e}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        typer.echo("已中断。", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()
