@@ -52,6 +52,10 @@ class Comparison:
     alpha: float
     n_resamples: int
 
+    def render(self) -> str:
+        """The printable bilingual table; same as `render_comparison(self)`."""
+        return render_comparison(self)
+
 
 def paired_randomization_test(
     a: Sequence[float],

@@ -104,12 +104,16 @@ _HOW_TO_READ = """\
 """
 
 
-def render_report_md(metrics: Mapping[str, Any]) -> str:
-    """The report.md text: headline table, then the same metrics by question type and persona."""
-    headline = _markdown_table(
+def headline_table(metrics: Mapping[str, Any]) -> str:
+    """The headline Markdown table: one row per retriever, each metric with its 95% CI."""
+    return _markdown_table(
         ["Retriever", *_METRIC_HEADER],
         [[retriever, *_metric_cells(summary)] for retriever, summary in metrics.items()],
     )
+
+
+def render_report_md(metrics: Mapping[str, Any]) -> str:
+    """The report.md text: headline table, then the same metrics by question type and persona."""
     counts = ", ".join(
         f"{retriever}: {s['n_items']} 题（有答案 {s['n_answerable']}，无答案 {s['n_unanswerable']}）"
         for retriever, s in metrics.items()
@@ -118,7 +122,7 @@ def render_report_md(metrics: Mapping[str, Any]) -> str:
         "# PolicyQA 评测报告 / Evaluation report",
         f"题目数 Items — {counts}",
         "## 总览 / Headline",
-        headline,
+        headline_table(metrics),
         "## 按题型 / By question type",
         _breakdown_table(metrics, "by_type", "Type"),
         "## 按用户角色 / By persona",

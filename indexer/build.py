@@ -1,6 +1,7 @@
 """Build or update the index of a corpus folder."""
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +11,7 @@ import numpy as np
 from .embed import Embedder
 from .errors import PolicyQAError
 from .loaders import load_corpus
-from .segment import SEGMENTER_VERSION, embedding_text, segment_document
+from .segment import SEGMENTER_VERSION, embedding_text, segment_document, sentence_embedding_text, sentence_spans
 from .store import BuildSettings, corpus_hash, read_manifest, text_hash, write_index
 from .tokenize import tokenize_batch, tokenizer_fingerprint
 from .types import BuildReport, Chunk, Document
@@ -40,16 +41,30 @@ def _reusable_vectors(index_dir: Path, settings: BuildSettings) -> dict[str, np.
         manifest = read_manifest(index_dir)
         if manifest.get("model_id") != settings.model_id or manifest.get("dimension") != settings.dimension:
             return {}
-        embeddings = np.load(index_dir / "embeddings.npy")
-        import json
-
         with open(index_dir / "chunks.jsonl", encoding="utf-8") as f:
             hashes = [json.loads(line)["embed_hash"] for line in f if line.strip()]
-        if len(hashes) != embeddings.shape[0]:
+        with open(index_dir / "sentence_hashes.json", encoding="utf-8") as f:
+            hashes += json.load(f)
+        vectors = np.concatenate([np.load(index_dir / "embeddings.npy"), np.load(index_dir / "sentence_embeddings.npy")])
+        if len(hashes) != len(vectors):
             return {}
-        return dict(zip(hashes, embeddings))
+        return dict(zip(hashes, vectors))
     except (PolicyQAError, OSError, ValueError, KeyError):
         return {}
+
+
+def _embed_with_reuse(
+    texts: list[str], known: dict[str, np.ndarray], embedder: Embedder, show_progress: bool
+) -> tuple[np.ndarray, list[str], int]:
+    """Vectors for `texts`, computing only those not in `known` (which is updated).
+    Returns the vectors, the text hashes and how many were computed."""
+    hashes = [text_hash(text) for text in texts]
+    to_embed = sorted({h: i for i, h in enumerate(hashes) if h not in known}.values())
+    fresh = embedder.embed_batch([texts[i] for i in to_embed], show_progress=show_progress)
+    known.update({hashes[i]: vector for i, vector in zip(to_embed, fresh)})
+    if not texts:
+        return np.zeros((0, embedder.dimension), dtype=np.float32), hashes, 0
+    return np.stack([known[h] for h in hashes]).astype(np.float32), hashes, len(to_embed)
 
 
 def index_is_current(index_dir: Path, documents: list[Document], settings: BuildSettings) -> bool:
@@ -95,21 +110,22 @@ def build_index(
         return report
 
     chunks = segment_corpus(documents, embedder)
-    texts = [embedding_text(chunk) for chunk in chunks]
-    hashes = [text_hash(text) for text in texts]
+    documents_by_id = {document.doc_id: document for document in documents}
+    sentences = [(position, start, end) for position, chunk in enumerate(chunks) for start, end in sentence_spans(chunk)]
+    sentence_texts = [
+        sentence_embedding_text(chunks[position], documents_by_id[chunks[position].doc_id].text[start:end])
+        for position, start, end in sentences
+    ]
     known = {} if rebuild else _reusable_vectors(index_dir, settings)
-    to_embed = sorted({h: i for i, h in enumerate(hashes) if h not in known}.values())
-    fresh = embedder.embed_batch([texts[i] for i in to_embed], show_progress=show_progress)
-    known.update({hashes[i]: vector for i, vector in zip(to_embed, fresh)})
-    embeddings = (
-        np.stack([known[h] for h in hashes]).astype(np.float32)
-        if chunks
-        else np.zeros((0, settings.dimension), dtype=np.float32)
-    )
+    embeddings, hashes, embedded = _embed_with_reuse([embedding_text(c) for c in chunks], known, embedder, show_progress)
+    sentence_vectors, sentence_hashes, _ = _embed_with_reuse(sentence_texts, known, embedder, show_progress)
     tokens = tokenize_batch([lexical_text(chunk) for chunk in chunks])
     facts = extract_facts(documents, chunks) if extract_facts else {}
-    write_index(index_dir, settings, documents, chunks, hashes, embeddings, tokens, facts)
+    write_index(
+        index_dir, settings, documents, chunks, hashes, embeddings, tokens,
+        np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_hashes, sentence_vectors, facts,
+    )
+    report.embedded = embedded
     report.chunks = len(chunks)
-    report.embedded = len(to_embed)
     report.seconds = time.perf_counter() - started
     return report

@@ -43,7 +43,7 @@ _ROSTER_FIELD = re.compile(r"([\u4e00-\u9fff][\u4e00-\u9fff\s]{0,10}?[\u4e00-\u9
 _LINE_START = re.compile(r"^[^\S\n]*(?=\S)", re.M)
 _SENTENCE_END = re.compile(r"[。；;！!？?]+[”’」』)）]*|\n+")
 
-SEGMENTER_VERSION = "numbered-units-v1"
+SEGMENTER_VERSION = "numbered-units-v2"
 
 
 @dataclass(frozen=True)
@@ -235,6 +235,29 @@ def chunk_id(doc_id: str, clause: str, part: int, text: str) -> str:
     of unchanged clauses."""
     digest = hashlib.sha256(f"{doc_id}\x1f{clause}\x1f{part}\x1f{text}".encode("utf-8"))
     return digest.hexdigest()[:16]
+
+
+_CLAIM = re.compile(r"[^。；;！？!?\n]+(?:[。；;！？!?]+[”’」）)]*)?")
+
+
+def sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """Document offsets of the sentences of `chunk`: the units an answer quotes
+    and the units a question is matched against (m3e-small is trained for
+    sentence-to-sentence similarity, not sentence-to-passage)."""
+    spans = []
+    for m in _CLAIM.finditer(chunk.text):
+        raw = m.group(0)
+        text = raw.strip()
+        if len(re.sub(r"\W", "", text)) < 2:
+            continue
+        start = chunk.start + m.start() + (len(raw) - len(raw.lstrip()))
+        spans.append((start, start + len(text)))
+    return spans
+
+
+def sentence_embedding_text(chunk: Chunk, sentence: str) -> str:
+    """A sentence with the heading it sits under, so "(2)…" items keep their topic."""
+    return f"{chunk.path[-1] if chunk.path else ''} {sentence}"
 
 
 def embedding_text(chunk: Chunk) -> str:

@@ -5,6 +5,9 @@ Layout (format 1):
     documents.jsonl  the cleaned documents (citations show their context)
     chunks.jsonl     one Chunk per line, with the hash of the text that was embedded
     embeddings.npy   float32 (chunks, dimension), unit rows, aligned with chunks.jsonl
+    sentences.npy    int64 (sentences, 3): chunk position, start, end of every sentence
+    sentence_embeddings.npy  float32 (sentences, dimension), unit rows
+    sentence_hashes.json     hash of each embedded sentence text (to reuse vectors)
     dense.faiss      IndexFlatIP over those rows (inner product = cosine)
     lexical/         bm25s index over jieba tokens
     facts.json       policy facts extracted at indexing time (optional)
@@ -30,7 +33,10 @@ from .types import Chunk, Document
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 REBUILD_HINT = "请运行 `policyqa index --rebuild` 重建索引。"
-_REQUIRED_FILES = (MANIFEST, "documents.jsonl", "chunks.jsonl", "embeddings.npy", "dense.faiss", "lexical")
+_REQUIRED_FILES = (
+    MANIFEST, "documents.jsonl", "chunks.jsonl", "embeddings.npy", "dense.faiss", "lexical",
+    "sentences.npy", "sentence_embeddings.npy",
+)
 
 
 def text_hash(text: str) -> str:
@@ -77,6 +83,8 @@ class IndexContents:
     embeddings: np.ndarray
     dense: Any  # faiss.Index
     lexical: Any  # bm25s.BM25
+    sentences: np.ndarray  # (n, 3) chunk position, start, end
+    sentence_embeddings: np.ndarray
     facts: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -93,6 +101,9 @@ def write_index(
     embed_hashes: list[str],
     embeddings: np.ndarray,
     chunk_tokens: list[list[str]],
+    sentences: np.ndarray,
+    sentence_hashes: list[str],
+    sentence_embeddings: np.ndarray,
     facts: dict[str, Any] | None = None,
 ) -> None:
     """Write the whole index into a temporary sibling folder, then swap it into
@@ -112,6 +123,10 @@ def write_index(
             for chunk, embed_hash in zip(chunks, embed_hashes, strict=True):
                 f.write(json.dumps({**asdict(chunk), "embed_hash": embed_hash}, ensure_ascii=False) + "\n")
         np.save(tmp_dir / "embeddings.npy", embeddings)
+        np.save(tmp_dir / "sentences.npy", sentences.astype(np.int64).reshape(-1, 3))
+        np.save(tmp_dir / "sentence_embeddings.npy", sentence_embeddings.astype(np.float32))
+        with open(tmp_dir / "sentence_hashes.json", "w", encoding="utf-8") as f:
+            json.dump(sentence_hashes, f)
         dense = faiss.IndexFlatIP(settings.dimension)
         if len(embeddings):
             dense.add(embeddings)
@@ -204,15 +219,20 @@ def load_index(index_dir: Path, model_id: str | None = None) -> IndexContents:
             chunks.append(Chunk(**record))
         embeddings = np.load(index_dir / "embeddings.npy")
         dense = faiss.read_index(str(index_dir / "dense.faiss"))
+        sentences = np.load(index_dir / "sentences.npy")
+        sentence_embeddings = np.load(index_dir / "sentence_embeddings.npy")
         lexical = bm25s.BM25.load(str(index_dir / "lexical"), show_progress=False, verbosity=0)
         facts_path = index_dir / "facts.json"
         facts = json.loads(facts_path.read_text(encoding="utf-8")) if facts_path.exists() else {}
     except Exception as e:  # any parse failure means the folder is damaged
         raise IndexMismatchError(f"索引 {index_dir} 已损坏（{type(e).__name__}）。{REBUILD_HINT}") from e
     expected = manifest["counts"]["chunks"]
-    if not (len(chunks) == expected == dense.ntotal == embeddings.shape[0]) or dense.d != manifest["dimension"]:
+    consistent = len(chunks) == expected == dense.ntotal == embeddings.shape[0] and dense.d == manifest["dimension"]
+    if not consistent or len(sentences) != len(sentence_embeddings):
         raise IndexMismatchError(f"索引 {index_dir} 的各文件互不一致。{REBUILD_HINT}")
-    return IndexContents(manifest, documents, chunks, embed_hashes, embeddings, dense, lexical, facts)
+    return IndexContents(
+        manifest, documents, chunks, embed_hashes, embeddings, dense, lexical, sentences, sentence_embeddings, facts
+    )
 
 
 def _read_lines(path: Path) -> list[str]:

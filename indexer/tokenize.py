@@ -49,6 +49,18 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+# jieba's tags for names of people, organisations and other proper nouns.
+_PROPER_NOUN_TAGS = frozenset({"nr", "nrt", "nz", "nt"})
+
+
+def proper_nouns(text: str) -> list[str]:
+    """Names of companies, people and organisations that jieba recognises in `text`."""
+    import jieba.posseg
+
+    tagger = jieba.posseg.POSTokenizer(_jieba())
+    return [pair.word for pair in tagger.cut(text) if pair.flag in _PROPER_NOUN_TAGS and len(pair.word) >= 2]
+
+
 def tokenize_batch(texts: list[str]) -> list[list[str]]:
     return [tokenize(text) for text in texts]
 

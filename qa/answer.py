@@ -16,13 +16,13 @@ import numpy as np
 
 from indexer.roster import UNIT_NAME, parse_contacts, squeeze
 from indexer.tokenize import tokenize
+from indexer.segment import sentence_embedding_text, sentence_spans
 from indexer.types import Chunk, Document
 
 from .query import Query
 from .types import Citation, Hit
 
 NOT_MENTIONED = "文件未提及"
-_SENTENCE = re.compile(r"[^。；;！？!?\n]+(?:[。；;！？!?]+[”’」）)]*)?")
 _MONEY = re.compile(r"\d[\d.,]*\s*(?:万|亿)?元")
 _MONEY_NOUNS = re.compile(r"补贴|补助|奖励|资助|奖补|扶持资金|资金")
 _DATE = re.compile(r"\d{1,2}月\d{1,2}日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}月底|年底前|月底前")
@@ -33,6 +33,10 @@ _ADDRESS = re.compile(r"地址|[路街]\d+号")
 _PROCEDURE = re.compile(r"申请|申报|提交|办理|流程|程序|材料|受理")
 _COMPANY = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}(?:集团|公司|股份)|海尔|海信|澳柯玛|中车|特锐德|酷特|青岛啤酒|崂山矿泉水")
 _NUMBER_WITH_UNIT = r"\d[\d.]*\s*(?:万|亿)?{unit}"
+_WHEN = re.compile(r"20\d{2}年|\d{1,2}月|年底|年内|今年|明年")
+_PLACE = re.compile(r"[\u4e00-\u9fff]{2,}(?:区|县|镇|街道|路)(?![\u4e00-\u9fff]*(?:建设|发展))|位于|选址")
+_LENGTH = re.compile(r"\d[\d.]*\s*(?:公里|千米|米|km)")
+_REAL_UNITS = frozenset("辆 元 吨 亩 艘 人 名".split())
 # Cue words that ask for a kind of evidence say nothing about the topic.
 _ASK_WORDS = frozenset("日期 截止 时间 电话 联系 联系人 多少 金额 流程 材料 申请 邮箱 地址 网址".split())
 
@@ -46,16 +50,8 @@ class Sentence:
     text: str
 
 
-def split_sentences(chunk: Chunk, rank: int) -> list[Sentence]:
-    sentences = []
-    for m in _SENTENCE.finditer(chunk.text):
-        text = m.group(0).strip()
-        if len(re.sub(r"\W", "", text)) < 2:
-            continue
-        offset = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
-        start = chunk.start + offset
-        sentences.append(Sentence(chunk, rank, start, start + len(text), text))
-    return sentences
+def split_sentences(chunk: Chunk, rank: int, document_text: str) -> list[Sentence]:
+    return [Sentence(chunk, rank, start, end, document_text[start:end]) for start, end in sentence_spans(chunk)]
 
 
 def _is_bare_heading(sentence: Sentence) -> bool:
@@ -73,20 +69,25 @@ class AnswerComposer:
         documents: dict[str, Document],
         idf: dict[str, float],
         embedder,
+        sentence_vectors: dict[tuple[str, int], np.ndarray] | None = None,
         answer_chunks: int = 4,
         max_sentences: int = 4,
         relative_cutoff: float = 0.8,
         min_support: float = 0.34,
         min_dense: float = 0.80,
+        min_topical: float = 0.3,
     ) -> None:
         self.documents = documents
         self.idf = idf
         self.embedder = embedder
+        # Sentence vectors computed at indexing time, keyed by (chunk id, start).
+        self.sentence_vectors = sentence_vectors or {}
         self.answer_chunks = answer_chunks
         self.max_sentences = max_sentences
         self.relative_cutoff = relative_cutoff
         self.min_support = min_support
         self.min_dense = min_dense
+        self.min_topical = min_topical
 
     # -- scoring --------------------------------------------------------------
     def _coverage(self, query_tokens: set[str], text: str) -> float:
@@ -98,16 +99,21 @@ class AnswerComposer:
         found = sum(self.idf.get(t, 1.0) for t in query_tokens if t in text_tokens)
         return found / total if total else 0.0
 
-    def score_sentences(self, queries: list[Query], candidates: list[list[Sentence]]) -> list[np.ndarray]:
-        """Score every candidate sentence of every question in one model call."""
-        flat_texts = [f"{s.chunk.path[-1] if s.chunk.path else ''} {s.text}" for group in candidates for s in group]
-        query_vectors = self.embedder.embed_batch([q.expanded for q in queries])
-        sentence_vectors = self.embedder.embed_batch(flat_texts) if flat_texts else np.zeros((0, 1))
-        scores, offset = [], 0
+    def _vectors_for(self, sentences: list[Sentence]) -> np.ndarray:
+        missing = [s for s in sentences if (s.chunk.chunk_id, s.start) not in self.sentence_vectors]
+        if missing:  # only for sentences the index does not hold (never in normal use)
+            fresh = self.embedder.embed_batch([sentence_embedding_text(s.chunk, s.text) for s in missing])
+            self.sentence_vectors.update({(s.chunk.chunk_id, s.start): v for s, v in zip(missing, fresh)})
+        if not sentences:
+            return np.zeros((0, getattr(self.embedder, "dimension", 1)), dtype=np.float32)
+        return np.stack([self.sentence_vectors[(s.chunk.chunk_id, s.start)] for s in sentences])
+
+    def score_sentences(self, queries: list[Query], query_vectors: np.ndarray, candidates: list[list[Sentence]]) -> list[np.ndarray]:
+        """How well each candidate sentence answers its question: shared words
+        (IDF-weighted) and sentence similarity, discounted by clause rank."""
+        scores = []
         for row, (query, group) in enumerate(zip(queries, candidates)):
-            vectors = sentence_vectors[offset : offset + len(group)]
-            offset += len(group)
-            dense = vectors @ query_vectors[row] if len(group) else np.zeros(0)
+            dense = self._vectors_for(group) @ query_vectors[row] if group else np.zeros(0)
             tokens = set(query.tokens)
             lexical = np.array([self._coverage(tokens, f"{s.chunk.breadcrumb} {s.text}") for s in group])
             rank_prior = np.array([1.0 / (1 + 0.15 * s.rank) for s in group])
@@ -119,19 +125,33 @@ class AnswerComposer:
         """Why the retrieved text cannot answer `query`, or "" when it can."""
         evidence_text = "\n".join(hit.chunk.text for hit in hits[: self.answer_chunks])
         topic = {t for t in query.tokens if t not in _ASK_WORDS}
-        sentences = [s for hit in hits[: self.answer_chunks] for s in split_sentences(hit.chunk, 0)]
+        sentences = [s for hit in hits[: self.answer_chunks] for s in self._sentences(hit.chunk, 0)]
 
         def topical(pattern: re.Pattern[str]) -> bool:
-            return any(pattern.search(s.text) and self._coverage(topic, s.text) > 0 for s in sentences)
+            """Some sentence on the question's topic holds the kind of thing asked."""
+            return any(
+                pattern.search(s.text) and self._coverage(topic, f"{s.chunk.breadcrumb} {s.text}") >= self.min_topical
+                for s in sentences
+            )
 
+        unknown = [name for name in query.proper_nouns if not any(name in text for text in self._squeezed_texts())]
+        if unknown:  # a firm or person the documents never name
+            return "unknown_name"
         if self._period_notes(query, hits):
             return "period"
         if "money" in query.asks:
             money_noun = _MONEY_NOUNS.search(query.text)
-            if not any(_MONEY.search(s.text) and (not money_noun or _MONEY_NOUNS.search(s.text)) for s in sentences):
+            money = _MONEY if not money_noun else re.compile(f"(?=.*(?:{_MONEY.pattern}))(?=.*(?:{_MONEY_NOUNS.pattern}))")
+            if not topical(money):
                 return "money"
         if "date" in query.asks and not topical(_DATE):
             return "date"
+        if "when" in query.asks and not topical(_WHEN):
+            return "when"
+        if "location" in query.asks and not topical(_PLACE):
+            return "location"
+        if "length" in query.asks and not topical(_LENGTH):
+            return "length"
         if "email" in query.asks and not _EMAIL.search(evidence_text):
             return "email"
         if "website" in query.asks and not _WEBSITE.search(evidence_text):
@@ -144,9 +164,8 @@ class AnswerComposer:
             return "company_names"
         if query.asks & {"phone", "contact"} and not self.contacts_for(query, hits):
             return "contact"
-        if query.asked_unit and query.years:
-            pattern = re.compile(_NUMBER_WITH_UNIT.format(unit=query.asked_unit))
-            if not any(pattern.search(s.text) and any(str(y) in s.text for y in query.years) for s in sentences):
+        if query.years and (query.asked_unit or "多少" in query.text):
+            if not any(self._states_figure_for(query, s, topic) for s in sentences):
                 return "quantity"
         best_support = max((self._coverage(topic, f"{h.chunk.breadcrumb} {h.chunk.text}") for h in hits[:3]), default=0)
         best_dense = max((h.scores.get("dense", 0.0) for h in hits[:3]), default=0)
@@ -155,6 +174,27 @@ class AnswerComposer:
         if not chosen:
             return "weak"
         return ""
+
+    def _states_figure_for(self, query: Query, sentence: Sentence, topic: set[str]) -> bool:
+        """Whether `sentence` gives a figure for a year the question names: the
+        nearest year before the number must be that year (so a 2022 target is
+        not passed off as a 2018 figure), in the unit asked when it is a real
+        unit (辆, 元…) rather than a counter (个, 家)."""
+        if self._coverage(topic - {str(y) for y in query.years}, f"{sentence.chunk.breadcrumb} {sentence.text}") < self.min_topical:
+            return False
+        unit = query.asked_unit if query.asked_unit in _REAL_UNITS else "[\u4e00-\u9fff%]"
+        for m in re.finditer(_NUMBER_WITH_UNIT.format(unit=unit), sentence.text):
+            if re.fullmatch(r"20\d{2}", m.group(0)[:4]) and m.group(0)[4:5] in ("年", ""):
+                continue  # the year itself
+            years_before = re.findall(r"(20\d{2})年", sentence.text[: m.start()])
+            if years_before and int(years_before[-1]) in query.years:
+                return True
+        return False
+
+    def _squeezed_texts(self) -> list[str]:
+        if not hasattr(self, "_squeezed"):
+            self._squeezed = [squeeze(d.text) for d in self.documents.values()]
+        return self._squeezed
 
     def contacts_for(self, query: Query, hits: list[Hit]):
         """Contacts in the retrieved attachment that fit the unit or person the
@@ -174,12 +214,18 @@ class AnswerComposer:
         return contacts
 
     # -- composition ---------------------------------------------------------------
-    def compose_batch(self, queries: list[Query], hits_per_query: list[list[Hit]]) -> list[tuple[str, bool, list[Citation], list[str]]]:
-        candidates = []
-        for hits in hits_per_query:
-            group = [s for rank, hit in enumerate(hits[: self.answer_chunks]) for s in split_sentences(hit.chunk, rank)]
-            candidates.append(group)
-        all_scores = self.score_sentences(queries, candidates)
+    def _sentences(self, chunk: Chunk, rank: int) -> list[Sentence]:
+        return split_sentences(chunk, rank, self.documents[chunk.doc_id].text)
+
+    def compose_batch(
+        self, queries: list[Query], hits_per_query: list[list[Hit]], query_vectors: np.ndarray
+    ) -> list[tuple[str, bool, list[Citation], list[str]]]:
+        """(answer text, abstained, citations, notes) for each question."""
+        candidates = [
+            [s for rank, hit in enumerate(hits[: self.answer_chunks]) for s in self._sentences(hit.chunk, rank)]
+            for hits in hits_per_query
+        ]
+        all_scores = self.score_sentences(queries, query_vectors, candidates)
         return [
             self._compose(query, hits, group, scores)
             for query, hits, group, scores in zip(queries, hits_per_query, candidates, all_scores)

@@ -24,7 +24,11 @@ class Assistant:
         self.top_k = validate_top_k(top_k)
         self.retriever = Retriever(index, embedder, top_k=top_k)
         self.documents = {document.doc_id: document for document in index.documents}
-        self.composer = AnswerComposer(self.documents, self.retriever.idf, embedder)
+        sentence_vectors = {
+            (index.chunks[position].chunk_id, int(start)): vector
+            for (position, start, _end), vector in zip(index.sentences, index.sentence_embeddings)
+        }
+        self.composer = AnswerComposer(self.documents, self.retriever.idf, embedder, sentence_vectors)
 
     @classmethod
     def open(cls, index_dir: Path, model_id: str | None = None, top_k: int = 5) -> "Assistant":
@@ -46,9 +50,12 @@ class Assistant:
         queries: list[Query] = [parse_query(question) for question in questions]
         started = time.perf_counter()
         # The composer reads a few more clauses than are shown when top_k is small.
-        hits = self.retriever.search_batch(queries, top_k=max(top_k, self.composer.answer_chunks), mode=mode, doc_ids=doc_ids)
+        query_vectors = self.retriever.embed_queries(queries)
+        hits = self.retriever.search_batch(
+            queries, top_k=max(top_k, self.composer.answer_chunks), mode=mode, doc_ids=doc_ids, query_vectors=query_vectors
+        )
         retrieved = time.perf_counter()
-        composed = self.composer.compose_batch(queries, hits)
+        composed = self.composer.compose_batch(queries, hits, query_vectors)
         answered = time.perf_counter()
         per_question = {
             "retrieve": (retrieved - started) * 1000 / max(len(queries), 1),

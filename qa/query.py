@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from indexer.errors import InvalidQuestionError
-from indexer.tokenize import tokenize
+from indexer.tokenize import proper_nouns, tokenize
 
 MAX_QUESTION_CHARS = 500
 SYNONYMS_PATH = Path(__file__).parent / "data" / "synonyms.tsv"
@@ -17,15 +17,21 @@ SYNONYMS_PATH = Path(__file__).parent / "data" / "synonyms.tsv"
 # Kinds of evidence a question can ask for, with the cue words that ask for it.
 # An answer is only given when the retrieved text contains that kind of thing.
 _ASKS = {
-    "money": re.compile(r"多少钱|金额|补贴多少|补助多少|奖励多少|多少补贴|多少奖励|资助多少|几万|多少万|多少资金|补贴标准|奖励标准|额度|能拿多少|给多少"),
-    "date": re.compile(r"截止|截至|哪天|几号|几月|日期|期限|什么时候(?:申请|报名|申报|开始|截止)|申报时间|申请时间"),
+    "money": re.compile(
+        r"多少钱|金额|补贴多少|补助多少|奖励多少|多少补贴|多少奖励|资助多少|几万|多少万|多少亿|多少资金|补贴标准|奖励标准|额度|能拿多少|给多少"
+        r"|减免多少|优惠多少|价格|费用|收费|租金|房租|总规模|规模多大"
+    ),
+    "date": re.compile(r"截止|截至|哪天|几号|几月|日期|期限|申报时间|申请时间"),
+    "when": re.compile(r"什么时候|啥时候|何时|哪一年|哪年"),
+    "location": re.compile(r"哪个区|哪个市|什么位置|什么地方|建在哪|设在哪|落在哪|位于哪|选址"),
+    "length": re.compile(r"多长|多少公里|多少米|长度"),
     "phone": re.compile(r"电话|手机|联系方式|热线|座机"),
     "email": re.compile(r"邮箱|e-?mail|电子邮件|邮件地址", re.I),
     "procedure": re.compile(r"流程|程序|手续|材料|怎么申请|如何申请|怎么申报|如何申报|怎样申请|申报条件|申请条件|门槛|去哪(?:里|儿)?申请|在哪(?:里|儿)?申请|怎么报名"),
     "contact": re.compile(r"联系人|对接人|联络人|找谁|联系谁"),
-    "company_names": re.compile(r"(?:具体)?(?:是)?哪(?:几|些)家|哪几个公司|哪些公司|公司名单|企业名单|名单里有"),
+    "company_names": re.compile(r"哪(?:几|些)家|哪(?:几个|些)(?:公司|高校|大学|院校|机构)|公司名单|企业名单|名单里有"),
     "address": re.compile(r"地址|在哪里办|办公地点|窗口在哪"),
-    "website": re.compile(r"网址|网站|官网|链接"),
+    "website": re.compile(r"网址|网站|官网|网页链接|链接地址"),
 }
 # "多少辆", "几个" …: the measure word the answer's number must carry.
 _ASKED_UNIT = re.compile(r"(?:多少|几)(万|亿)?(辆|个|家|项|台|套|条|元|人|名|亩|吨|艘|款)")
@@ -45,6 +51,7 @@ class Query:
     asked_unit: str  # measure word of an asked quantity, "" if none
     years: tuple[int, ...]
     role_words: tuple[str, ...]  # responsibility/contact words, after expansion
+    proper_nouns: tuple[str, ...] = ()  # names of firms, people, organisations
 
     @property
     def about_responsibility(self) -> bool:
@@ -106,4 +113,5 @@ def parse_query(question: object) -> Query:
         asked_unit=unit_match.group(2) if unit_match else "",
         years=years,
         role_words=role_words,
+        proper_nouns=tuple(proper_nouns(text)),
     )

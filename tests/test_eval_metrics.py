@@ -29,7 +29,7 @@ from eval.metrics import (
     relevant_ranks,
     write_trec,
 )
-from eval.report import read_results, render_report_md, write_outputs
+from eval.report import headline_table, read_results, render_report_md, write_outputs
 
 # 24 characters; any 20 consecutive ones count as an overlap.
 EVIDENCE = "对新认定的国家级专精特新小巨人企业给予一次性奖励"
@@ -332,6 +332,7 @@ def test_write_outputs_writes_all_files(tmp_path: Path) -> None:
     assert f"| hybrid | 12 | {hit1['value']:.2f} [{low:.2f},{high:.2f}] |" in report
     assert "按题型" in report and "| 无答案 | dense |" in report
     assert report == render_report_md(metrics)
+    assert headline_table(metrics) in report
     assert (tmp_path / "report.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -347,6 +348,7 @@ def test_compare_flags_big_difference_and_not_identical_run(tmp_path: Path) -> N
     assert rows["hit@1"].delta == -1.0 and rows["hit@1"].significant
     assert rows["f1"].significant
     assert "更差 worse" in render_comparison(result)
+    assert result.render() == render_comparison(result)
 
     same = compare_records(good, good)
     assert not any(row.significant for row in same.rows)

@@ -163,15 +163,13 @@ def evaluate(
     retrievers: Annotated[str, typer.Option("--retrievers", help="逗号分隔：hybrid,lexical,dense")] = "hybrid,lexical,dense",
     top_k: Annotated[int, typer.Option("--top-k", help="每题保留的段落数")] = 10,
     index_dir: IndexOption = DEFAULT_INDEX,
-    compare: Annotated[Optional[list[Path]], typer.Option("--compare", help="比较两次运行：--compare DIR_A --compare DIR_B")] = None,
+    compare: Annotated[Optional[tuple[Path, Path]], typer.Option("--compare", help="比较两次运行：--compare DIR_A DIR_B")] = None,
     model: ModelOption = None,
 ) -> None:
     """在数据集上评测检索与回答。例：policyqa eval --dataset eval/data/dev_qa.jsonl --out runs/dev"""
     if compare:
         from eval.compare import compare_runs
 
-        if len(compare) != 2:
-            _fail("--compare 需要两个运行结果文件夹，例如 --compare runs/a --compare runs/b")
         typer.echo(compare_runs(compare[0], compare[1]).render())
         return
     if dataset is None or out is None:

@@ -1,0 +1,402 @@
+"""The one object the web UI and the HTTP API share.
+
+`Service` holds ONE `Assistant` (index + embedding model, loaded once) behind a
+lock, answers questions, lists documents, and adds or removes corpus files,
+rebuilding the index incrementally and reloading the Assistant with the same
+embedder. It holds no retrieval or answering logic of its own: questions go to
+`Assistant.ask`, indexing to `indexer.build.build_index`.
+
+Every refusal is a `PolicyQAError` whose message is Chinese and says what to do;
+a refused upload or removal leaves the corpus folder and the index unchanged.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from indexer.errors import InvalidArgumentError, PolicyQAError
+from indexer.loaders import SUPPORTED_SUFFIXES, load_document, sidecar_path
+from indexer.types import Chunk, Document
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_FILENAME_STEM = 80
+MAX_COMMENT_CHARS = 1000
+FEEDBACK_FILE = "feedback.jsonl"
+RATINGS = ("有用", "没用")
+SUPPORTED_LIST = " ".join(SUPPORTED_SUFFIXES)
+
+Progress = Callable[[float, str], None]
+
+# Letters, digits, _ - ( ) and CJK ideographs (with full-width brackets) are kept;
+# anything else in a file name becomes "_".
+_UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_\-()（）\u3400-\u4dbf\u4e00-\u9fff]+")
+_CONVERSION_HINTS = {
+    ".doc": "请用 Word 或 WPS 另存为 .docx 后再上传",
+    ".wps": "请用 WPS 另存为 .docx 后再上传",
+    ".rtf": "请另存为 .docx 或 .txt 后再上传",
+    ".ofd": "请导出为 PDF 后再上传",
+    ".xls": "请把内容另存为 .docx 或 .txt 后再上传",
+    ".xlsx": "请把内容另存为 .docx 或 .txt 后再上传",
+}
+
+
+class UploadRejectedError(PolicyQAError):
+    """An uploaded file was refused; nothing was changed."""
+
+
+class DocumentNotFoundError(PolicyQAError):
+    """No document with that id is in the index."""
+
+
+class RemovalRefusedError(PolicyQAError):
+    """A document cannot be removed; nothing was changed."""
+
+
+class FeedbackError(PolicyQAError):
+    """A feedback record is incomplete."""
+
+
+def sanitise_filename(name: str) -> str:
+    """A safe corpus file name for an uploaded file's original name.
+
+    Only the last path component is kept (both / and \\ separate), so no path
+    traversal survives; characters other than letters, digits, _ - ( ) and CJK
+    ideographs become "_"; leading dots go (hidden files are never indexed);
+    the suffix is lower-cased; a README name is prefixed (README files are not
+    indexed). Raises UploadRejectedError when no supported suffix is left.
+    """
+    base = unicodedata.normalize("NFKC", str(name or "")).replace("\\", "/").split("/")[-1]
+    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    suffix = f".{suffix.lower()}" if suffix else ""
+    if suffix not in SUPPORTED_SUFFIXES:
+        shown = suffix or "（无扩展名）"
+        hint = _CONVERSION_HINTS.get(suffix, f"支持的类型：{SUPPORTED_LIST}")
+        raise UploadRejectedError(f"不支持的文件类型 {shown}：{hint}。")
+    stem = _UNSAFE_NAME_CHARS.sub("_", stem)
+    stem = re.sub(r"_+", "_", stem).strip("_-")[:MAX_FILENAME_STEM].strip("_-")
+    if not stem:
+        stem = "上传文件"
+    if stem.upper().startswith("README"):
+        stem = f"文件_{stem}"
+    return f"{stem}{suffix}"
+
+
+@dataclass(frozen=True)
+class CorpusView:
+    """Read-only lookups over one loaded Assistant; swapped whole after a rebuild,
+    so readers never see half an update."""
+
+    documents: dict[str, Document]
+    chunks_by_doc: dict[str, list[Chunk]]
+    chunk_by_id: dict[str, Chunk]
+
+    @classmethod
+    def of(cls, assistant: Any) -> "CorpusView":
+        by_doc: dict[str, list[Chunk]] = {doc_id: [] for doc_id in assistant.documents}
+        for chunk in assistant.index.chunks:
+            by_doc.setdefault(chunk.doc_id, []).append(chunk)
+        for chunks in by_doc.values():
+            chunks.sort(key=lambda c: (c.start, c.ordinal))
+        return cls(dict(assistant.documents), by_doc, {c.chunk_id: c for c in assistant.index.chunks})
+
+    def chunk_at(self, doc_id: str, start: int, end: int) -> Chunk | None:
+        """The chunk of `doc_id` that holds [start, end), else the first one overlapping it."""
+        chunks = self.chunks_by_doc.get(doc_id, [])
+        for chunk in chunks:
+            if chunk.start <= start and end <= chunk.end:
+                return chunk
+        for chunk in chunks:
+            if chunk.start < max(end, start + 1) and start < chunk.end:
+                return chunk
+        return None
+
+
+def _facts_extractor() -> Callable | None:
+    """The lead's fact extractor when the package has one, so a rebuild from the
+    UI writes the same facts.json as `policyqa index`."""
+    try:
+        from indexer.facts import extract_facts  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    return extract_facts
+
+
+class Service:
+    """One Assistant shared by the web UI and the HTTP API.
+
+    `ask`, `add_document` and `remove_document` run under one lock (the
+    embedding model is not safe to use from two threads at once); the lookups
+    (`view`, `list_documents`, `index_state`) read an immutable snapshot.
+    """
+
+    def __init__(self, assistant: Any, index_dir: Path, corpus_dir: Path, data_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        self.corpus_dir = Path(corpus_dir)
+        self.data_dir = Path(data_dir)
+        self._lock = threading.RLock()
+        self._feedback_lock = threading.Lock()
+        self._install(assistant)
+
+    @classmethod
+    def open(cls, index_dir: Path, corpus_dir: Path, data_dir: Path, model_id: str | None = None) -> "Service":
+        """Load the index at `index_dir` and its model (about 10 s the first time)."""
+        from qa.assistant import Assistant
+
+        return cls(Assistant.open(Path(index_dir), model_id=model_id), index_dir, corpus_dir, data_dir)
+
+    # -- state ------------------------------------------------------------------
+    def _install(self, assistant: Any) -> None:
+        view = CorpusView.of(assistant)
+        self._assistant = assistant
+        self._view = view
+
+    @property
+    def assistant(self) -> Any:
+        return self._assistant
+
+    @property
+    def embedder(self) -> Any:
+        return self._assistant.embedder
+
+    @property
+    def view(self) -> CorpusView:
+        return self._view
+
+    # -- questions ----------------------------------------------------------------
+    def ask(self, question: str, top_k: int = 5, doc_ids: Sequence[str] | None = None) -> dict[str, Any]:
+        """`Answer.to_json()` for `question`, optionally restricted to `doc_ids`.
+
+        Raises InvalidQuestionError (empty, over 500 characters…) and
+        InvalidArgumentError (bad top_k, unknown doc id) with Chinese messages.
+        """
+        if isinstance(top_k, bool) or not isinstance(top_k, int):
+            raise InvalidArgumentError("top_k 必须是整数，例如 5。")
+        wanted = self._check_doc_ids(doc_ids)
+        with self._lock:
+            return self._assistant.ask(question, top_k=top_k, doc_ids=wanted).to_json()
+
+    def _check_doc_ids(self, doc_ids: Sequence[str] | None) -> list[str] | None:
+        if doc_ids is None:
+            return None
+        if isinstance(doc_ids, str) or not isinstance(doc_ids, (list, tuple)):
+            raise InvalidArgumentError("doc_ids 必须是文件编号的列表，例如 [\"qingdao_ai_plan\"]。")
+        wanted = []
+        for doc_id in doc_ids:
+            if not isinstance(doc_id, str):
+                raise InvalidArgumentError("doc_ids 中的每一项都必须是文件编号（文本）。")
+            if doc_id not in self._view.documents:
+                raise InvalidArgumentError(f"未知的文件编号：{doc_id}。可用的编号见“文件管理”页。")
+            if doc_id not in wanted:
+                wanted.append(doc_id)
+        return wanted or None
+
+    # -- lookups ------------------------------------------------------------------
+    def list_documents(self) -> list[dict[str, Any]]:
+        """Metadata and chunk count of every indexed document, in title order."""
+        view = self._view
+        rows = []
+        for doc_id, doc in view.documents.items():
+            rows.append(
+                {
+                    "doc_id": doc_id,
+                    "title": doc.title,
+                    "file": doc.source_path,
+                    "published": doc.published,
+                    "issuer": doc.issuer,
+                    "source": doc.source,
+                    "period": doc.period,
+                    "chunks": len(view.chunks_by_doc.get(doc_id, [])),
+                    "chars": len(doc.text),
+                    "fixture": doc.fixture,
+                }
+            )
+        return sorted(rows, key=lambda row: (row["title"], row["doc_id"]))
+
+    def index_state(self) -> dict[str, Any]:
+        """Model, counts and build time of the loaded index."""
+        manifest = self._assistant.index.manifest
+        return {
+            "model": manifest.get("model_id", ""),
+            "dimension": manifest.get("dimension"),
+            "documents": len(self._view.documents),
+            "chunks": len(self._assistant.index.chunks),
+            "built_at": manifest.get("built_at", ""),
+            "index_dir": str(self.index_dir),
+            "corpus_dir": str(self.corpus_dir),
+        }
+
+    # -- corpus changes -------------------------------------------------------------
+    def add_document(self, path: Path | str, filename: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
+        """Validate an uploaded file, move it into the corpus, rebuild the index.
+
+        Refused (UploadRejectedError or UnsupportedDocumentError, nothing
+        changed): unsupported type, empty, over 20 MB, unreadable, a file name
+        or doc id already in use, or the same content as an indexed document.
+        """
+        report = progress or (lambda fraction, message: None)
+        with self._lock:
+            report(0.05, "正在检查文件…")
+            name = sanitise_filename(filename if filename is not None else Path(path).name)
+            source = Path(path)
+            if not source.is_file():
+                raise UploadRejectedError("上传的文件不存在或已失效：请重新选择文件上传。")
+            size = source.stat().st_size
+            if size == 0:
+                raise UploadRejectedError(f"{name}: 文件是空的（0 字节）：请检查后重新上传。")
+            if size > MAX_UPLOAD_BYTES:
+                raise UploadRejectedError(
+                    f"{name}: 文件过大（{size / 1024 / 1024:.1f} MB），上限为 {MAX_UPLOAD_BYTES // 1024 // 1024} MB：请拆分或压缩后再上传。"
+                )
+            self._refuse_taken_name(name)
+            self.corpus_dir.mkdir(parents=True, exist_ok=True)
+            # A hidden folder inside the corpus: never indexed, and on the same
+            # file system, so the final move is a rename.
+            staging = Path(tempfile.mkdtemp(prefix=".upload-", dir=self.corpus_dir))
+            try:
+                staged = staging / name
+                shutil.copyfile(source, staged)
+                report(0.15, "正在读取文件内容…")
+                document = load_document(staged, staging)
+                self._refuse_duplicate(document)
+                target = self.corpus_dir / name
+                if target.exists() or sidecar_path(target).exists():
+                    raise UploadRejectedError(f"已有同名文件 {name}：请先删除旧文件，或改名后再上传。")
+                report(0.3, "正在更新索引（只计算新条款的向量）…")
+                os.replace(staged, target)
+                try:
+                    build = self._rebuild()
+                    if document.doc_id not in self._view.documents:
+                        raise UploadRejectedError(f"{name}: 文件未能加入索引：{'；'.join(build.skipped) or '原因未知'}")
+                except BaseException:
+                    target.unlink(missing_ok=True)
+                    self._restore_index()
+                    raise
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+            report(1.0, "完成")
+            added = self._view.documents[document.doc_id]
+            return {
+                "doc_id": added.doc_id,
+                "title": added.title,
+                "file": name,
+                "chunks": len(self._view.chunks_by_doc.get(added.doc_id, [])),
+                "embedded": build.embedded,
+                "seconds": round(build.seconds, 2),
+            }
+
+    def _refuse_taken_name(self, name: str) -> None:
+        taken = {doc.source_path.lower() for doc in self._view.documents.values()}
+        if self.corpus_dir.is_dir():
+            taken |= {p.name.lower() for p in self.corpus_dir.iterdir() if p.is_file()}
+        if name.lower() in taken:
+            raise UploadRejectedError(f"已有同名文件 {name}：请先删除旧文件，或改名后再上传。")
+
+    def _refuse_duplicate(self, document: Document) -> None:
+        for existing in self._view.documents.values():
+            if existing.content_hash and existing.content_hash == document.content_hash:
+                raise UploadRejectedError(
+                    f"内容与已有文件《{existing.title}》（{existing.source_path}）完全相同，未重复添加。"
+                )
+        if document.doc_id in self._view.documents:
+            other = self._view.documents[document.doc_id]
+            raise UploadRejectedError(
+                f"文件编号 {document.doc_id} 已被《{other.title}》（{other.source_path}）使用：请改名后再上传。"
+            )
+
+    def remove_document(self, doc_id: str, progress: Progress | None = None) -> dict[str, Any]:
+        """Remove a document (and its .meta.json) from the corpus and the index."""
+        report = progress or (lambda fraction, message: None)
+        with self._lock:
+            document = self._view.documents.get(doc_id)
+            if document is None:
+                raise DocumentNotFoundError(f"找不到文件编号 {doc_id}：它可能已被删除，请刷新页面。")
+            if len(self._view.documents) <= 1:
+                raise RemovalRefusedError("这是索引中唯一的文件，不能删除：请先上传其他文件。")
+            corpus = self.corpus_dir.resolve()
+            path = (corpus / document.source_path).resolve()
+            if not path.is_relative_to(corpus) or path == corpus:
+                raise RemovalRefusedError(f"文件路径 {document.source_path} 不在语料文件夹内，未删除。")
+            report(0.1, "正在移出文件…")
+            trash = Path(tempfile.mkdtemp(prefix=".removed-", dir=corpus))
+            moved: list[tuple[Path, Path]] = []
+            try:
+                for original in (path, sidecar_path(path)):
+                    if original.is_file():
+                        parked = trash / f"{len(moved)}-{original.name}"
+                        os.replace(original, parked)
+                        moved.append((original, parked))
+                report(0.3, "正在更新索引…")
+                try:
+                    build = self._rebuild()
+                except BaseException:
+                    for original, parked in moved:
+                        os.replace(parked, original)
+                    moved.clear()
+                    self._restore_index()
+                    raise
+            finally:
+                shutil.rmtree(trash, ignore_errors=True)
+            report(1.0, "完成")
+            return {"doc_id": doc_id, "title": document.title, "file": document.source_path, "chunks": build.chunks}
+
+    def _rebuild(self) -> Any:
+        """Update the index from the corpus folder and swap in a fresh Assistant
+        built on the same embedder (the model is not loaded again)."""
+        from indexer.build import build_index
+        from indexer.store import load_index
+        from qa.assistant import Assistant
+
+        embedder = self._assistant.embedder
+        build = build_index(
+            self.corpus_dir, self.index_dir, embedder=embedder, show_progress=False, extract_facts=_facts_extractor()
+        )
+        index = load_index(self.index_dir, model_id=embedder.model_id)
+        self._install(Assistant(index, embedder, top_k=self._assistant.top_k))
+        return build
+
+    def _restore_index(self) -> None:
+        """After a failed change the corpus folder is back as it was: bring the
+        index back in line (a no-op when it was never rewritten)."""
+        try:
+            self._rebuild()
+        except Exception:  # the old Assistant stays loaded; the next change retries
+            pass
+
+    # -- feedback -----------------------------------------------------------------
+    def feedback(self, record: dict[str, Any]) -> dict[str, Any]:
+        """Append one rating of an answer to data_dir/feedback.jsonl and return it."""
+        rating = record.get("rating")
+        if rating not in RATINGS:
+            raise FeedbackError(f"评价必须是“{RATINGS[0]}”或“{RATINGS[1]}”。")
+        question = str(record.get("question") or "").strip()
+        if not question:
+            raise FeedbackError("请先提问，再评价回答。")
+        citations = record.get("citations") or []
+        if not isinstance(citations, list):
+            raise FeedbackError("citations 必须是列表。")
+        entry = {
+            "question": question,
+            "answer": str(record.get("answer") or ""),
+            "citations": citations,
+            "rating": rating,
+            "comment": str(record.get("comment") or "").strip()[:MAX_COMMENT_CHARS],
+            "time": datetime.now().astimezone().isoformat(timespec="seconds"),
+        }
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        with self._feedback_lock, open(self.data_dir / FEEDBACK_FILE, "a", encoding="utf-8") as f:
+            f.write(line)
+        return entry
