@@ -442,52 +442,74 @@ def _scope(chunk: Chunk) -> str:
     return path[-1] if path else chunk.clause
 
 
+@dataclass(frozen=True)
+class _Stated:
+    """A target as read from a sentence, before it is tied to its chunk."""
+
+    metric: str
+    quantity: _Quantity
+    comparison: str
+    base_year: int | None
+    span: tuple[int, int]  # the target's words, offsets in the sentence
+
+
+def targets_in_sentence(sentence: str) -> list[_Stated]:
+    """The targets one sentence states. Phrases between commas name a subject
+    then a number ("新能源汽车产量达到50万辆"), or a number then the thing
+    counted ("培育10个…示范园区、10个…"); a phrase that only gives a number
+    ("…翻一番、突破2000亿元", "，年均增长12%左右") is about the last subject."""
+    stated: list[_Stated] = []
+    subject: tuple[str, int, int | None] | None = None  # metric, where it starts, base year
+    for p in re.finditer(r"[^,，;；。]+", sentence):
+        phrase, offset, left = p.group(0), p.start(), 0
+        base = _BASE_YEAR.search(phrase)
+        quantities = _quantities(phrase)
+        for index, quantity in enumerate(quantities):
+            name, dropped, direction = _clean_metric(phrase[left : quantity.start])
+            next_start = quantities[index + 1].start if index + 1 < len(quantities) else len(phrase)
+            following = re.split(r"[、和及与]", phrase[quantity.end : next_start], maxsplit=1)[0].strip(_CONNECTORS)
+            counted = quantity.unit.lstrip("万亿千百") in _COUNT_UNITS.split("|")
+            if counted and len(following) >= 2 and not name:  # the noun follows the number
+                end = phrase.index(following, quantity.end) + len(following)
+                metric, span, base_year = following, (offset + quantity.start, offset + end), None
+                left = end  # the counted noun is not the subject of the next number
+            else:
+                if name:
+                    subject = (name, offset + left + dropped, int(base.group(1)) if base else None)
+                if subject is None:
+                    left = quantity.end
+                    continue
+                metric, span, base_year = subject[0], (subject[1], offset + quantity.end), subject[2]
+                left = quantity.end
+            multiple = quantity.value if not quantity.unit else ""
+            stated.append(_Stated(metric, quantity, _comparison(direction, quantity.qualifier, multiple), base_year, span))
+    return stated
+
+
 def targets_in_chunk(chunk: Chunk, default_year: int | None) -> list[Target]:
-    """Every numeric target stated in `chunk`."""
+    """Every numeric target stated in `chunk`; the year is the one the sentence
+    names ("到2022年"), else the end of the document's period."""
     targets: list[Target] = []
     for s_start, s_end in sentence_spans(chunk.text):
         sentence = chunk.text[s_start:s_end]
         if not _is_target_sentence(chunk, sentence):
             continue
         year_match = _GOAL_YEAR.search(sentence)
-        year = int(year_match.group(1)) if year_match else default_year
         source = _source(chunk, s_start, s_end)
-        # Phrases between commas: each states one or more targets of one subject.
-        for p in re.finditer(r"[^,，;；。]+", sentence):
-            phrase, metric, metric_at = p.group(0), "", 0
-            base = _BASE_YEAR.search(phrase)
-            left = 0
-            for quantity in _quantities(phrase):
-                before = phrase[left : quantity.start]
-                name, dropped, direction = _clean_metric(before)
-                after = phrase[quantity.end :]
-                next_q = next((q.start for q in _quantities(after)), len(after))
-                following = re.split(r"[、和及与]", after[:next_q], maxsplit=1)[0].strip(_CONNECTORS)
-                counted_after = quantity.unit.lstrip("万亿千百") in _COUNT_UNITS.split("|") and len(following) >= 2 and not name
-                if counted_after:  # "培育10个…示范园区": the noun follows the number
-                    name_text, span = following, (quantity.start, quantity.end + after.index(following) + len(following))
-                elif name:
-                    metric, metric_at = name, left + dropped
-                    name_text, span = name, (metric_at, quantity.end)
-                elif metric:  # "…翻一番、突破2000亿元": the subject is the one before
-                    name_text, span = metric, (metric_at, quantity.end)
-                else:
-                    left = quantity.end
-                    continue
-                targets.append(
-                    Target(
-                        metric=name_text,
-                        value=quantity.value,
-                        unit=quantity.unit,
-                        comparison=_comparison(direction, quantity.qualifier, quantity.value if not quantity.unit else ""),
-                        year=year,
-                        base_year=int(base.group(1)) if base else None,
-                        scope=_scope(chunk),
-                        phrase=phrase[span[0] : span[1]],
-                        source=source,
-                    )
+        for stated in targets_in_sentence(sentence):
+            targets.append(
+                Target(
+                    metric=stated.metric,
+                    value=stated.quantity.value,
+                    unit=stated.quantity.unit,
+                    comparison=stated.comparison,
+                    year=int(year_match.group(1)) if year_match else default_year,
+                    base_year=stated.base_year,
+                    scope=_scope(chunk),
+                    phrase=sentence[stated.span[0] : stated.span[1]],
+                    source=source,
                 )
-                left = quantity.end
+            )
     return targets
 
 

@@ -566,6 +566,17 @@ def _choices(service: Service) -> list[tuple[str, str]]:
     return [(f"{row['title']}（{row['doc_id']}）", row["doc_id"]) for row in service.list_documents()]
 
 
+def _discard_upload(path: str, upload_root: str) -> None:
+    """Delete Gradio's temporary copy of an upload once it is in the corpus, so
+    the document is not also reachable under Gradio's upload folder."""
+    try:
+        file = Path(path).resolve()
+        if file.is_relative_to(Path(upload_root).resolve()):
+            file.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 def _is_admin(password: str | None, expected: str) -> bool:
     return not expected or hmac.compare_digest((password or "").encode("utf-8"), expected.encode("utf-8"))
 
@@ -838,6 +849,7 @@ def build_ui(service: Service, admin_password: str | None = None, extra_tabs: Ex
             except Exception:
                 log.exception("upload failed")
                 return refreshed(INTERNAL_ERROR, False)
+            _discard_upload(path, demo.GRADIO_CACHE)
             return refreshed(
                 f"已加入《{added['title']}》（{added['file']}）：{added['chunks']} 个条款，索引已更新，现在可以提问。", True
             )

@@ -1,0 +1,72 @@
+"""Shared fixtures: the real m3e-small model and a real index of the plan,
+built once per test session into a temporary folder (building takes ~15 s)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+PLAN_TEXT = CORPUS / "qingdao_ai_plan.txt"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from indexer.embed import Embedder
+
+    return Embedder()
+
+
+@pytest.fixture(scope="session")
+def plan_corpus(tmp_path_factory) -> Path:
+    """A copy of the repo's corpus: tests may not touch the real one."""
+    target = tmp_path_factory.mktemp("corpus")
+    for path in CORPUS.iterdir():
+        shutil.copy(path, target / path.name)
+    return target
+
+
+@pytest.fixture(scope="session")
+def plan_index(plan_corpus, embedder, tmp_path_factory) -> Path:
+    from indexer.build import build_index
+    from indexer.facts import extract_facts
+
+    index_dir = tmp_path_factory.mktemp("index") / "index"
+    build_index(plan_corpus, index_dir, embedder=embedder, show_progress=False, extract_facts=extract_facts)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def assistant(plan_index, embedder):
+    from indexer.store import load_index
+    from qa.assistant import Assistant
+
+    return Assistant(load_index(plan_index, model_id=embedder.model_id), embedder)
+
+
+# --- UI fixtures (tests/test_ui_*.py) -------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ui_workspace(plan_corpus, plan_index, tmp_path_factory):
+    """A corpus, index and data folder of the module's own: copies of the
+    session's, so uploads and removals in one test module never reach another."""
+    from types import SimpleNamespace
+
+    root = tmp_path_factory.mktemp("ui_workspace")
+    shutil.copytree(plan_corpus, root / "corpus")
+    shutil.copytree(plan_index, root / "index")
+    return SimpleNamespace(root=root, corpus=root / "corpus", index=root / "index", data=root / "data")
+
+
+@pytest.fixture(scope="module")
+def ui_service(ui_workspace, embedder):
+    """A Service over the module's workspace, sharing the session's loaded model."""
+    from indexer.store import load_index
+    from qa.assistant import Assistant
+    from ui.service import Service
+
+    index = load_index(ui_workspace.index, model_id=embedder.model_id)
+    return Service(Assistant(index, embedder), ui_workspace.index, ui_workspace.corpus, ui_workspace.data)

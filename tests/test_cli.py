@@ -1,0 +1,86 @@
+"""The `policyqa` command as a user runs it: real processes, real index."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+POLICYQA = str(Path(sys.executable).parent / "policyqa")
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([POLICYQA, *args], capture_output=True, text=True, encoding="utf-8", cwd=cwd, timeout=300)
+
+
+def test_help_is_instant_and_shows_an_example():
+    result = run("--help")
+    assert result.returncode == 0 and "policyqa ask" in result.stdout
+
+
+def test_index_then_ask_text_and_json(plan_corpus: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    built = run("index", "--corpus", str(plan_corpus), "--index-dir", str(index_dir))
+    assert built.returncode == 0, built.stderr
+    assert "1 份文件" in built.stdout and "本次嵌入" in built.stdout
+    asked = run("ask", "谁担任攻势指挥长？", "--index-dir", str(index_dir))
+    assert asked.returncode == 0, asked.stderr
+    assert "薛庆国" in asked.stdout and "[1]" in asked.stdout and "附件" in asked.stdout
+    as_json = run("ask", "2022年新能源汽车产量要达到多少？", "--json", "--top-k", "6", "--index-dir", str(index_dir))
+    result = json.loads(as_json.stdout)
+    assert "50万辆" in result["answer"] and result["citations"][0]["clause"] == "二（二）1"
+    assert len(result["passages"]) == 6
+    abstain = json.loads(run("ask", "申请补贴的截止日期是哪天？", "--json", "--index-dir", str(index_dir)).stdout)
+    assert abstain["abstained"] is True and abstain["answer"].startswith("文件未提及")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("ask", "   "), "问题不能为空"),
+        (("ask", "问" * 600), "问题过长"),
+        (("ask", "牵头单位是谁？", "--top-k", "0"), "top_k"),
+    ],
+)
+def test_bad_input_is_one_clear_line(args, message, tmp_path: Path):
+    result = run(*args, "--index-dir", str(tmp_path / "index"))
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_missing_index_and_empty_corpus(tmp_path: Path):
+    missing = run("ask", "牵头单位是谁？", "--index-dir", str(tmp_path / "none"))
+    assert missing.returncode == 2 and "policyqa index" in missing.stderr and "Traceback" not in missing.stderr
+    (tmp_path / "empty").mkdir()
+    empty = run("index", "--corpus", str(tmp_path / "empty"), "--index-dir", str(tmp_path / "index"))
+    assert empty.returncode == 2 and "Traceback" not in empty.stderr and not (tmp_path / "index").exists()
+
+
+def test_model_mismatch_says_how_to_fix(plan_index: Path, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    shutil.copytree(plan_index, index_dir)
+    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest["model_id"] = "some-other-model"
+    (index_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    result = run("ask", "牵头单位是谁？", "--index-dir", str(index_dir))
+    assert result.returncode == 2 and "--rebuild" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_eval_writes_results_and_metrics(plan_index: Path, tmp_path: Path):
+    dataset = tmp_path / "mini.jsonl"
+    items = [
+        {"id": "a", "question": "谁担任攻势指挥长？", "answer": "薛庆国", "evidence": ["薛庆国"], "type": "responsibility_contact", "persona": "civil_servant", "section": ""},
+        {"id": "b", "question": "申请补贴的截止日期是哪天？", "answer": "文件未提及", "evidence": [], "type": "unanswerable", "persona": "firm", "section": ""},
+    ]
+    dataset.write_text("\n".join(json.dumps(i, ensure_ascii=False) for i in items) + "\n", encoding="utf-8")
+    out = tmp_path / "run"
+    result = run("eval", "--dataset", str(dataset), "--out", str(out), "--index-dir", str(plan_index))
+    assert result.returncode == 0, result.stderr
+    for name in ("results.jsonl", "metrics.json", "report.md", "report.png", "run.trec", "qrels.trec"):
+        assert (out / name).exists(), name
+    records = [json.loads(line) for line in (out / "results.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {r["retriever"] for r in records} == {"hybrid", "lexical", "dense"} and len(records) == 6
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["hybrid"]["hit@1"]["value"] == 1.0

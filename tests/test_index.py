@@ -1,0 +1,79 @@
+"""The index folder: manifest, atomic writes, incremental rebuilds, refusals."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from indexer.build import build_index
+from indexer.errors import EmptyCorpusError, IndexMismatchError, IndexMissingError
+from indexer.store import FORMAT_VERSION, load_index
+
+
+def test_manifest_describes_the_index(plan_index: Path, embedder):
+    manifest = json.loads((plan_index / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert manifest["model_id"] == "m3e-small" and manifest["dimension"] == 512
+    assert manifest["normalized"] is True and len(manifest["corpus_hash"]) == 64
+    assert manifest["chunker"] and manifest["tokenizer"].startswith("jieba-")
+    assert manifest["counts"]["chunks"] > 100
+    contents = load_index(plan_index, model_id=embedder.model_id)
+    assert contents.dense.ntotal == len(contents.chunks) == contents.embeddings.shape[0]
+    assert len(contents.sentences) == len(contents.sentence_embeddings) > len(contents.chunks)
+    assert not list(plan_index.parent.glob(".index.tmp-*"))  # no temporary folder left behind
+
+
+def test_rebuild_reembeds_only_changed_chunks(plan_corpus: Path, embedder, tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(plan_corpus, corpus)
+    index_dir = tmp_path / "index"
+    first = build_index(corpus, index_dir, embedder=embedder, show_progress=False)
+    assert first.embedded == first.chunks
+    again = build_index(corpus, index_dir, embedder=embedder, show_progress=False)
+    assert again.embedded == 0  # already current
+    plan = corpus / "qingdao_ai_plan.txt"
+    text = plan.read_text(encoding="utf-8").replace("新能源汽车产量达到50万辆", "新能源汽车产量达到60万辆")
+    plan.write_text(text, encoding="utf-8")
+    changed = build_index(corpus, index_dir, embedder=embedder, show_progress=False)
+    assert changed.embedded == 1 and changed.chunks == first.chunks
+    assert any("60万辆" in c.text for c in load_index(index_dir).chunks)
+
+
+def test_index_built_with_another_model_is_refused(plan_index: Path, tmp_path: Path):
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        load_index(plan_index, model_id="another-model")
+
+
+def test_damaged_or_missing_index_is_refused(plan_index: Path, tmp_path: Path):
+    with pytest.raises(IndexMissingError, match="policyqa index"):
+        load_index(tmp_path / "nowhere")
+    damaged = tmp_path / "damaged"
+    shutil.copytree(plan_index, damaged)
+    (damaged / "chunks.jsonl").write_text("{not json\n", encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        load_index(damaged)
+    (damaged / "manifest.json").write_text("garbage", encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match="--rebuild"):
+        load_index(damaged)
+
+
+def test_failed_build_leaves_the_old_index_intact(plan_index: Path, embedder, tmp_path: Path):
+    index_dir = tmp_path / "index"
+    shutil.copytree(plan_index, index_dir)
+    before = (index_dir / "manifest.json").read_text(encoding="utf-8")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(EmptyCorpusError):
+        build_index(empty, index_dir, embedder=embedder, show_progress=False)
+    assert (index_dir / "manifest.json").read_text(encoding="utf-8") == before
+    load_index(index_dir)
+
+
+def test_bad_file_is_skipped_and_the_rest_indexed(plan_corpus: Path, embedder, tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(plan_corpus, corpus)
+    (corpus / "broken.pdf").write_bytes(b"\x00\x01 not a pdf")
+    report = build_index(corpus, tmp_path / "index", embedder=embedder, show_progress=False)
+    assert report.documents == 1 and any("broken.pdf" in reason for reason in report.skipped)

@@ -1,0 +1,85 @@
+"""Segmentation of the plan by its own numbering (no model needed)."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from indexer.loaders import load_document
+from indexer.segment import find_segments, segment_document, split_at_sentence_ends
+from indexer.types import Document
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+PLAN_TEXT = CORPUS / "qingdao_ai_plan.txt"
+
+
+def plan() -> Document:
+    return load_document(PLAN_TEXT, CORPUS)
+
+
+def test_chunks_tile_the_cleaned_document_in_order():
+    document = plan()
+    chunks = segment_document(document)
+    joined = "".join(chunk.text for chunk in chunks)
+    assert re.sub(r"\s+", "", joined) == re.sub(r"\s+", "", document.text)
+    for before, after in zip(chunks, chunks[1:]):
+        assert before.end <= after.start
+    for chunk in chunks:
+        assert document.text[chunk.start : chunk.end] == chunk.text
+
+
+def test_eight_battles_and_seven_actions_with_their_items():
+    chunks = segment_document(plan())
+    clauses = {chunk.clause for chunk in chunks}
+    battles = sorted({c for c in clauses if re.fullmatch(r"二（[一二三四五六七八]）", c)})
+    actions = sorted({c for c in clauses if re.fullmatch(r"三（[一二三四五六七]）", c)})
+    assert len(battles) == 8 and len(actions) == 7
+    for battle in battles:  # each battle has a target and numbered tasks
+        assert f"{battle}1" in clauses
+        assert any(re.fullmatch(re.escape(battle) + r"2（\d）", c) for c in clauses)
+    # items that share one paragraph are chunks of their own
+    assert {"三（一）1（1）", "三（一）1（2）", "三（一）1（3）"} <= clauses
+    assert "三（七）4（3）" in clauses
+
+
+def test_labels_breadcrumbs_and_attachment():
+    chunks = {chunk.clause: chunk for chunk in segment_document(plan())}
+    item = chunks["二（二）2（3）"]
+    assert item.breadcrumb == "二、攻坚计划和任务 › （二）新能源汽车产业倍增攻坚战 › 2.攻坚任务 › （3）突破智能网联"
+    assert item.text.startswith("(3)突破智能网联。推动新能源汽车企业")
+    assert "薛庆国" in chunks["附件"].text
+    assert "王法体" in chunks["附件·牵头单位"].text and "85911159" in chunks["附件·牵头单位"].text
+    assert chunks["附件·队长"].text.count("局长") == 2
+    assert "市人才办" in chunks["附件·参与单位"].text
+
+
+def test_chunk_ids_are_stable_and_unique():
+    first = segment_document(plan())
+    second = segment_document(plan())
+    assert [c.chunk_id for c in first] == [c.chunk_id for c in second]
+    assert len({c.chunk_id for c in first}) == len(first)
+
+
+def test_other_genres_chapters_articles_and_stray_numbers():
+    text = "总则说明。\n第一章 总则\n第一条 为了规范管理，制定本办法(2019—2022年)。\n第二条 本办法适用于全市。(1)甲项;(2)乙项。\n第二章 附则\n第三条 本办法自发布之日起施行。"
+    segments = find_segments(text)
+    labels = [s.clause for s in segments]
+    assert labels == ["引言", "第一章", "第一章第一条", "第一章第二条", "第一章第二条（1）", "第一章第二条（2）", "第二章", "第二章第三条"]
+
+
+def test_long_unit_is_split_only_at_sentence_ends():
+    text = "第一句很长。" * 10 + "最后一句"
+    spans = split_at_sentence_ends(text, lambda piece: len(piece) <= 20)
+    assert "".join(text[s:e] for s, e in spans) == text
+    assert all(text[s:e].endswith("。") for s, e in spans[:-1])
+    assert all(e - s <= 20 for s, e in spans)
+
+
+def test_long_clauses_split_with_the_model_tokenizer(embedder, tmp_path: Path):
+    body = "".join(f"第{i}句说明产业发展的要求和具体措施。" for i in range(200))
+    document = Document(doc_id="long", title="长文件", text=f"一、总体要求\n{body}", source_path="long.txt")
+    chunks = segment_document(document, fits=embedder.fits)
+    assert len(chunks) > 1
+    assert all(embedder.fits(f"{c.breadcrumb}\n{c.text}") for c in chunks)
+    assert re.sub(r"\s", "", "".join(c.text for c in chunks)) == re.sub(r"\s", "", document.text)
+    assert {c.clause for c in chunks} == {"一"} and [c.part for c in chunks] == list(range(1, len(chunks) + 1))
