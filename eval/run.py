@@ -42,9 +42,13 @@ def load_dataset(path: Path) -> list[dict]:
 
 
 def evaluation_records(
-    assistant: Assistant, items: list[dict], retrievers: list[str], top_k: int = 10, batch_size: int = 16
+    assistant: Assistant, items: list[dict], retrievers: list[str], top_k: int = 10, batch_size: int = 1
 ) -> list[dict]:
-    """One record per (item, retriever): the `ask --json` object plus the gold fields."""
+    """One record per (item, retriever): the `ask --json` object plus the gold fields.
+
+    Questions go one at a time by default, as a user sends them, so the
+    latencies are per question; a larger batch is faster but reports the
+    batch's average for each of its questions."""
     for retriever in retrievers:
         if retriever not in RETRIEVERS:
             raise InvalidArgumentError(f"未知的检索方式 {retriever!r}：可选 {', '.join(RETRIEVERS)}")

@@ -528,11 +528,18 @@ def _is_numbered_item(chunk: Chunk, next_chunk: Chunk | None) -> bool:
     return not (has_children and len(sentence_spans(body)) <= 1 and len(body) <= 40)
 
 
+def _outside_sector_words(terms: list[TermMatch]) -> list[TermMatch]:
+    """Drop kinds of firm named inside a sector's words: "船舶海工装备" is for
+    shipbuilders, not a measure for every 装备 maker."""
+    sectors = [t for t in terms if t.group in (SECTOR, ENABLER)]
+    return [t for t in terms if t.group != FIRM_KIND or not any(o.start <= t.start and o.end >= t.end for o in sectors)]
+
+
 def measure_from_chunk(chunk: Chunk, vocabulary: Vocabulary) -> Measure:
     spans = sentence_spans(chunk.text)
     heading = chunk.text[spans[0][0] : spans[0][1]] if spans else chunk.text
     ancestors = "\n".join(chunk.path[:-1])
-    own = find_terms(chunk.text, vocabulary, (SECTOR, ENABLER, FIRM_KIND))
+    own = _outside_sector_words(find_terms(chunk.text, vocabulary, (SECTOR, ENABLER, FIRM_KIND)))
     scope = find_terms(ancestors, vocabulary, (SECTOR, ENABLER))
     supports = find_terms(chunk.text, vocabulary, (SUPPORT,))
     return Measure(

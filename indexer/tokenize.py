@@ -53,12 +53,16 @@ def tokenize(text: str) -> list[str]:
 _PROPER_NOUN_TAGS = frozenset({"nr", "nrt", "nz", "nt"})
 
 
-def proper_nouns(text: str) -> list[str]:
-    """Names of companies, people and organisations that jieba recognises in `text`."""
+@lru_cache(maxsize=1)
+def _tagger():
     import jieba.posseg
 
-    tagger = jieba.posseg.POSTokenizer(_jieba())
-    return [pair.word for pair in tagger.cut(text) if pair.flag in _PROPER_NOUN_TAGS and len(pair.word) >= 2]
+    return jieba.posseg.POSTokenizer(_jieba())
+
+
+def proper_nouns(text: str) -> list[str]:
+    """Names of companies, people and organisations that jieba recognises in `text`."""
+    return [pair.word for pair in _tagger().cut(text) if pair.flag in _PROPER_NOUN_TAGS and len(pair.word) >= 2]
 
 
 def tokenize_batch(texts: list[str]) -> list[list[str]]:

@@ -47,8 +47,8 @@ class Assistant:
         """Answer each question. Raises InvalidQuestionError for an unusable
         question and InvalidArgumentError for a bad top_k or mode."""
         top_k = validate_top_k(self.top_k if top_k is None else top_k)
-        queries: list[Query] = [parse_query(question) for question in questions]
         started = time.perf_counter()
+        queries: list[Query] = [parse_query(question) for question in questions]
         # The composer reads a few more clauses than are shown when top_k is small.
         query_vectors = self.retriever.embed_queries(queries)
         hits = self.retriever.search_batch(

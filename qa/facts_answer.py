@@ -53,8 +53,9 @@ class FactAnswer:
 # Question cues
 # ---------------------------------------------------------------------------
 
-_CONTACT = re.compile(r"联系人|对接人|联络人|联系方式|怎么联系|联系谁|找谁|电话|电化|手机|座机|热线|打啥电|打什么电|打哪个电")
-_CHANNEL = re.compile(r"邮箱|e-?mail|电子邮件|传真|地址|网址|网站|官网|微信|办公地点|在哪里办公|设在哪")
+_CONTACT = re.compile(r"联系人|对接人|联络人|联系方式|怎么联系|联系谁|找谁|电话|电化|手机号|座机|热线|打啥电|打什么电|打哪个电")
+_CHANNELS = (("邮箱", r"邮箱|e-?mail|电子邮件"), ("传真", r"传真"), ("办公地址", r"地址|办公地点|在哪里办公|设在哪"), ("网址", r"网址|网站|官网"), ("微信", r"微信"))
+_CHANNEL = re.compile("|".join(pattern for _, pattern in _CHANNELS), re.I)
 _COMMANDER = re.compile(r"指挥长|总指挥|总负责人|挂帅|牵头领导")
 _LEADER = re.compile(r"队长|组长")
 _POST_ONLY = re.compile(r"指挥长|队长|组长|局长|市长|书记|主任")
@@ -66,11 +67,14 @@ _DUTY = re.compile(r"职责|负责什么|承担什么|干什么|做什么|任务
 _DUTY_BODY = re.compile(r"攻坚队|指挥部|工作专班|专班|领导小组|工作组")
 _ROLE_OF_UNIT = re.compile(r"分工|职责|角色|担任|负责什么|干什么|干啥|负责啥")
 _SPECIFIC_ASSIGNMENT = re.compile(r"负责哪|管哪|分管哪|对应哪")
-_PERIOD = re.compile(r"实施期限|有效期|执行期|期限是|几年|多少年|哪几年|什么时候(?:结束|到期)|何时(?:结束|到期)|到期|过期|还有效|是否有效|失效")
+_PERIOD = re.compile(r"实施期限|有效期|执行期|期限是|几年|多少年|哪几年|什么时候(?:结束|到期)|何时(?:结束|到期)|到期(?!末)|过期|还有效|是否有效|失效")
 _APPLICATION = re.compile(r"申报|申请|报名|认定|截止")
-_TARGET_CUE = re.compile(r"目标|指标|多少|几个|几家|几条|几座|几成|百分之|比例|比重|占比|要达到|达到多少|定了")
-_TARGET_LIST = re.compile(r"(?:哪些|哪几个|哪几项|什么|有啥|都有|全部|所有|主要|列出).{0,6}(?:指标|目标)|(?:指标|目标).{0,4}(?:有哪些|是什么|有什么|都有啥|有啥)")
+# "几条" asks a number, "哪几条" asks which ones.
+_TARGET_CUE = re.compile(r"目标|指标|多少|(?<!哪)几(?:个|家|条|座|成|项)|百分之|比例|比重|占比|要达到|达到多少|定了")
+_TARGET_LIST = re.compile(r"(?:哪些|哪几项|全部|所有|主要|量化|数量)的?(?:指标|目标)|指标.{0,4}(?:有哪些|是什么|有什么|都有啥|有啥)|(?:有哪些|什么)(?:量化)?指标")
 _MULTI_PART = re.compile(r"分别|各是|各自|各为|两个|哪两")
+_SEVERAL = re.compile(rf"{_MULTI_PART.pattern}|和|及|与|、")
+_MONEY = re.compile(r"补贴|补助|奖励|资助|奖补|资金|多少钱|费用|优惠|减免")
 # A sub-question that facts cannot answer: the extractive path must take the whole question.
 _NON_FACT = re.compile(
     r"怎么|怎样|如何|为什么|为啥|什么模式|什么方式|哪些方面|安排|组成|措施|政策|扶持|支持|方向|规划|"
@@ -191,6 +195,10 @@ def _contact_sentence(unit: UnitRole) -> str:
     return f"{unit.unit}：联系人{unit.person}，电话{unit.phone}"
 
 
+def _unit_with_contact(unit: UnitRole) -> str:
+    return f"{unit.unit}（联系人{unit.person}，电话{unit.phone}）" if unit.phone else unit.unit
+
+
 # ---------------------------------------------------------------------------
 # Roster questions
 # ---------------------------------------------------------------------------
@@ -198,18 +206,21 @@ def _contact_sentence(unit: UnitRole) -> str:
 
 def _answer_channel(query: Query, facts: PolicyFacts) -> FactAnswer | None:
     """邮箱/地址/网址 of someone in the roster: rosters list names and phones only."""
+    asked = next((name for name, pattern in _CHANNELS if re.search(pattern, query.text, re.I)), "")
+    if not asked:
+        return None
     people, contact_people = _named_people(query, facts)
     units, unknown = _named_units(query, facts)
-    about_roster = people or contact_people or units or unknown or _CONTACT.search(query.text) or _DUTY_BODY.search(query.text) or _COMMANDER.search(query.text)
-    if not (_CHANNEL.search(query.text) and about_roster):
+    bodies = [m.group(0) for m in _DUTY_BODY.finditer(query.text)]
+    roles = [m.group(0) for m in _POST_ONLY.finditer(query.text)]
+    who = list(dict.fromkeys([p.name for p in people] + [u.person for u in contact_people] + [u.unit for u in units] + unknown + bodies + roles))
+    if not (who or _CONTACT.search(query.text)):
         return None
-    asked = _CHANNEL.search(query.text).group(0)
-    who = "、".join([p.name for p in people] + [u.person for u in contact_people] + [u.unit for u in units] + unknown) or "相关单位"
-    return _abstain("contact", f"文件只列出牵头单位的联系人和电话，没有{who}的{asked}。")
+    return _abstain("contact", f"文件只列出牵头单位的联系人和电话，没有{'、'.join(who) or '相关单位'}的{asked}。")
 
 
 def _answer_contact(query: Query, facts: PolicyFacts) -> FactAnswer | None:
-    if not (_CONTACT.search(query.text) or query.asks & {"phone", "contact"}):
+    if not _CONTACT.search(query.text):
         return None
     with_contact = [u for u in facts.units if u.phone or u.person]
     people, contact_people = _named_people(query, facts)
@@ -239,7 +250,7 @@ def _answer_contact(query: Query, facts: PolicyFacts) -> FactAnswer | None:
         return None
     writer = _Writer()
     writer.say("牵头单位及联系人：")
-    _items(writer, [(_contact_sentence(u), u.source) for u in with_contact])
+    _items(writer, [(_unit_with_contact(u), u.source) for u in with_contact])
     return writer.answer("contact")
 
 
@@ -262,7 +273,10 @@ def _answer_people(query: Query, facts: PolicyFacts) -> FactAnswer | None:
         if not holders:
             return None
         writer = _Writer()
-        _items(writer, [(f"{p.role}：{p.name}（{p.post}）", p.source) for p in holders])
+        roles = list(dict.fromkeys(p.role for p in holders))
+        if len(roles) == 1:
+            writer.say(f"{roles[0]}：")
+        _items(writer, [(f"{'' if len(roles) == 1 else p.role + '：'}{p.name}（{p.post}）", p.source) for p in holders])
         return writer.answer(kind)
     return None
 
@@ -286,7 +300,7 @@ def _answer_units(query: Query, facts: PolicyFacts) -> FactAnswer | None:
     if asks_lead and leads and not named:
         writer = _Writer()
         writer.say("牵头单位：")
-        _items(writer, [(_contact_sentence(u) if u.phone else u.unit, u.source) for u in leads])
+        _items(writer, [(_unit_with_contact(u), u.source) for u in leads])
         return writer.answer("lead_units")
     if asks_members and members and not named:
         writer = _Writer()
@@ -299,19 +313,20 @@ def _answer_units(query: Query, facts: PolicyFacts) -> FactAnswer | None:
 
 
 def _membership(named: list[str], units: list[UnitRole], listed: list[UnitRole], role: str) -> FactAnswer | None:
+    """Whether each named unit is on the `role` list, grouped: yes, another role, no."""
     if not listed:
         return None
+    present = [u for name in named for u in listed if u.unit == name]
+    elsewhere = [u for name in named for u in units if u.unit == name and u.role != role and not any(p.unit == name for p in present)]
+    absent = [name for name in named if not any(u.unit == name for u in present + elsewhere)]
     writer = _Writer()
-    items = []
-    for name in named:
-        holder = next((u for u in listed if u.unit == name), None)
-        other = next((u for u in units if u.unit == name and u.role != role), None)
-        if holder:
-            items.append((f"是，{name}列在{role}中", holder.source))
-        elif other:
-            items.append((f"{name}不在{role}中，它是{other.role}", other.source))
-        else:
-            items.append((f"不是，{role}名单中没有{name}", listed[0].source))
+    items: list[tuple[str, FactSource]] = []
+    if present:
+        both = "都" if len(present) > 1 else ""
+        items.append((f"是，{'、'.join(u.unit for u in present)}{both}列在{role}中", present[0].source))
+    items += [(f"{u.unit}不在{role}中，它是{u.role}", u.source) for u in elsewhere]
+    if absent:
+        items.append((f"不是，{role}名单中没有{'、'.join(absent)}", listed[0].source))
     _items(writer, items)
     return writer.answer("membership")
 
@@ -321,7 +336,7 @@ def _unit_roles(units: list[UnitRole], facts: PolicyFacts) -> FactAnswer:
     writer = _Writer()
     items = []
     for unit in dict.fromkeys(units):
-        items.append((_contact_sentence(unit) + f"（{unit.role}）" if unit.phone else f"{unit.unit}为{unit.role}", unit.source))
+        items.append((f"{_unit_with_contact(unit)}为{unit.role}", unit.source))
         for person in facts.people:
             if unit.unit in person.post:
                 items.append((f"{person.post}{person.name}任{person.role}", person.source))
@@ -378,23 +393,45 @@ def _scope_name(scope: str) -> str:
     return re.sub(r"^[（(]?[一二三四五六七八九十\d]+[)）、.．]?", "", scope)
 
 
-def _target_scores(query: Query, targets: tuple[Target, ...]) -> list[tuple[Target, int, int, float]]:
-    """(target, score, metric hits, core coverage) for targets whose metric the question names."""
+def _asked_bigrams(query: Query) -> set[str]:
     asked = query.text
     for everyday, written in _METRIC_ALIASES:
         if everyday in asked:
             asked += written
-    asked_bigrams = _bigrams(asked + " " + query.expanded)
-    scored = []
-    for target in targets:
-        metric = _bigrams(target.metric)
-        core = _bigrams(_core(target.metric))
-        hits = len(metric & asked_bigrams)
-        score = len((metric | _bigrams(_scope_name(target.scope))) & asked_bigrams)
-        coverage = len(core & asked_bigrams) / len(core) if core else 0.0
-        if hits >= 2 or (core and coverage == 1.0):
-            scored.append((target, score, hits, coverage))
-    return scored
+    return _bigrams(asked + " " + query.expanded)
+
+
+def select_targets(query: Query, targets: tuple[Target, ...]) -> list[Target]:
+    """The targets whose measured thing the question names. The best match is
+    taken first and the words it used are spent, so a second target is taken
+    only for words of its own ("智能互联工厂和数字化车间"), and only when the
+    question asks for several."""
+    remaining = _asked_bigrams(query)
+    several = bool(_SEVERAL.search(query.text))
+    chosen: list[Target] = []
+    while True:
+        scored = []
+        for target in targets:
+            if target in chosen:
+                continue
+            metric, core = _bigrams(target.metric), _bigrams(_core(target.metric))
+            hits = len(metric & remaining)
+            coverage = len(core & remaining) / len(core) if core else 0.0
+            # The measured thing outweighs its 攻坚战: "汽车产业链产值" is not "营业收入" of the same scope.
+            score = 2 * hits + len((_bigrams(_scope_name(target.scope)) - metric) & remaining)
+            if hits >= 2 or coverage == 1.0:
+                if not chosen or (hits >= 2 and coverage >= 0.5):
+                    scored.append((score, target))
+        if not scored:
+            return chosen
+        best = max(score for score, _ in scored)
+        picked = [t for score, t in scored if score == best]
+        picked += [t for t in targets if t not in picked and t not in chosen and any(t.metric == p.metric and t.source == p.source for p in picked)]
+        chosen += picked
+        for target in picked:
+            remaining -= _bigrams(target.metric)
+        if not several:
+            return chosen
 
 
 def _target_line(targets: list[Target]) -> str:
@@ -416,28 +453,25 @@ def _write_targets(targets: list[Target], kind: str, facts: PolicyFacts, today: 
 
 
 def _answer_targets(query: Query, facts: PolicyFacts, today: date | None) -> FactAnswer | None:
-    if not facts.targets or not _TARGET_CUE.search(query.text) or query.asks & {"money", "company_names", "procedure", "date"}:
+    if not facts.targets or not _TARGET_CUE.search(query.text) or _MONEY.search(query.text):
         return None
-    if not _only_fact_parts(query, _TARGET_CUE):
+    if query.asks & {"money", "company_names", "procedure", "date"} or not _only_fact_parts(query, _TARGET_CUE):
         return None
     ends = [info.period_end for info in facts.documents if info.period_end]
     late = [y for y in query.years if ends and y > max(ends)]
-    scored = _target_scores(query, facts.targets)
-    if late and (scored or _TARGET_LIST.search(query.text)):
+    if late and (select_targets(query, facts.targets) or _TARGET_LIST.search(query.text)):
         info = max((i for i in facts.documents if i.period_end), key=lambda i: i.period_end)
         return _abstain("target", f"《{info.title}》的实施期限为{info.period}年，文件未涉及{max(late)}年的目标。")
-    candidates = [t for t in facts.targets if not query.years or t.year in query.years]
+    candidates = tuple(t for t in facts.targets if not query.years or t.year in query.years)
     if query.years and not candidates:
         return None  # a past year (a base year or actual figures): not a target question
-    scored = [s for s in scored if s[0] in candidates]
-    if scored:
-        best = max(score for _, score, _, _ in scored)
-        chosen = [t for t, score, hits, coverage in scored if score == best or coverage >= 0.6]
-        if _MULTI_PART.search(query.text) and len(chosen) < 2:
+    chosen = select_targets(query, candidates)
+    if chosen:
+        if _MULTI_PART.search(query.text) and len({t.metric for t in chosen}) < 2:
             return None  # asks for several figures and only one was recognised
         return _write_targets(chosen, "target", facts, today)
     if _TARGET_LIST.search(query.text):
-        return _write_targets(candidates, "target_list", facts, today)
+        return _write_targets(list(candidates), "target_list", facts, today)
     return None
 
 

@@ -158,7 +158,7 @@ def serve(
 
 @app.command(name="eval")
 def evaluate(
-    dataset: Annotated[Optional[Path], typer.Option("--dataset", help="JSON Lines 数据集，格式见 eval/README.md")] = None,
+    dataset: Annotated[Optional[list[Path]], typer.Option("--dataset", help="JSON Lines 数据集，格式见 eval/README.md（可重复给出多个）")] = None,
     out: Annotated[Optional[Path], typer.Option("--out", help="结果输出文件夹")] = None,
     retrievers: Annotated[str, typer.Option("--retrievers", help="逗号分隔：hybrid,lexical,dense")] = "hybrid,lexical,dense",
     top_k: Annotated[int, typer.Option("--top-k", help="每题保留的段落数")] = 10,
@@ -172,7 +172,7 @@ def evaluate(
 
         typer.echo(compare_runs(compare[0], compare[1]).render())
         return
-    if dataset is None or out is None:
+    if not dataset or out is None:
         _fail("需要 --dataset 和 --out，例如 policyqa eval --dataset eval/data/dev_qa.jsonl --out runs/dev")
     _use_model(model)
     from eval.run import run_evaluation

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -118,6 +119,25 @@ element.addEventListener('keydown', (event) => {
 });
 """
 
+# The conversation: after an answer arrives, scroll its panel so the new turn
+# (or the error) starts at the top, to be read from its question on.
+CONVERSATION_JS = OPEN_JS + r"""
+const scroller = () => {
+  for (let node = element; node && node !== document.body; node = node.parentElement) {
+    const style = getComputedStyle(node);
+    if ((style.overflowY === 'auto' || style.overflowY === 'scroll') && node.scrollHeight > node.clientHeight) return node;
+  }
+  return null;
+};
+watch('value', () => requestAnimationFrame(() => {
+  const turns = element.querySelectorAll('.pq-turn');
+  const target = element.querySelector('.pq-error') || turns[turns.length - 1];
+  const box = scroller();
+  if (!target || !box) return;
+  box.scrollTop += target.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+}));
+"""
+
 VIEWER_JS = r"""
 const scrollToHit = () => {
   const box = element.querySelector('.pq-doc-body');
@@ -175,6 +195,7 @@ mark.pq-hit.pq-term { background: #ffc34d; }
 .pq-node:hover, .pq-node.pq-active { background: var(--color-accent-soft); }
 .pq-node-clause { color: var(--color-accent); font-size: 0.85em; margin-right: 0.3em; }
 .pq-outline { max-height: 68vh; overflow-y: auto; }
+.pq-outline li { font-size: 0.95rem; line-height: 1.55; margin: 0.05rem 0; }
 .pq-results .pq-hitline { cursor: pointer; padding: 0.25rem 0.4rem; border-radius: 4px; }
 .pq-results .pq-hitline:hover, .pq-results .pq-hitline.pq-active { background: var(--color-accent-soft); }
 .pq-table { border-collapse: collapse; width: 100%; font-size: 0.92em; }
@@ -528,7 +549,9 @@ def render_index_state(state: dict[str, Any]) -> str:
 
 
 def _message(text: str, ok: bool) -> str:
-    return f'<div class="{"pq-ok" if ok else "pq-error"}" role="status">{esc(text)}</div>'
+    """A status line; data-op differs for every message, so a repeated message
+    still reads as a new one (screen readers, tests)."""
+    return f'<div class="{"pq-ok" if ok else "pq-error"}" role="status" data-op="{uuid.uuid4().hex[:12]}">{esc(text)}</div>'
 
 
 # ---------------------------------------------------------------------------
@@ -621,9 +644,8 @@ def build_ui(service: Service, admin_password: str | None = None, extra_tabs: Ex
                         conversation = gr.HTML(
                             render_conversation([], service.view),
                             elem_id="pq-conversation",
-                            js_on_load=OPEN_JS,
+                            js_on_load=CONVERSATION_JS,
                             max_height=720,
-                            autoscroll=True,
                         )
                         with gr.Row(equal_height=True):
                             question = gr.Textbox(
@@ -714,22 +736,22 @@ def build_ui(service: Service, admin_password: str | None = None, extra_tabs: Ex
             try:
                 answer = service.ask(text, top_k=DEFAULT_TOP_K, doc_ids=doc_ids or None)
             except PolicyQAError as e:
-                return render_conversation(history, service.view, error=str(e)), history, gr.update(), gr.update()
+                return render_conversation(history, service.view, error=str(e)), history, gr.update(), gr.update(), gr.update()
             except Exception:
                 log.exception("ask failed")
-                return render_conversation(history, service.view, error=INTERNAL_ERROR), history, gr.update(), gr.update()
+                return render_conversation(history, service.view, error=INTERNAL_ERROR), history, gr.update(), gr.update(), gr.update()
             history = (history + [answer])[-MAX_TURNS:]
             first = answer["citations"][0] if answer["citations"] else None
             if first is not None:
                 viewer = render_document(service.view, first["doc_id"], first["start"], first["end"], first["chunk_id"])
             else:
                 viewer = gr.update()
-            return render_conversation(history, service.view), history, "", viewer
+            return render_conversation(history, service.view), history, "", viewer, ""
 
         ask_args = dict(
             fn=on_ask,
             inputs=[question, doc_filter, turns],
-            outputs=[conversation, turns, question, qa_viewer],
+            outputs=[conversation, turns, question, qa_viewer, feedback_status],
             api_visibility="private",
             show_progress="minimal",
         )
@@ -821,7 +843,7 @@ def build_ui(service: Service, admin_password: str | None = None, extra_tabs: Ex
 
         def refreshed(message: str, ok: bool) -> tuple[Any, ...]:
             """Status message, then every list of documents on the page, then the
-            upload / confirm input (cleared after a change)."""
+            upload / confirm input, cleared whatever the outcome."""
             choices = _choices(service)
             return (
                 _message(message, ok),
@@ -830,7 +852,7 @@ def build_ui(service: Service, admin_password: str | None = None, extra_tabs: Ex
                 gr.update(choices=choices),
                 gr.update(choices=choices),
                 gr.update(choices=choices, value=None) if ok else gr.update(choices=choices),
-                gr.update(value=None) if ok else gr.update(),
+                gr.update(value=None),
             )
 
         manage_outputs = [manage_status, documents_table, index_state, doc_filter, browse_doc, remove_doc]
@@ -906,11 +928,13 @@ def build_ui(service: Service, admin_password: str | None = None, extra_tabs: Ex
             show_progress="hidden",
         )
 
-        # The API endpoint for gradio_client: the same object as POST /api/ask.
-        def ask(question: str, top_k: int = DEFAULT_TOP_K, doc_ids: list[str] | None = None) -> dict:
-            """回答一个问题，返回 Answer.to_json() 对象（answer、abstained、citations、passages…）。"""
+        # The endpoint for gradio_client: the same object as POST /api/ask, as JSON
+        # text, because gradio_client takes any dict with a "path" key (as every
+        # citation has) for a file to download.
+        def ask(question: str, top_k: int = DEFAULT_TOP_K, doc_ids: list[str] | None = None) -> str:
+            """回答一个问题，返回 Answer.to_json() 对象的 JSON 文本（answer、abstained、citations、passages…）。"""
             try:
-                return service.ask(question, top_k=top_k, doc_ids=doc_ids or None)
+                return json.dumps(service.ask(question, top_k=top_k, doc_ids=doc_ids or None), ensure_ascii=False)
             except PolicyQAError as e:
                 raise gr.Error(str(e)) from None
 
