@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass, fields, is_dataclass
+from dataclasses import asdict, dataclass, fields, is_dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
@@ -27,7 +27,6 @@ from .roster import (
     find_contacts,
     parse_person_line,
     split_list,
-    squeeze,
     strip_field_label,
 )
 from .types import Chunk, Document
@@ -39,6 +38,7 @@ SUPPORT_KINDS_PATH = DATA_DIR / "support_kinds.json"
 
 # Tag groups: a sector or enabler found in a clause, a kind of firm, a kind of support.
 SECTOR, ENABLER, FIRM_KIND, SUPPORT = "industry", "enabler", "firm_kind", "support"
+LEAD_ROLE = "牵头单位"  # the role whose units carry the contacts of a roster
 
 
 # ---------------------------------------------------------------------------
@@ -148,6 +148,11 @@ class UnitRole:
     phone: str
     source: FactSource
 
+    @property
+    def in_roster(self) -> bool:
+        """Named in the plan's roster (附件), not by one clause for that clause's task."""
+        return self.source.clause.startswith("附件")
+
 
 @dataclass(frozen=True)
 class Duty:
@@ -175,7 +180,9 @@ class PolicyFacts:
         return next((d for d in self.documents if d.doc_id == doc_id), None)
 
     def units_with_role(self, role: str, doc_id: str | None = None) -> list[UnitRole]:
-        return [u for u in self.units if u.role == role and (doc_id is None or u.source.doc_id == doc_id)]
+        """Units with `role`; those of a roster (附件) when it names any, else those clauses name."""
+        units = [u for u in self.units if u.role == role and (doc_id is None or u.source.doc_id == doc_id)]
+        return [u for u in units if u.in_roster] or units
 
     @property
     def empty(self) -> bool:
@@ -209,7 +216,9 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 
 def _source(chunk: Chunk, rel_start: int, rel_end: int) -> FactSource:
-    """A source quoting chunk.text[rel_start:rel_end] with document offsets."""
+    """A source quoting chunk.text[rel_start:rel_end], blanks trimmed, with document offsets."""
+    piece = chunk.text[rel_start:rel_end]
+    rel_start, rel_end = rel_start + len(piece) - len(piece.lstrip()), rel_start + len(piece.rstrip())
     return FactSource(chunk.chunk_id, chunk.doc_id, chunk.clause, chunk.text[rel_start:rel_end], chunk.start + rel_start, chunk.start + rel_end)
 
 
@@ -233,15 +242,10 @@ class Vocabulary:
     groups: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...]  # (group, ((tag, keywords), …))
     broader: tuple[tuple[str, tuple[str, ...]], ...]
     fingerprint: str
-
-    def tags(self, group: str) -> tuple[str, ...]:
-        return tuple(tag for g, entries in self.groups if g == group for tag, _ in entries)
+    ambiguous: tuple[str, ...] = ()  # phrases whose keywords do not count ("整车企业")
 
     def broader_of(self, tag: str) -> tuple[str, ...]:
         return next((parents for t, parents in self.broader if t == tag), ())
-
-    def group_of(self, tag: str) -> str:
-        return next((g for g, entries in self.groups for t, _ in entries if t == tag), "")
 
 
 def _entries(mapping: dict[str, Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -263,7 +267,7 @@ def load_vocabulary(industries_path: Path = INDUSTRIES_PATH, supports_path: Path
     )
     broader = tuple((tag, tuple(parents)) for tag, parents in industries.get("broader", {}).items())
     fingerprint = hashlib.sha256(industries_raw + b"\x1f" + supports_raw).hexdigest()[:16]
-    return Vocabulary(groups, broader, fingerprint)
+    return Vocabulary(groups, broader, fingerprint, tuple(industries.get("ambiguous", ())))
 
 
 @dataclass(frozen=True)
@@ -281,27 +285,36 @@ def _is_ascii_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+def _occurrences(folded: str, needle: str) -> list[tuple[int, int]]:
+    """Spans of `needle` in `folded`; a Latin needle must not touch other Latin letters or digits."""
+    spans, start = [], folded.find(needle)
+    while needle and start != -1:
+        end = start + len(needle)
+        glued = needle[0].isascii() and start > 0 and _is_ascii_word_char(folded[start - 1])
+        glued |= needle[-1].isascii() and end < len(folded) and _is_ascii_word_char(folded[end])
+        if not glued:
+            spans.append((start, end))
+        start = folded.find(needle, start + 1)
+    return spans
+
+
 def find_terms(text: str, vocabulary: Vocabulary, groups: tuple[str, ...] | None = None) -> list[TermMatch]:
     """Every keyword occurrence in `text`, in order. Within a family of groups
     (sectors with enablers, kinds of firm, kinds of support) a keyword inside a
-    longer one gives way to it, so 农药 is not read as 药 nor 电动车 as 动车.
+    longer one gives way to it, so 农药 is not read as 药 nor 电动车 as 动车;
+    no keyword counts inside an ambiguous phrase (整车企业 is not 车企).
     Latin keywords must stand as words ("AI" is not found in "detail")."""
     folded = fold(text)
+    blocked = [span for phrase in vocabulary.ambiguous for span in _occurrences(folded, fold(phrase))]
     found: list[TermMatch] = []
     for group, entries in vocabulary.groups:
         if groups is not None and group not in groups:
             continue
         for tag, words in entries:
             for word in words:
-                needle = fold(word)
-                start = folded.find(needle)
-                while start != -1:
-                    end = start + len(needle)
-                    ascii_edges = needle[0].isascii() and start > 0 and _is_ascii_word_char(folded[start - 1])
-                    ascii_edges |= needle[-1].isascii() and end < len(folded) and _is_ascii_word_char(folded[end])
-                    if not ascii_edges:
+                for start, end in _occurrences(folded, fold(word)):
+                    if not any(s <= start and end <= e for s, e in blocked):
                         found.append(TermMatch(tag, group, word, start, end))
-                    start = folded.find(needle, start + 1)
 
     def family(group: str) -> str:
         return SECTOR if group in (SECTOR, ENABLER) else group
@@ -604,7 +617,6 @@ def roster_facts(chunk: Chunk) -> tuple[list[Person], list[UnitRole], list[Duty]
         contacts = find_contacts(text)
         for contact in contacts:
             line_start = text.rfind("\n", 0, contact.start) + 1  # keep "牵头单位:" when on the same line
-            line_start += len(text[line_start:contact.start]) - len(text[line_start:contact.start].lstrip())
             units.append(UnitRole(contact.contact.unit, field_name, contact.contact.person, contact.contact.phone, _source(chunk, line_start, contact.end)))
         covered = [(c.start, c.end) for c in contacts]
         for m in UNIT_NAME.finditer(text):  # lead units listed without a contact
@@ -616,7 +628,7 @@ def roster_facts(chunk: Chunk) -> tuple[list[Person], list[UnitRole], list[Duty]
         for item in split_list(body, skipped):
             name = item.text.strip("。")
             if name:
-                units.append(UnitRole(name, field_name, "", "", _source(chunk, 0, len(text.rstrip()))))
+                units.append(UnitRole(name, field_name, "", "", _source(chunk, 0, len(text))))
     elif _PERSON_FIELDS.search(field_name):
         for line_start, line_end in _lines(chunk):
             line, skipped = strip_field_label(text[line_start:line_end])
@@ -648,6 +660,27 @@ def clause_responsibilities(chunk: Chunk) -> list[UnitRole]:
 # ---------------------------------------------------------------------------
 
 
+def whole_clauses(document: Document, chunks: list[Chunk]) -> list[tuple[Chunk, tuple[Chunk, ...]]]:
+    """The chunks of `document` in order, the parts of a clause split for the
+    embedding model joined again (facts read whole clauses), each with its parts.
+    A joined clause keeps the id of its first part."""
+    joined: list[tuple[Chunk, tuple[Chunk, ...]]] = []
+    for chunk in sorted(chunks, key=lambda c: c.ordinal):
+        if joined and chunk.part > 1 and joined[-1][0].clause == chunk.clause:
+            first, parts = joined[-1]
+            whole = replace(first, text=document.text[first.start : chunk.end], end=chunk.end, part=0)
+            joined[-1] = (whole, parts + (chunk,))
+        else:
+            joined.append((chunk, (chunk,)))
+    return joined
+
+
+def _relink(fact: Any, parts: tuple[Chunk, ...]) -> Any:
+    """`fact` with its source tied to the part of a split clause that holds its quote."""
+    part = next((p for p in reversed(parts) if p.start <= fact.source.start), parts[0])
+    return replace(fact, source=replace(fact.source, chunk_id=part.chunk_id))
+
+
 def extract_policy_facts(documents: list[Document], chunks: list[Chunk], vocabulary: Vocabulary | None = None) -> PolicyFacts:
     """All facts of `documents`, read from their `chunks` (as segment_document made them)."""
     vocabulary = vocabulary or load_vocabulary()
@@ -656,19 +689,19 @@ def extract_policy_facts(documents: list[Document], chunks: list[Chunk], vocabul
         by_doc.setdefault(chunk.doc_id, []).append(chunk)
     infos, targets, measures, people, units, duties = [], [], [], [], [], []
     for document in documents:
-        doc_chunks = sorted(by_doc.get(document.doc_id, []), key=lambda c: c.ordinal)
-        info = document_info(document, doc_chunks)
+        clauses = whole_clauses(document, by_doc.get(document.doc_id, []))
+        info = document_info(document, [chunk for chunk, _ in clauses])
         infos.append(info)
-        for index, chunk in enumerate(doc_chunks):
-            next_chunk = doc_chunks[index + 1] if index + 1 < len(doc_chunks) else None
+        for index, (chunk, parts) in enumerate(clauses):
+            next_chunk = clauses[index + 1][0] if index + 1 < len(clauses) else None
             if chunk.kind == "attachment":
                 p, u, d = roster_facts(chunk)
-                people += p
-                units += u
-                duties += d
+                people += [_relink(f, parts) for f in p]
+                units += [_relink(f, parts) for f in u]
+                duties += [_relink(f, parts) for f in d]
                 continue
-            targets += targets_in_chunk(chunk, info.period_end)
-            units += clause_responsibilities(chunk)
+            targets += [_relink(f, parts) for f in targets_in_chunk(chunk, info.period_end)]
+            units += [_relink(f, parts) for f in clause_responsibilities(chunk)]
             if _is_numbered_item(chunk, next_chunk):
                 measures.append(measure_from_chunk(chunk, vocabulary))
     return PolicyFacts(

@@ -49,8 +49,9 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
-# jieba's tags for names of people, organisations and other proper nouns.
-_PROPER_NOUN_TAGS = frozenset({"nr", "nrt", "nz", "nt"})
+# jieba's tags for names of people, brands and other proper nouns. Organisation
+# names (nt) are left out: they are mostly categories such as 科研院所.
+_PROPER_NOUN_TAGS = frozenset({"nr", "nrt", "nz"})
 
 
 @lru_cache(maxsize=1)
@@ -61,8 +62,14 @@ def _tagger():
 
 
 def proper_nouns(text: str) -> list[str]:
-    """Names of companies, people and organisations that jieba recognises in `text`."""
-    return [pair.word for pair in _tagger().cut(text) if pair.flag in _PROPER_NOUN_TAGS and len(pair.word) >= 2]
+    """Names of companies and people that jieba's dictionary knows in `text`.
+    Names jieba only guesses (its HMM) are left out: they are mostly typos."""
+    known = _jieba().FREQ
+    return [
+        pair.word
+        for pair in _tagger().cut(text)
+        if pair.flag in _PROPER_NOUN_TAGS and len(pair.word) >= 2 and known.get(pair.word)
+    ]
 
 
 def tokenize_batch(texts: list[str]) -> list[list[str]]:

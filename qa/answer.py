@@ -169,7 +169,8 @@ class AnswerComposer:
                 return "quantity"
         best_support = max((self._coverage(topic, f"{h.chunk.breadcrumb} {h.chunk.text}") for h in hits[:3]), default=0)
         best_dense = max((h.scores.get("dense", 0.0) for h in hits[:3]), default=0)
-        if best_support < self.min_support and best_dense < self.min_dense:
+        quoted_found = any(p in squeeze(h.chunk.text) for p in query.phrases for h in hits[:3])
+        if best_support < self.min_support and best_dense < self.min_dense and not quoted_found:
             return "weak"
         if not chosen:
             return "weak"
@@ -186,7 +187,8 @@ class AnswerComposer:
         for m in re.finditer(_NUMBER_WITH_UNIT.format(unit=unit), sentence.text):
             if re.fullmatch(r"20\d{2}", m.group(0)[:4]) and m.group(0)[4:5] in ("年", ""):
                 continue  # the year itself
-            years_before = re.findall(r"(20\d{2})年", sentence.text[: m.start()])
+            # "在2018年基础上翻一番": a base year, not the year of the figure.
+            years_before = re.findall(r"(20\d{2})年(?!基础|为基数)", sentence.text[: m.start()])
             if years_before and int(years_before[-1]) in query.years:
                 return True
         return False

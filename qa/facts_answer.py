@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from indexer.facts import DocumentInfo, FactSource, PolicyFacts, Target, UnitRole
+from indexer.facts import LEAD_ROLE, DocumentInfo, FactSource, Person, PolicyFacts, Target, UnitRole
 from indexer.roster import UNIT_NAME, squeeze
 from indexer.types import Chunk, Document
 
@@ -24,7 +24,6 @@ from .query import Query
 from .types import Citation
 
 NOT_MENTIONED = "文件未提及"
-LEAD_ROLE = "牵头单位"
 MEMBER_ROLES = ("参与单位", "成员单位", "配合单位")
 
 Cite = tuple[str, str, int, int]  # (chunk_id, quote, start, end)
@@ -53,7 +52,8 @@ class FactAnswer:
 # Question cues
 # ---------------------------------------------------------------------------
 
-_CONTACT = re.compile(r"联系人|对接人|联络人|联系方式|怎么联系|联系谁|找谁|电话|电化|手机号|座机|热线|打啥电|打什么电|打哪个电")
+_CONTACT_PERSON = re.compile(r"联系人|对接人|联络人|找谁|联系谁")
+_CONTACT = re.compile(rf"{_CONTACT_PERSON.pattern}|联系方式|怎么联系|电话|电化|手机号|座机|热线|打啥电|打什么电|打哪个电")
 _CHANNELS = (("邮箱", r"邮箱|e-?mail|电子邮件"), ("传真", r"传真"), ("办公地址", r"地址|办公地点|在哪里办公|设在哪"), ("网址", r"网址|网站|官网"), ("微信", r"微信"))
 _CHANNEL = re.compile("|".join(pattern for _, pattern in _CHANNELS), re.I)
 _COMMANDER = re.compile(r"指挥长|总指挥|总负责人|挂帅|牵头领导")
@@ -183,16 +183,12 @@ def _named_units(query: Query, facts: PolicyFacts) -> tuple[list[UnitRole], list
     return known, unknown
 
 
-def _named_people(query: Query, facts: PolicyFacts) -> tuple[list, list[UnitRole]]:
+def _named_people(query: Query, facts: PolicyFacts) -> tuple[list[Person], list[UnitRole]]:
     """Roster people and contact persons the question names."""
     asked = squeeze(query.text)
     people = [p for p in facts.people if p.name and p.name in asked]
     contacts = [u for u in facts.units if u.person and u.person in asked]
     return people, contacts
-
-
-def _contact_sentence(unit: UnitRole) -> str:
-    return f"{unit.unit}：联系人{unit.person}，电话{unit.phone}"
 
 
 def _unit_with_contact(unit: UnitRole) -> str:
@@ -227,14 +223,14 @@ def _answer_contact(query: Query, facts: PolicyFacts) -> FactAnswer | None:
     units, unknown = _named_units(query, facts)
     if contact_people:  # "王法体的电话"
         writer = _Writer()
-        _items(writer, [(_contact_sentence(u), u.source) for u in dict.fromkeys(contact_people)])
+        _items(writer, [(_unit_with_contact(u), u.source) for u in dict.fromkeys(contact_people)])
         return writer.answer("contact")
-    if people and not units:  # a leader: rosters give no phone for people
-        names = "、".join(f"{p.role}{p.name}" for p in people)
-        return _abstain("contact", f"附件只列出牵头单位的联系人和电话，没有{names}的联系方式。")
-    if not units and not unknown and _POST_ONLY.search(query.text):
-        post = _POST_ONLY.search(query.text).group(0)
-        return _abstain("contact", f"附件只列出牵头单位的联系人和电话，没有{post}的联系方式。")
+    post = _POST_ONLY.search(query.text)
+    if people or (post and not _CONTACT_PERSON.search(query.text)):
+        # A leader or a post ("指挥长的电话", "工信局局长的电话"): the roster gives
+        # phones of contact persons only, never of the people who lead.
+        who = "、".join(f"{p.role}{p.name}" for p in people) or "".join(u.unit for u in units[:1]) + post.group(0)
+        return _abstain("contact", f"附件只列出牵头单位的联系人和电话，没有{who}的联系方式。")
     if units or unknown:
         answered = [u for u in units if u.phone or u.person]
         answered_names = {u.unit for u in answered}
@@ -242,7 +238,7 @@ def _answer_contact(query: Query, facts: PolicyFacts) -> FactAnswer | None:
         if not answered:
             return _abstain("contact", f"附件只列出牵头单位的联系人和电话，没有{'、'.join(missing)}的联系人或电话。")
         writer = _Writer()
-        _items(writer, [(_contact_sentence(u), u.source) for u in dict.fromkeys(answered)])
+        _items(writer, [(_unit_with_contact(u), u.source) for u in dict.fromkeys(answered)])
         if missing:
             writer.say(f"{NOT_MENTIONED}{'、'.join(missing)}的联系人或电话。")
         return writer.answer("contact")
@@ -287,6 +283,7 @@ def _answer_units(query: Query, facts: PolicyFacts) -> FactAnswer | None:
     units, unknown = _named_units(query, facts)
     leads = facts.units_with_role(LEAD_ROLE)
     members = [u for u in facts.units if u.role in MEMBER_ROLES]
+    members = [u for u in members if u.in_roster] or members  # the roster's list, when there is one
     asks_lead = bool(_LEAD.search(query.text))
     asks_members = bool((_MEMBERS if units or unknown else _MEMBER_LIST).search(query.text))
     named = list(dict.fromkeys(u.unit for u in units)) + unknown
@@ -294,7 +291,8 @@ def _answer_units(query: Query, facts: PolicyFacts) -> FactAnswer | None:
         roles = "；".join(f"{u.unit}为{u.role}" for u in units) or "、".join(unknown) + "不在名单中"
         return _abstain("unit_role", f"附件只列出单位名单（{roles}），没有规定各单位具体负责哪项任务。")
     if named and (asks_lead or asks_members) and _YES_NO.search(query.text):
-        return _membership(named, units, leads if asks_lead and not asks_members else members, "牵头单位" if asks_lead and not asks_members else "参与单位")
+        role = LEAD_ROLE if asks_lead and not asks_members else MEMBER_ROLES[0]
+        return _membership(named, units, leads if role == LEAD_ROLE else members, role)
     if named and units and _ROLE_OF_UNIT.search(query.text):
         return _unit_roles(units, facts)
     if asks_lead and leads and not named:
@@ -304,10 +302,10 @@ def _answer_units(query: Query, facts: PolicyFacts) -> FactAnswer | None:
         return writer.answer("lead_units")
     if asks_members and members and not named:
         writer = _Writer()
-        by_source: dict[FactSource, list[str]] = {}
+        by_source: dict[FactSource, list[UnitRole]] = {}
         for unit in members:
-            by_source.setdefault(unit.source, []).append(unit.unit)
-        _items(writer, [(f"{members[0].role}：{'、'.join(names)}", source) for source, names in by_source.items()])
+            by_source.setdefault(unit.source, []).append(unit)
+        _items(writer, [(f"{group[0].role}：{'、'.join(u.unit for u in group)}", source) for source, group in by_source.items()])
         return writer.answer("participants")
     return None
 
@@ -360,6 +358,9 @@ def _answer_duty(query: Query, facts: PolicyFacts) -> FactAnswer | None:
 # ---------------------------------------------------------------------------
 
 
+_CN_NUMBERS = "零一二三四五六七八九十"
+
+
 def _answer_period(query: Query, facts: PolicyFacts, today: date | None) -> FactAnswer | None:
     if not _PERIOD.search(query.text) or _APPLICATION.search(query.text):
         return None
@@ -374,9 +375,6 @@ def _answer_period(query: Query, facts: PolicyFacts, today: date | None) -> Fact
         items.append((f"《{info.title}》的实施期限为{info.period}年{span}", info.source))
     _items(writer, items)
     return writer.answer("period", _notes(facts, {i.doc_id for i in infos}, today))
-
-
-_CN_NUMBERS = "零一二三四五六七八九十"
 
 
 def _bigrams(text: str) -> set[str]:
@@ -480,6 +478,10 @@ def _answer_targets(query: Query, facts: PolicyFacts, today: date | None) -> Fac
 # ---------------------------------------------------------------------------
 
 
+_ROSTER_CUES = (_CONTACT, _COMMANDER, _LEADER, _LEAD, _MEMBERS, _DUTY, _ROLE_OF_UNIT, _SPECIFIC_ASSIGNMENT, _CHANNEL)
+_ROSTER_CUE = re.compile("|".join(cue.pattern for cue in _ROSTER_CUES), re.I)
+
+
 def answer_from_facts(
     query: Query,
     facts: PolicyFacts,
@@ -492,11 +494,10 @@ def answer_from_facts(
     to answers from a plan whose period has ended."""
     if documents:
         facts = _restrict(facts, set(documents))
-    roster_cues = (_CONTACT, _COMMANDER, _LEADER, _LEAD, _MEMBERS, _DUTY, _ROLE_OF_UNIT, _SPECIFIC_ASSIGNMENT, _CHANNEL)
-    if any(cue.search(query.text) for cue in roster_cues) or any(_named_people(query, facts)):
-        for step in (_answer_channel, _answer_contact, _answer_people, _answer_units, _answer_duty):
-            cue_ok = _only_fact_parts(query, re.compile("|".join(c.pattern for c in roster_cues)))
-            answer = step(query, facts) if cue_ok else None
+    about_roster = _ROSTER_CUE.search(query.text) or any(_named_people(query, facts))
+    if about_roster and _only_fact_parts(query, _ROSTER_CUE):
+        for roster_step in (_answer_channel, _answer_contact, _answer_people, _answer_units, _answer_duty):
+            answer = roster_step(query, facts)
             if answer is not None:
                 return answer
     for step in (_answer_period, _answer_targets):

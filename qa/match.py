@@ -18,9 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from indexer.errors import InvalidQuestionError
 from indexer.facts import (
     ENABLER,
     FIRM_KIND,
+    LEAD_ROLE,
     SECTOR,
     SUPPORT,
     Measure,
@@ -78,9 +80,6 @@ class FirmProfile:
     wanted: tuple[str, ...]  # kinds of support it asks for
     words: tuple[tuple[str, tuple[str, ...]], ...]  # tag -> words of the profile that named it
     place: str  # a district or city it says it is in, "" if none
-
-    def words_for(self, tag: str) -> tuple[str, ...]:
-        return next((words for t, words in self.words if t == tag), ())
 
 
 @dataclass(frozen=True)
@@ -190,8 +189,11 @@ def read_profile(profile: str, vocabulary: Vocabulary | None = None) -> FirmProf
     def tags(*groups: str) -> tuple[str, ...]:
         return tuple(dict.fromkeys(t.tag for t in terms if t.group in groups))
 
-    industries = tags(SECTOR, ENABLER)
-    broader = tuple(dict.fromkeys(p for tag in industries for p in vocabulary.broader_of(tag) if p not in industries))
+    named = tags(SECTOR, ENABLER)
+    # "电动车充电站": the firm is in 充电设施; 新能源汽车 is the sector it belongs to.
+    parents = {p for tag in named for p in vocabulary.broader_of(tag)}
+    industries = tuple(tag for tag in named if tag not in parents) or named
+    broader = tuple(dict.fromkeys(p for tag in named for p in vocabulary.broader_of(tag) if p not in industries))
     place = _PLACE.search(profile)
     return FirmProfile(
         text=profile,
@@ -222,11 +224,11 @@ def _hits(hits: tuple[TagHit, ...], tags: Sequence[str], groups: tuple[str, ...]
 
 def _home_sectors(measure: Measure, vocabulary: Vocabulary) -> set[str]:
     """The sectors a measure is about: those of its 攻坚战 and of its own title;
-    a goal is about every sector it names."""
+    a goal outside a sector's 攻坚战 is about every sector it names."""
     home = {h.tag for h in measure.scope if h.group == SECTOR}
     if measure.role == "goal":
-        home |= {h.tag for h in measure.own if h.group == SECTOR}
-    elif len(measure.heading) <= SHORT_HEADING:
+        return home or {h.tag for h in measure.own if h.group == SECTOR}
+    if len(measure.heading) <= SHORT_HEADING:
         home |= {t.tag for t in find_terms(measure.heading, vocabulary, (SECTOR,))}
     return home
 
@@ -248,7 +250,8 @@ def relevance(measure: Measure, profile: FirmProfile, vocabulary: Vocabulary) ->
     own_broad = [] if sibling else _hits(measure.own, profile.broader, sectors)
     scope_direct = _hits(measure.scope, profile.industries, sectors)
     scope_broad = _hits(measure.scope, profile.broader, sectors)
-    kinds = [] if foreign else _hits(measure.own, profile.firm_kinds, (FIRM_KIND,))
+    # A goal is a target, not a measure for a kind of firm.
+    kinds = [] if foreign or measure.role == "goal" else _hits(measure.own, profile.firm_kinds, (FIRM_KIND,))
     wanted = [] if foreign else _hits(measure.supports, profile.wanted, (SUPPORT,))
     if not (own_direct or own_broad or scope_direct or scope_broad or kinds or wanted):
         return None
@@ -342,7 +345,7 @@ def not_specified(profile: FirmProfile, facts: PolicyFacts, doc_ids: set[str]) -
 def lead_contacts(facts: PolicyFacts, doc_ids: set[str]) -> list[ContactInfo]:
     return [
         ContactInfo(u.unit, u.person, u.phone, u.source.clause)
-        for u in facts.units_with_role("牵头单位")
+        for u in facts.units_with_role(LEAD_ROLE)
         if u.phone and u.source.doc_id in doc_ids
     ]
 
@@ -365,14 +368,18 @@ def match_profile(
     `retriever_search(text) -> hits`, when given (e.g. `lambda text:
     assistant.retriever.search(parse_query(text), top_k=30)`), lifts measures
     the retriever ranks high; it never adds a measure the tags did not select.
-    At most `limit` measures are returned, most relevant first.
+    At most `limit` measures are returned, most relevant first. Raises
+    InvalidQuestionError for an empty profile.
     """
+    profile = profile.strip() if isinstance(profile, str) else ""
+    if not profile:
+        raise InvalidQuestionError("企业描述不能为空：请说明企业做什么、规模和所在地，例如“我们是一家做工业机器人的中小企业，在即墨”。")
     vocabulary = load_vocabulary()
     firm = read_profile(profile, vocabulary)
-    ranks: dict[str, int] = {}
+    ranks: dict[tuple[str, str], int] = {}  # by (doc_id, clause): a split clause is one measure
     if retriever_search is not None:
-        hits = list(retriever_search(profile))
-        ranks = {hit.chunk.chunk_id: rank for rank, hit in enumerate(hits)}
+        for rank, hit in enumerate(retriever_search(profile)):
+            ranks.setdefault((hit.chunk.doc_id, hit.chunk.clause), rank)
     scored: list[tuple[float, Measure, _Relevance]] = []
     for measure in facts.measures:
         if documents and measure.doc_id not in documents:
@@ -380,7 +387,8 @@ def match_profile(
         rel = relevance(measure, firm, vocabulary)
         if rel is None:
             continue
-        bonus = W_RETRIEVER * (1 - ranks[measure.chunk_id] / max(len(ranks), 1)) if measure.chunk_id in ranks else 0.0
+        rank = ranks.get((measure.doc_id, measure.clause))
+        bonus = W_RETRIEVER * (1 - rank / max(len(ranks), 1)) if rank is not None else 0.0
         scored.append((rel.score + bonus, measure, rel))
     scored.sort(key=lambda item: (-item[0], item[1].ordinal))
     chosen = scored[:limit]

@@ -29,13 +29,17 @@ _ASKS = {
     "email": re.compile(r"邮箱|e-?mail|电子邮件|邮件地址", re.I),
     "procedure": re.compile(r"流程|程序|手续|材料|怎么申请|如何申请|怎么申报|如何申报|怎样申请|申报条件|申请条件|门槛|去哪(?:里|儿)?申请|在哪(?:里|儿)?申请|怎么报名"),
     "contact": re.compile(r"联系人|对接人|联络人|找谁|联系谁"),
-    "company_names": re.compile(r"哪(?:几|些)家|哪(?:几个|些)(?:公司|高校|大学|院校|机构)|公司名单|企业名单|名单里有"),
+    "company_names": re.compile(r"哪(?:几|些)家|哪(?:几个|几所|些)[\u4e00-\u9fff]{0,3}(?:公司|高校|大学|院校|机构)|公司名单|企业名单|名单里有"),
     "address": re.compile(r"地址|在哪里办|办公地点|窗口在哪"),
     "website": re.compile(r"网址|网站|官网|网页链接|链接地址"),
 }
 # "多少辆", "几个" …: the measure word the answer's number must carry.
 _ASKED_UNIT = re.compile(r"(?:多少|几)(万|亿)?(辆|个|家|项|台|套|条|元|人|名|亩|吨|艘|款)")
 ROLE_WORDS = ("指挥长", "队长", "牵头单位", "联系人", "电话", "参与单位", "攻坚队", "指挥部", "负责人", "对接人", "牵头")
+_QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’']{2,30})[”\"」』’']")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:%|万|亿)|\d{2,}")
+_QUANTITY = re.compile(r"多少|几(?:个|家|项|条|所|台|座|种|成)|百分之几|比例|比重|目标是|产量|营收|营业收入|产值")
+_STRUCTURE = re.compile(r"下面(?:分|有|包括)|分成|分为|分哪|分几|由哪几部分|一共几个|共有几个|哪几(?:个|项|块|部分|方面|大)(?:行动|机制|方面|部分|块|层面|攻坚战|领域)|哪几块|分别叫")
 _YEAR = re.compile(r"(20\d{2})\s*年?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -52,6 +56,9 @@ class Query:
     years: tuple[int, ...]
     role_words: tuple[str, ...]  # responsibility/contact words, after expansion
     proper_nouns: tuple[str, ...] = ()  # names of firms, people, organisations
+    phrases: tuple[str, ...] = ()  # quoted phrases and numbers, to be matched exactly
+    asks_quantity: bool = False  # 多少 / 几个 …: the answer is a figure
+    asks_structure: bool = False  # 下面分成哪几个 …: the answer is a list of parts
 
     @property
     def about_responsibility(self) -> bool:
@@ -114,4 +121,7 @@ def parse_query(question: object) -> Query:
         years=years,
         role_words=role_words,
         proper_nouns=tuple(proper_nouns(text)),
+        phrases=tuple(dict.fromkeys(_QUOTED.findall(text) + [n for n in _NUMBER.findall(text) if not _YEAR.fullmatch(n)])),
+        asks_quantity=bool(_QUANTITY.search(text)),
+        asks_structure=bool(_STRUCTURE.search(text)),
     )

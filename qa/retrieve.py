@@ -8,6 +8,7 @@ and unit names and paraphrases all reach their clause.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -23,7 +24,8 @@ from .query import Query
 from .types import Hit
 
 RETRIEVERS = ("hybrid", "lexical", "dense")
-DEFAULT_WEIGHTS = {"lexical": 1.0, "dense": 0.1, "sentence": 0.1, "roles": 1.0}
+DEFAULT_WEIGHTS = {"lexical": 1.0, "dense": 0.1, "sentence": 0.1, "roles": 1.0, "exact": 0.5, "figures": 0.15}
+_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|个|家|辆|条|元)")
 
 
 def zscore(scores: np.ndarray) -> np.ndarray:
@@ -33,14 +35,19 @@ def zscore(scores: np.ndarray) -> np.ndarray:
     return (scores - scores.mean()) / spread if spread > 0 else np.zeros_like(scores)
 
 
-def fuse_scores(lexical: np.ndarray, dense: np.ndarray, sentence: np.ndarray, roles: np.ndarray, weights: dict[str, float]) -> np.ndarray:
+def fuse_scores(scores: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
     """Calibrated score fusion: BM25 scaled to its best hit, plus z-scored
-    clause and best-sentence similarities, plus a bonus for roster entries
-    that name the role asked about. Weights were tuned on the dev set only."""
+    clause and best-sentence similarities, plus bonuses for roster entries
+    naming the role or person asked about, for exact quoted phrases and
+    numbers, and for stated figures when a figure is asked. Weights were
+    tuned on the dev set only."""
+    lexical = scores["lexical"]
     top = lexical.max()
     fused = weights["lexical"] * (lexical / top if top > 0 else lexical)
-    fused = fused + weights["dense"] * zscore(dense) + weights["sentence"] * zscore(sentence)
-    return fused + weights["roles"] * (roles > 0) + 0.1 * weights["roles"] * roles
+    fused = fused + weights["dense"] * zscore(scores["dense"]) + weights["sentence"] * zscore(scores["sentence"])
+    roles = scores["roles"]
+    fused = fused + weights["roles"] * ((roles > 0) + 0.1 * roles)
+    return fused + weights["exact"] * scores["exact"] + weights["figures"] * scores["figures"]
 
 
 def validate_top_k(top_k: int) -> int:
@@ -71,6 +78,8 @@ class Retriever:
         self.idf = {token: math.log(1 + (n - count + 0.5) / (count + 0.5)) for token, count in df.items()}
         self._is_attachment = np.array([c.kind == "attachment" for c in self.chunks], dtype=bool)
         self._doc_ids = np.array([c.doc_id for c in self.chunks], dtype=object)
+        self._squeezed = [re.sub(r"\s+", "", c.text) for c in self.chunks]
+        self._has_figure = np.array([bool(_FIGURE.search(c.text)) for c in self.chunks], dtype=np.float32)
         self._sentence_chunk = index.sentences[:, 0] if len(index.sentences) else np.zeros(0, dtype=np.int64)
 
     # -- individual scorers -------------------------------------------------
@@ -101,12 +110,26 @@ class Retriever:
         """Attachment chunks that name the role asked about: who leads, whom to
         call. They must reach the top for responsibility questions."""
         scores = np.zeros(len(self.chunks), dtype=np.float32)
-        if not query.about_responsibility:
+        names = [name for name in query.proper_nouns]
+        if not query.about_responsibility and not names:
             return scores
         for i, chunk in enumerate(self.chunks):
             if self._is_attachment[i]:
-                scores[i] = sum(1.0 for word in query.role_words if word in chunk.text) + 0.1
+                named = sum(1.0 for name in names if name in self._squeezed[i])
+                if query.about_responsibility or named:
+                    scores[i] = sum(1.0 for word in query.role_words if word in chunk.text) + named + 0.1
         return scores
+
+    def exact_scores(self, query: Query) -> np.ndarray:
+        """Share of the question's quoted phrases and numbers found verbatim."""
+        scores = np.zeros(len(self.chunks), dtype=np.float32)
+        if query.phrases:
+            for i, text in enumerate(self._squeezed):
+                scores[i] = sum(1.0 for phrase in query.phrases if phrase in text) / len(query.phrases)
+        return scores
+
+    def figure_scores(self, query: Query) -> np.ndarray:
+        return self._has_figure if query.asks_quantity else np.zeros(len(self.chunks), dtype=np.float32)
 
     # -- search ----------------------------------------------------------------
     def embed_queries(self, queries: Sequence[Query]) -> np.ndarray:
@@ -145,7 +168,9 @@ class Retriever:
                 scores["sentence"] = sentence_all[row]
             if mode == "hybrid":
                 scores["roles"] = self.role_scores(query)
-                fused = fuse_scores(scores["lexical"], scores["dense"], scores["sentence"], scores["roles"], self.weights)
+                scores["exact"] = self.exact_scores(query)
+                scores["figures"] = self.figure_scores(query)
+                fused = fuse_scores(scores, self.weights)
             else:
                 fused = scores[mode].astype(np.float64)
             fused = np.where(eligible, fused, -np.inf)

@@ -133,8 +133,11 @@ watch('value', () => requestAnimationFrame(() => {
   const turns = element.querySelectorAll('.pq-turn');
   const target = element.querySelector('.pq-error') || turns[turns.length - 1];
   const box = scroller();
-  if (!target || !box) return;
-  box.scrollTop += target.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+  if (!target) return;
+  if (box) box.scrollTop += target.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+  // The page itself may have been scrolled down to the question box.
+  const top = target.getBoundingClientRect().top;
+  if (top < 0 || top > window.innerHeight - 80) window.scrollBy(0, top - 8);
 }));
 """
 
