@@ -70,6 +70,7 @@ class AnswerComposer:
         idf: dict[str, float],
         embedder,
         sentence_vectors: dict[tuple[str, int], np.ndarray] | None = None,
+        chunks: list[Chunk] | None = None,
         answer_chunks: int = 4,
         max_sentences: int = 4,
         relative_cutoff: float = 0.8,
@@ -82,6 +83,13 @@ class AnswerComposer:
         self.embedder = embedder
         # Sentence vectors computed at indexing time, keyed by (chunk id, start).
         self.sentence_vectors = sentence_vectors or {}
+        # The first chunk of each numbered unit, under its parent's breadcrumb.
+        self.children: dict[tuple[str, tuple[str, ...]], list[Chunk]] = {}
+        seen_units = set()
+        for chunk in chunks or []:
+            if (chunk.doc_id, chunk.path) not in seen_units and chunk.path:
+                seen_units.add((chunk.doc_id, chunk.path))
+                self.children.setdefault((chunk.doc_id, chunk.path[:-1]), []).append(chunk)
         self.answer_chunks = answer_chunks
         self.max_sentences = max_sentences
         self.relative_cutoff = relative_cutoff
@@ -242,8 +250,34 @@ class AnswerComposer:
         chosen = [group[i] for i in substantive if scores[i] >= self.relative_cutoff * best][: self.max_sentences]
         return sorted(chosen, key=lambda s: (s.rank, s.start))
 
+    def _structure_sentences(self, query: Query, hits: list[Hit]) -> list[Sentence]:
+        """For "下面分成哪几个…": the headings of the parts of the unit the
+        question names (the retrieved unit or ancestor whose heading best
+        matches), each a sentence of its own clause."""
+        tokens = set(query.tokens)
+        best, best_score = None, 0.0
+        for hit in hits[:3]:
+            chunk = hit.chunk
+            for depth in range(len(chunk.path), 0, -1):
+                key = (chunk.doc_id, chunk.path[:depth])
+                if key not in self.children:
+                    continue
+                score = self._coverage(tokens, chunk.path[depth - 1])
+                if score > best_score:
+                    best, best_score = key, score
+        if best is None or best_score < 0.3:
+            return []
+        parts = []
+        for rank, child in enumerate(self.children[best]):
+            sentences = self._sentences(child, rank)
+            if sentences:
+                parts.append(sentences[0])
+        return parts
+
     def _compose(self, query: Query, hits: list[Hit], group: list[Sentence], scores: np.ndarray):
         chosen = self._choose(query, group, scores)
+        if query.asks_structure:
+            chosen = self._structure_sentences(query, hits) or chosen
         if query.asks & {"phone", "contact"}:
             chosen = self._contact_sentences(query, hits, group) or chosen
         notes = self._period_notes(query, hits)
@@ -256,6 +290,7 @@ class AnswerComposer:
             if nearest:
                 text += f" 最接近的条款：{nearest}。"
             return text, True, [], notes
+        chosen = self._verified(chosen)
         citations: list[Citation] = []
         parts = []
         for chunk_sentences in _group_by_chunk(chosen):
@@ -269,6 +304,16 @@ class AnswerComposer:
         if notes:
             text += f"（注：{notes[0]}）"
         return text, False, citations, notes
+
+    @staticmethod
+    def _verified(chosen: list[Sentence]) -> list[Sentence]:
+        """Drop any claim whose figures or unit names its clause does not hold
+        (a safety net: extracted sentences normally pass by construction)."""
+        from .verify import verify_claims
+
+        kept, _dropped = verify_claims([(s.text, [s.chunk.text]) for s in chosen])
+        kept_texts = {text for text, _ in kept}
+        return [s for s in chosen if s.text in kept_texts]
 
     def _contact_sentences(self, query: Query, hits: list[Hit], group: list[Sentence]) -> list[Sentence]:
         """For contact questions, the roster lines that name the unit and its contact."""

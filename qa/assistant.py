@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from indexer.embed import Embedder, configured_model
+from indexer.facts import facts_for_index
 from indexer.store import IndexContents, load_index
 
 from .answer import AnswerComposer
+from .facts_answer import FactAnswer, answer_from_facts, to_citations
 from .query import Query, parse_query
 from .retrieve import Retriever, validate_top_k
 from .types import Answer, Hit
@@ -28,7 +30,9 @@ class Assistant:
             (index.chunks[position].chunk_id, int(start)): vector
             for (position, start, _end), vector in zip(index.sentences, index.sentence_embeddings)
         }
-        self.composer = AnswerComposer(self.documents, self.retriever.idf, embedder, sentence_vectors)
+        self.composer = AnswerComposer(self.documents, self.retriever.idf, embedder, sentence_vectors, index.chunks)
+        self.facts = facts_for_index(index.documents, index.chunks, index.facts)
+        self.chunks_by_id = {chunk.chunk_id: chunk for chunk in index.chunks}
 
     @classmethod
     def open(cls, index_dir: Path, model_id: str | None = None, top_k: int = 5) -> "Assistant":
@@ -56,6 +60,14 @@ class Assistant:
         )
         retrieved = time.perf_counter()
         composed = self.composer.compose_batch(queries, hits, query_vectors)
+        documents = {k: v for k, v in self.documents.items() if not doc_ids or k in doc_ids}
+        for row, query in enumerate(queries):
+            # Exact facts (who leads, contacts, targets) answer completely when
+            # the question asks for one; retrieval still supplies the passages.
+            fact_answer = answer_from_facts(query, self.facts, documents)
+            if fact_answer is not None and self._verified(fact_answer):
+                citations = to_citations(fact_answer, self.chunks_by_id, self.documents)
+                composed[row] = (fact_answer.text, fact_answer.abstained, citations, list(fact_answer.notes))
         answered = time.perf_counter()
         per_question = {
             "retrieve": (retrieved - started) * 1000 / max(len(queries), 1),
@@ -65,6 +77,12 @@ class Assistant:
             Answer(query.text, text, abstained, citations, query_hits[:top_k], dict(per_question), notes)
             for query, query_hits, (text, abstained, citations, notes) in zip(queries, hits, composed)
         ]
+
+    @staticmethod
+    def _verified(fact_answer: FactAnswer) -> bool:
+        from .verify import verify_claims
+
+        return not verify_claims([(sentence, list(quotes)) for sentence, quotes in fact_answer.claims])[1]
 
     def ask(self, question: str, top_k: int | None = None, mode: str = "hybrid", doc_ids: Sequence[str] | None = None) -> Answer:
         return self.ask_batch([question], top_k=top_k, mode=mode, doc_ids=doc_ids)[0]

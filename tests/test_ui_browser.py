@@ -295,22 +295,9 @@ def test_an_overlong_question_gets_the_chinese_message(page):
 # ---------------------------------------------------------------------------
 
 
-def test_browse_outline_and_search(page):
+def test_browse_search_and_outline(page):
     open_tab(page, "文件浏览")
-    page.click("#pq-browse-doc input")
-    page.get_by_role("option", name=re.compile("高端制造业")).first.click()
-    outline = page.locator("#pq-outline")
-    outline.locator(".pq-node", has_text="一、总体要求").wait_for()
-    for heading in ("二、攻坚计划和任务", "（二）新能源汽车产业倍增攻坚战", "1.攻坚目标"):
-        assert outline.locator(".pq-node", has_text=heading).count() >= 1
-    # A nested node opens its text in the document, marked.
-    node = outline.locator(".pq-node", has_text="（二）新能源汽车产业倍增攻坚战").first
-    node.click()
-    page.wait_for_function(
-        "() => { const m = document.querySelector('#pq-browse-viewer mark.pq-hit'); return m && m.innerText.includes('新能源汽车产业倍增攻坚战'); }"
-    )
-    assert page.locator("#pq-browse-viewer .pq-focus").count() >= 1
-
+    # Search all documents before choosing one: a hit opens its document.
     page.fill("#pq-search input, #pq-search textarea", "联系人")
     page.press("#pq-search input, #pq-search textarea", "Enter")
     results = page.locator("#pq-search-results .pq-hitline")
@@ -322,6 +309,18 @@ def test_browse_outline_and_search(page):
         "() => { const m = document.querySelector('#pq-browse-viewer mark.pq-hit'); return m && m.innerText === '联系人'; }"
     )
     assert page.locator("#pq-browse-viewer mark.pq-term").count() >= 2
+    assert "高端制造业" in page.locator("#pq-browse-doc input").input_value()
+
+    # The outline of that document came along; a nested node opens its text, marked.
+    outline = page.locator("#pq-outline")
+    outline.locator(".pq-node", has_text="一、总体要求").wait_for()
+    for heading in ("二、攻坚计划和任务", "（二）新能源汽车产业倍增攻坚战", "1.攻坚目标"):
+        assert outline.locator(".pq-node", has_text=heading).count() >= 1
+    outline.locator(".pq-node", has_text="（二）新能源汽车产业倍增攻坚战").first.click()
+    page.wait_for_function(
+        "() => { const m = document.querySelector('#pq-browse-viewer mark.pq-hit'); return m && m.innerText.includes('新能源汽车产业倍增攻坚战'); }"
+    )
+    assert page.locator("#pq-browse-viewer .pq-focus").count() >= 1
     shot(page, "browse")
 
 

@@ -128,13 +128,13 @@ def match(
     as_json: JsonOption = False,
 ) -> None:
     """企业政策匹配：列出与企业相关的措施、文件未说明的事项和联系人。"""
-    from indexer.facts import load_facts
+    from indexer.facts import facts_for_index
     from indexer.store import load_index
     from qa.match import match_profile
 
     contents = load_index(index_dir)
     documents = {d.doc_id: d for d in contents.documents}
-    result = match_profile(profile, load_facts(contents.facts), documents)
+    result = match_profile(profile, facts_for_index(contents.documents, contents.chunks, contents.facts), documents)
     typer.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2) if as_json else result.render_text())
 
 

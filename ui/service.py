@@ -159,21 +159,28 @@ class Service:
 
     # -- state ------------------------------------------------------------------
     def _install(self, assistant: Any) -> None:
-        view = CorpusView.of(assistant)
-        self._assistant = assistant
-        self._view = view
+        # One assignment: a reader sees the old pair or the new one, never a mix.
+        self._state = (assistant, CorpusView.of(assistant))
+
+    @property
+    def _assistant(self) -> Any:
+        return self._state[0]
+
+    @property
+    def _view(self) -> CorpusView:
+        return self._state[1]
 
     @property
     def assistant(self) -> Any:
-        return self._assistant
+        return self._state[0]
 
     @property
     def embedder(self) -> Any:
-        return self._assistant.embedder
+        return self._state[0].embedder
 
     @property
     def view(self) -> CorpusView:
-        return self._view
+        return self._state[1]
 
     # -- questions ----------------------------------------------------------------
     def ask(self, question: str, top_k: int = 5, doc_ids: Sequence[str] | None = None) -> dict[str, Any]:
@@ -227,12 +234,13 @@ class Service:
 
     def index_state(self) -> dict[str, Any]:
         """Model, counts and build time of the loaded index."""
-        manifest = self._assistant.index.manifest
+        assistant, view = self._state
+        manifest = assistant.index.manifest
         return {
             "model": manifest.get("model_id", ""),
             "dimension": manifest.get("dimension"),
-            "documents": len(self._view.documents),
-            "chunks": len(self._assistant.index.chunks),
+            "documents": len(view.documents),
+            "chunks": len(assistant.index.chunks),
             "built_at": manifest.get("built_at", ""),
             "index_dir": str(self.index_dir),
             "corpus_dir": str(self.corpus_dir),

@@ -781,15 +781,20 @@ def build_ui(service: Service, admin_password: str | None = None, extra_tabs: Ex
             show_progress="hidden",
         )
 
-        def open_browse(terms_query: str, evt: gr.EventData):
+        def open_browse(terms_query: str, current: str | None, evt: gr.EventData):
+            """A search hit or outline node: show it; a hit in another document
+            also switches the chosen document and its outline."""
             data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
-            return open_clause(evt, terms_query), gr.update(value=data.get("doc_id")) if data.get("doc_id") in service.view.documents else gr.update()
+            doc_id = data.get("doc_id")
+            if doc_id in service.view.documents and doc_id != current:
+                return open_clause(evt, terms_query), gr.update(value=doc_id), render_outline(service.view, doc_id)
+            return open_clause(evt, terms_query), gr.update(), gr.update()
 
         for source in (search_results, outline):
             source.click(
-                safe(open_browse, lambda m: (_message(m, False), gr.update())),
-                [search_box],
-                [browse_viewer, browse_doc],
+                safe(open_browse, lambda m: (_message(m, False), gr.update(), gr.update())),
+                [search_box, browse_doc],
+                [browse_viewer, browse_doc, outline],
                 api_visibility="private",
                 show_progress="hidden",
             )
