@@ -682,7 +682,7 @@ def build_ui(service: Service, admin_password: str | None = None, extra_tabs: Ex
             with gr.Tab("文件浏览", id="browse"):
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=2):
-                        browse_doc = gr.Dropdown(choices=_choices(service), label="选择文件", elem_id="pq-browse-doc")
+                        browse_doc = gr.Dropdown(choices=_choices(service), value=None, label="选择文件", elem_id="pq-browse-doc")
                         search_box = gr.Textbox(
                             label="在文件中查找",
                             placeholder="输入词语后按回车，例如：联系人；多个词用空格分开",
@@ -725,7 +725,7 @@ def build_ui(service: Service, admin_password: str | None = None, extra_tabs: Ex
                         )
                         upload_button = gr.Button("上传并更新索引", variant="primary", elem_id="pq-upload-button")
                     with gr.Column():
-                        remove_doc = gr.Dropdown(choices=_choices(service), label="要删除的文件", elem_id="pq-remove-doc")
+                        remove_doc = gr.Dropdown(choices=_choices(service), value=None, label="要删除的文件", elem_id="pq-remove-doc")
                         remove_confirm = gr.Checkbox(label="确认删除该文件（同时从索引中移除）", elem_id="pq-remove-confirm")
                         remove_button = gr.Button("删除并更新索引", variant="stop", elem_id="pq-remove-button")
                 manage_status = gr.HTML("", elem_id="pq-manage-status", js_on_load=None)
