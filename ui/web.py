@@ -26,6 +26,7 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -539,14 +540,21 @@ def render_documents_table(rows: Sequence[dict[str, Any]]) -> str:
     return f'<table class="pq-table" id="pq-doc-table"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def _local_time(iso: str) -> str:
+    try:
+        return datetime.fromisoformat(iso).astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError):
+        return iso or ""
+
+
 def render_index_state(state: dict[str, Any]) -> str:
-    built = state.get("built_at", "")
+    built = _local_time(state.get("built_at", ""))
     return (
         '<div class="pq-state">'
         f"<span>嵌入模型：<b>{esc(state.get('model'))}</b></span>"
         f"<span>文件数：<b>{esc(state.get('documents'))}</b></span>"
         f"<span>条款数：<b>{esc(state.get('chunks'))}</b></span>"
-        f"<span>索引建立时间：<b>{esc(built.replace('T', ' '))}</b></span>"
+        f"<span>索引建立时间：<b>{esc(built)}</b></span>"
         "</div>"
     )
 
