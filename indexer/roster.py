@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from .types import Contact
 
 _CONTACT = re.compile(
-    r"[（(]\s*联系人\s*[:：]\s*(?P<person>[\u4e00-\u9fff][\u4e00-\u9fff\s]{0,6}?[\u4e00-\u9fff])\s*[,，;；、]\s*"
-    r"(?:联系)?电话\s*[:：]\s*(?P<phone>[\d\-－—\s]{5,20}\d)\s*[)）]"
+    r"[（(]?\s*联系人\s*[:：]\s*(?P<person>[\u4e00-\u9fff][\u4e00-\u9fff\s]{0,6}?[\u4e00-\u9fff])\s*[,，;；、]\s*"
+    r"(?:联系)?电话\s*[:：]\s*(?P<phone>[\d\-－—]{5,20}\d)\s*[)）]?"
 )
 # A unit name: 市/区/省… followed by words and an office suffix.
 UNIT_NAME = re.compile(

@@ -52,6 +52,8 @@ def tokenize(text: str) -> list[str]:
 # jieba's tags for names of people, brands and other proper nouns. Organisation
 # names (nt) are left out: they are mostly categories such as 科研院所.
 _PROPER_NOUN_TAGS = frozenset({"nr", "nrt", "nz"})
+# jieba's dictionary tags some question phrases (多少钱) as names.
+_QUESTION_WORD = re.compile(r"多少|什么|哪|怎|几|吗|呢|谁")
 
 
 @lru_cache(maxsize=1)
@@ -69,6 +71,7 @@ def proper_nouns(text: str) -> list[str]:
         pair.word
         for pair in _tagger().cut(text)
         if pair.flag in _PROPER_NOUN_TAGS and len(pair.word) >= 2 and known.get(pair.word)
+        and not _QUESTION_WORD.search(pair.word)
     ]
 
 

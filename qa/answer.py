@@ -35,6 +35,7 @@ _COMPANY = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}(?:集团|公司|股份)|海尔
 _NUMBER_WITH_UNIT = r"\d[\d.]*\s*(?:万|亿)?{unit}"
 _WHEN = re.compile(r"20\d{2}年|\d{1,2}月|年底|年内|今年|明年")
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,}(?:区|县|镇|街道|路)(?![\u4e00-\u9fff]*(?:建设|发展))|位于|选址")
+_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|个|家|辆|条|元|项|台|套|人)")
 _LENGTH = re.compile(r"\d[\d.]*\s*(?:公里|千米|米|km)")
 _REAL_UNITS = frozenset("辆 元 吨 亩 艘 人 名".split())
 # Cue words that ask for a kind of evidence say nothing about the topic.
@@ -207,13 +208,17 @@ class AnswerComposer:
         return self._squeezed
 
     def contacts_for(self, query: Query, hits: list[Hit]):
-        """Contacts in the retrieved attachment that fit the unit or person the
-        question names; none when it names someone the roster gives no contact for."""
-        contacts = []
-        for hit in hits:
-            if hit.chunk.kind == "attachment":
-                contacts.extend(parse_contacts(self.documents[hit.chunk.doc_id].text))
-                break
+        """Contacts stated in the retrieved clauses that fit the unit or person
+        the question names; none when it names someone given no contact."""
+        if not hits:
+            return []
+        doc_id = hits[0].chunk.doc_id  # the document the question is about
+        retrieved = [hit.chunk for hit in hits[: self.answer_chunks] if hit.chunk.doc_id == doc_id]
+        contacts = [
+            contact
+            for contact in parse_contacts(self.documents[doc_id].text)
+            if any(contact.phone in squeeze(chunk.text) for chunk in retrieved)
+        ]
         if not contacts:
             return []
         named_units = {squeeze(u) for u in UNIT_NAME.findall(query.expanded)}
@@ -244,6 +249,11 @@ class AnswerComposer:
     def _choose(self, query: Query, group: list[Sentence], scores: np.ndarray) -> list[Sentence]:
         if not group:
             return []
+        wanted = self._wanted_pattern(query)
+        if wanted is not None:  # only sentences holding what was asked, when there are good ones
+            holds = np.array([bool(wanted.search(s.text)) for s in group])
+            if holds.any() and scores[holds].max() >= 0.5 * scores.max():
+                scores = np.where(holds, scores, 0.0)
         order = sorted(range(len(group)), key=lambda i: -scores[i])
         substantive = [i for i in order if not _is_bare_heading(group[i])] or order
         best = scores[substantive[0]]
@@ -304,6 +314,21 @@ class AnswerComposer:
         if notes:
             text += f"（注：{notes[0]}）"
         return text, False, citations, notes
+
+    @staticmethod
+    def _wanted_pattern(query: Query) -> re.Pattern[str] | None:
+        """The kind of text that answers: an amount, a date, a phone number, a figure."""
+        if "money" in query.asks:
+            return _MONEY
+        if "date" in query.asks:
+            return _DATE
+        if query.asks & {"phone", "contact"}:
+            return _PHONE
+        if "when" in query.asks:
+            return _WHEN
+        if query.asks_quantity:
+            return _FIGURE
+        return None
 
     @staticmethod
     def _verified(chosen: list[Sentence]) -> list[Sentence]:

@@ -60,11 +60,13 @@ class Assistant:
         )
         retrieved = time.perf_counter()
         composed = self.composer.compose_batch(queries, hits, query_vectors)
-        documents = {k: v for k, v in self.documents.items() if not doc_ids or k in doc_ids}
         for row, query in enumerate(queries):
             # Exact facts (who leads, contacts, targets) answer completely when
-            # the question asks for one; retrieval still supplies the passages.
-            fact_answer = answer_from_facts(query, self.facts, documents)
+            # the question asks for one; retrieval still supplies the passages
+            # and decides which documents the question is about.
+            about = {hit.chunk.doc_id for hit in hits[row][:2]}
+            documents = {k: v for k, v in self.documents.items() if k in about}
+            fact_answer = answer_from_facts(query, self.facts, documents) if documents else None
             if fact_answer is not None and self._verified(fact_answer):
                 citations = to_citations(fact_answer, self.chunks_by_id, self.documents)
                 composed[row] = (fact_answer.text, fact_answer.abstained, citations, list(fact_answer.notes))

@@ -80,6 +80,8 @@ class Retriever:
         self._doc_ids = np.array([c.doc_id for c in self.chunks], dtype=object)
         self._squeezed = [re.sub(r"\s+", "", c.text) for c in self.chunks]
         self._has_figure = np.array([bool(_FIGURE.search(c.text)) for c in self.chunks], dtype=np.float32)
+        zeros = np.zeros(len(self.chunks), dtype=np.float32)
+        self._no_bonus = {"roles": zeros, "exact": zeros, "figures": zeros}
         self._sentence_chunk = index.sentences[:, 0] if len(index.sentences) else np.zeros(0, dtype=np.int64)
 
     # -- individual scorers -------------------------------------------------
@@ -107,17 +109,19 @@ class Retriever:
         return clause_scores, sentence_scores
 
     def role_scores(self, query: Query) -> np.ndarray:
-        """Attachment chunks that name the role asked about: who leads, whom to
-        call. They must reach the top for responsibility questions."""
+        """Clauses naming the role or person asked about (who leads, whom to
+        call): rosters first. They must reach the top for such questions."""
         scores = np.zeros(len(self.chunks), dtype=np.float32)
-        names = [name for name in query.proper_nouns]
+        names = list(query.proper_nouns)
         if not query.about_responsibility and not names:
             return scores
         for i, chunk in enumerate(self.chunks):
-            if self._is_attachment[i]:
-                named = sum(1.0 for name in names if name in self._squeezed[i])
-                if query.about_responsibility or named:
-                    scores[i] = sum(1.0 for word in query.role_words if word in chunk.text) + named + 0.1
+            roles = sum(1.0 for word in query.role_words if word in chunk.text)
+            named = sum(1.0 for name in names if name in self._squeezed[i])
+            if self._is_attachment[i] and (query.about_responsibility or named):
+                scores[i] = roles + named + 0.1
+            elif roles and ("联系人" in chunk.text or "电话" in chunk.text):  # a contact inside a clause
+                scores[i] = roles
         return scores
 
     def exact_scores(self, query: Query) -> np.ndarray:
@@ -167,7 +171,10 @@ class Retriever:
                 scores["dense"] = clause_all[row]
                 scores["sentence"] = sentence_all[row]
             if mode == "hybrid":
-                scores["roles"] = self.role_scores(query)
+                # Roster bonuses only within the documents the question is about.
+                base = fuse_scores({**scores, **self._no_bonus}, self.weights)
+                about = {self._doc_ids[int(np.argmax(np.where(eligible, base, -np.inf)))]}
+                scores["roles"] = self.role_scores(query) * np.isin(self._doc_ids, list(about))
                 scores["exact"] = self.exact_scores(query)
                 scores["figures"] = self.figure_scores(query)
                 fused = fuse_scores(scores, self.weights)

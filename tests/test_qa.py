@@ -146,5 +146,11 @@ def test_two_documents_are_found_and_cited_by_name(plan_corpus: Path, embedder, 
     assert harbor.citations[0].doc_title == "港口智慧物流扶持办法(测试用)"
     plan = assistant.ask("2022年新能源汽车产量要达到多少？")
     assert plan.citations[0].chunk.doc_id == "qingdao_ai_plan"
+    money = assistant.ask("新建冷链仓库补贴多少钱？")
+    assert "50元" in money.text and money.citations[0].chunk.doc_id == "harbor_fixture"
+    contact = assistant.ask("港口物流扶持找谁联系，电话多少？")
+    assert "12345678" in contact.text and "85911159" not in contact.text
+    lead = assistant.ask("青岛这个攻势的牵头单位联系人和电话？")
+    assert "85911159" in lead.text and "12345678" not in lead.text
     only_harbor = assistant.ask("2022年新能源汽车产量要达到多少？", doc_ids=["harbor_fixture"])
     assert all(hit.chunk.doc_id == "harbor_fixture" for hit in only_harbor.hits)

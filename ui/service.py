@@ -24,13 +24,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from indexer.errors import InvalidArgumentError, PolicyQAError
+from indexer.errors import InvalidArgumentError, InvalidQuestionError, PolicyQAError
 from indexer.loaders import SUPPORTED_SUFFIXES, load_document, sidecar_path
 from indexer.types import Chunk, Document
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_FILENAME_STEM = 80
 MAX_COMMENT_CHARS = 1000
+MAX_PROFILE_CHARS = 500  # a firm's description, like a question
 FEEDBACK_FILE = "feedback.jsonl"
 RATINGS = ("有用", "没用")
 SUPPORTED_LIST = " ".join(SUPPORTED_SUFFIXES)
@@ -245,6 +246,76 @@ class Service:
             "index_dir": str(self.index_dir),
             "corpus_dir": str(self.corpus_dir),
         }
+
+    # -- facts (企业政策匹配, 职责与指标) ----------------------------------------------
+    def match(self, profile: str) -> Any:
+        """`qa.match.match_profile` over the loaded facts: the `MatchResult` for a
+        firm's own description (as `policyqa match` gives it). Raises
+        InvalidQuestionError for an empty or over-long profile."""
+        from qa.match import match_profile
+
+        if isinstance(profile, str) and len(profile.strip()) > MAX_PROFILE_CHARS:
+            raise InvalidQuestionError(f"企业描述过长（{len(profile.strip())} 字）：请控制在 {MAX_PROFILE_CHARS} 字以内。")
+        assistant, view = self._state
+        return match_profile(profile, assistant.facts, view.documents)
+
+    def facts_tables(self) -> dict[str, list[dict[str, Any]]]:
+        """The loaded facts as rows: `documents` (title, issuer, published,
+        period), `targets` (指标) and `roles` (people, units and duties), each
+        row with the `source` it was read from (doc_id, chunk_id, clause,
+        quote, start, end), or None."""
+        facts = self._assistant.facts
+        titles = {info.doc_id: info.title for info in facts.documents}
+
+        def source(src: Any) -> dict[str, Any] | None:
+            if src is None:
+                return None
+            return {
+                "doc_id": src.doc_id,
+                "doc_title": titles.get(src.doc_id, src.doc_id),
+                "chunk_id": src.chunk_id,
+                "clause": src.clause,
+                "quote": src.quote,
+                "start": src.start,
+                "end": src.end,
+            }
+
+        documents = [
+            {
+                "doc_id": info.doc_id,
+                "title": info.title,
+                "issuer": info.issuer,
+                "published": info.published,
+                "period": info.period,
+                "period_start": info.period_start,
+                "period_end": info.period_end,
+                "source": source(info.source),
+            }
+            for info in facts.documents
+        ]
+        targets = [
+            {
+                "metric": t.metric,
+                "value": t.value,
+                "unit": t.unit,
+                "amount": t.amount,
+                "comparison": t.comparison,
+                "year": t.year,
+                "base_year": t.base_year,
+                "scope": t.scope,
+                "phrase": t.phrase,
+                "source": source(t.source),
+            }
+            for t in facts.targets
+        ]
+        empty = {"post": "", "contact": "", "phone": "", "duty": ""}
+        roles = [{**empty, "role": p.role, "name": p.name, "post": p.post, "source": source(p.source)} for p in facts.people]
+        roles += [
+            {**empty, "role": u.role, "name": u.unit, "contact": u.person, "phone": u.phone, "source": source(u.source)}
+            for u in facts.units
+        ]
+        roles += [{**empty, "role": "职责", "name": d.body, "duty": d.duty, "source": source(d.source)} for d in facts.duties]
+        return {"documents": documents, "targets": targets, "roles": roles}
 
     # -- corpus changes -------------------------------------------------------------
     def add_document(self, path: Path | str, filename: str | None = None, progress: Progress | None = None) -> dict[str, Any]:

@@ -26,7 +26,7 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -208,6 +208,31 @@ mark.pq-hit.pq-term { background: #ffc34d; }
 .pq-state { display: flex; flex-wrap: wrap; gap: 0.4rem 1.4rem; }
 .pq-examples { align-items: center; }
 .pq-example-kind { max-width: 5.5em; font-weight: 600; }
+.pq-side-viewer { position: sticky; top: 0.5rem; align-self: flex-start; }
+.pq-match-summary { background: var(--color-accent-soft); border-radius: 8px; padding: 0.5rem 0.8rem; line-height: 1.7; }
+.pq-match-count { margin: 0.5rem 0; color: var(--body-text-color-subdued); }
+.pq-group { margin: 0.9rem 0 0.4rem 0; }
+.pq-group-title { font-weight: 700; font-size: 1.02rem; margin-bottom: 0.35rem; border-bottom: 2px solid var(--color-accent-soft); padding-bottom: 0.15rem; }
+.pq-group-n { margin-left: 0.6em; font-weight: 400; font-size: 0.85em; color: var(--body-text-color-subdued); }
+.pq-doc-title { font-size: 0.85em; font-weight: 400; color: var(--body-text-color-subdued); }
+.pq-why { font-size: 0.88em; margin-top: 0.25rem; color: #185c2b; }
+.pq-unspecified { background: #fffbe6; border: 1px solid #f5d77a; border-radius: 8px; padding: 0.3rem 0.8rem; margin-top: 1rem; }
+.pq-unspecified ul, .pq-contacts ul { margin: 0.2rem 0 0.4rem 0; padding-left: 1.2em; }
+.pq-contacts { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.3rem 0.8rem; margin-top: 0.8rem; }
+.pq-contact { cursor: pointer; padding: 0.15rem 0.3rem; border-radius: 4px; }
+.pq-contact:hover, .pq-contact.pq-active { background: var(--color-accent-soft); }
+.pq-docfact { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.5rem 0.8rem; margin-bottom: 0.5rem; }
+.pq-docfact-title { font-weight: 700; cursor: pointer; margin-bottom: 0.25rem; }
+.pq-docfact-title:hover, .pq-docfact-title.pq-active { color: var(--color-accent); }
+.pq-period { border-radius: 6px; padding: 0 0.5rem; font-weight: 600; }
+.pq-period-ended { background: #fdecea; color: #a11; border: 1px solid #f5b5ae; }
+.pq-period-open { background: #eaf7ee; color: #185c2b; border: 1px solid #a6dbb4; }
+.pq-facts-hint { color: var(--body-text-color-subdued); margin-bottom: 0.3rem; }
+.pq-facts-table tr.pq-fact-row { cursor: pointer; }
+.pq-facts-table tr.pq-fact-row:hover td, .pq-facts-table tr.pq-fact-row.pq-active td { background: var(--color-accent-soft); }
+.pq-cell-clause { white-space: nowrap; }
+.pq-link { color: var(--color-accent); text-decoration: underline; }
+.pq-cell-doc { font-size: 0.8em; color: var(--body-text-color-subdued); white-space: normal; }
 """
 
 
@@ -566,6 +591,223 @@ def _message(text: str, ok: bool) -> str:
 
 
 # ---------------------------------------------------------------------------
+# 企业政策匹配 and 职责与指标 (rendering what qa.match and the facts return)
+# ---------------------------------------------------------------------------
+
+# Example firms for 企业政策匹配: the button's label, and the profile it fills in.
+MATCH_EXAMPLES: list[tuple[str, str]] = [
+    ("轮胎厂", "我们是一家轮胎厂，生产子午线轮胎"),
+    ("药企", "我们是一家药企，做创新药研发"),
+    ("船厂配套", "我们给船厂做配套，生产船用设备"),
+    ("做冰箱空调的", "我们是做冰箱空调的家电企业"),
+    ("工业软件初创公司", "我们是一家做工业软件的初创公司"),
+    ("服装厂", "我们是一家服装厂，想做个性化定制"),
+    ("啤酒厂", "我们是一家啤酒厂，在崂山"),
+    ("芯片设计", "我们是一家做芯片设计的中小企业"),
+]
+MATCH_PLACEHOLDER = "我们是一家做工业机器人的中小企业，在即墨"
+MATCH_EMPTY = (
+    '<div class="pq-empty">用自己的话描述企业：做什么产品、属于什么行业、规模和所在地，然后点击“匹配”。'
+    "结果按支持类型列出与企业相关的措施，每条都摘录原文并说明相关原因；点击措施查看它在原文中的位置。</div>"
+)
+SIDE_VIEWER_EMPTY = '<div class="pq-empty">点击左侧的措施、联系人或表格中的一行，这里会显示该条款所在的原文，引文以黄色标出。</div>'
+
+
+def _source_attrs(source: dict[str, Any] | None) -> str:
+    """Attributes that open a fact's source clause; "" when the fact has none."""
+    if not source:
+        return ""
+    return _open_attrs(source["doc_id"], source["start"], source["end"], source.get("chunk_id", ""))
+
+
+def render_match_error(message: str) -> str:
+    return f'<div class="pq-error" role="alert">{esc(message)}</div>'
+
+
+def render_match(result: Any, roles: Sequence[dict[str, Any]] = ()) -> str:
+    """A `qa.match.MatchResult`: measures grouped by kind of support as clickable
+    cards, then what the documents do not specify and the lead units' contacts.
+    `roles` (Service.facts_tables()["roles"]) gives each contact its clause's
+    offsets, so it opens like a card."""
+    recognised = "、".join(result.industries) or "未识别出具体行业"
+    kinds = f"；企业类型：{esc('、'.join(result.firm_kinds))}" if result.firm_kinds else ""
+    parts = [
+        '<div class="pq-match">',
+        f'<div class="pq-match-summary"><div><b>企业描述</b>：{esc(result.profile)}</div>'
+        f"<div><b>识别到的行业</b>：{esc(recognised)}{kinds}</div></div>",
+    ]
+    if not result.measures:
+        parts.append(
+            '<div class="pq-empty">文件中没有找到与该企业行业或类型明确相关的措施。'
+            "可以换一种说法，写明具体产品或行业（例如“做工业机器人”“生产轮胎”）。</div>"
+        )
+    else:
+        parts.append(
+            f'<div class="pq-match-count">共 {len(result.measures)} 条相关措施，按支持类型分组，组内按相关度排序；点击卡片查看原文。</div>'
+        )
+        n = 0
+        for support, measures in result.groups():
+            cards = []
+            for m in measures:
+                n += 1
+                cards.append(
+                    f'<div class="pq-card pq-measure" role="button" tabindex="0" data-clause="{esc(m.clause)}"'
+                    f"{_open_attrs(m.doc_id, m.start, m.end, m.chunk_id)}>"
+                    f'<div class="pq-card-head"><span class="pq-card-n">{n}.</span><span class="pq-clause">{esc(m.clause)}</span>'
+                    f' <span class="pq-doc-title">《{esc(m.doc_title)}》</span></div>'
+                    f'<div class="pq-crumb">{esc(m.path)}</div>'
+                    f'<blockquote class="pq-quote">{esc(_tidy(m.quote))}</blockquote>'
+                    f'<div class="pq-why"><b>相关原因</b>：{esc(m.why)}</div></div>'
+                )
+            parts.append(
+                f'<div class="pq-group" data-support="{esc(support)}">'
+                f'<div class="pq-group-title">{esc(support)}<span class="pq-group-n">{len(measures)} 条</span></div>'
+                f'<div class="pq-cards">{"".join(cards)}</div></div>'
+            )
+    if result.not_specified:
+        items = "".join(f"<li>{esc(item)}</li>" for item in result.not_specified)
+        parts.append(
+            '<div class="pq-unspecified"><div class="pq-section-title">文件未明确的事项（需向主管部门咨询）</div>'
+            f"<ul>{items}</ul></div>"
+        )
+    if result.contacts:
+        items = []
+        for c in result.contacts:
+            row = next(
+                (r for r in roles if r["name"] == c.unit and r["contact"] == c.person and r["phone"] == c.phone),
+                None,
+            )
+            attrs = _source_attrs(row["source"] if row else None)
+            opener = ' role="button" tabindex="0"' if attrs else ""
+            items.append(
+                f'<li class="pq-contact"{opener}{attrs}><b>{esc(c.unit)}</b>：联系人 {esc(c.person)}，电话 '
+                f'<span class="pq-phone">{esc(c.phone)}</span><span class="pq-clause">{esc(c.clause)}</span></li>'
+            )
+        parts.append(
+            '<div class="pq-contacts"><div class="pq-section-title">咨询联系（牵头单位）</div>'
+            f'<ul>{"".join(items)}</ul></div>'
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def period_status(period_end: int | None, today: date | None = None) -> str:
+    """Whether a document's period of validity has ended, as of `today`."""
+    if period_end is None:
+        return "文件未写明实施期限"
+    today = today or date.today()
+    if period_end < today.year:
+        return f"实施期限已于 {period_end} 年底结束（今天是 {today.isoformat()}）"
+    if period_end == today.year:
+        return f"实施期限今年（{period_end} 年）底结束"
+    return f"在实施期限内（至 {period_end} 年底）"
+
+
+def render_document_facts(documents: Sequence[dict[str, Any]], today: date | None = None) -> str:
+    """Title, issuer, publication date and period of each document, with whether the period has ended."""
+    if not documents:
+        return '<div class="pq-empty">索引中还没有文件。</div>'
+    cards = []
+    for d in documents:
+        attrs = _source_attrs(d.get("source"))
+        opener = ' role="button" tabindex="0"' if attrs else ""
+        ended = d.get("period_end") is not None and d["period_end"] < (today or date.today()).year
+        status_class = "pq-period-ended" if ended else "pq-period-open"
+        items = [
+            ("发文机关", d.get("issuer")),
+            ("发布日期", d.get("published")),
+            ("实施期限", d.get("period")),
+        ]
+        meta = "".join(f"<span>{label}：<b>{esc(value or '文件未写明')}</b></span>" for label, value in items)
+        cards.append(
+            f'<div class="pq-docfact" data-doc="{esc(d["doc_id"])}">'
+            f'<div class="pq-docfact-title"{opener}{attrs}>《{esc(d["title"])}》</div>'
+            f'<div class="pq-state">{meta}<span class="pq-period {status_class}">{esc(period_status(d.get("period_end"), today))}</span></div></div>'
+        )
+    return f'<div class="pq-docfacts">{"".join(cards)}</div>'
+
+
+def _year_text(row: dict[str, Any]) -> str:
+    year = f"{row['year']}年" if row.get("year") else ""
+    if row.get("base_year"):
+        year += f"（以{row['base_year']}年为基数）"
+    return year
+
+
+TARGET_COLUMNS = ("指标", "目标值", "比较", "年份", "所属范围", "条款")
+ROLE_COLUMNS = ("角色", "人员或单位", "职务/职责", "联系人", "电话", "条款")
+
+
+def _target_cells(row: dict[str, Any]) -> list[str]:
+    return [row["metric"], row["amount"], row["comparison"], _year_text(row), row["scope"]]
+
+
+def _role_cells(row: dict[str, Any]) -> list[str]:
+    return [row["role"], row["name"], row["post"] or (f"负责{row['duty']}" if row.get("duty") else ""), row["contact"], row["phone"]]
+
+
+def _fact_table(
+    kind: str,
+    columns: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+    cells: Callable[[dict[str, Any]], list[str]],
+    terms: Sequence[str],
+    several_docs: bool,
+) -> tuple[str, int]:
+    """Rows holding every search term (in a cell, the clause, the document
+    title or the quoted sentence), terms highlighted; a row opens its clause."""
+    shown = []
+    for row in rows:
+        source = row.get("source") or {}
+        values = cells(row)
+        haystack = " ".join(values + [source.get("clause", ""), source.get("quote", ""), source.get("doc_title", "")]).lower()
+        if any(term.lower() not in haystack for term in terms):
+            continue
+        tds = "".join(
+            f"<td>{_highlighted(value, 0, {'term': _term_spans(value, terms)}) if value else '—'}</td>" for value in values
+        )
+        clause = _highlighted(source.get("clause", ""), 0, {"term": _term_spans(source.get("clause", ""), terms)})
+        doc = f'<div class="pq-cell-doc">《{esc(source.get("doc_title", ""))}》</div>' if several_docs and source else ""
+        attrs = _source_attrs(source or None)
+        opener = ' role="button" tabindex="0"' if attrs else ""
+        title = f' title="{esc(_tidy(source.get("quote", "")))}"' if source.get("quote") else ""
+        shown.append(
+            f'<tr class="pq-fact-row"{opener}{attrs}{title}>{tds}'
+            f'<td class="pq-cell-clause"><span class="pq-link">{clause or "—"}</span>{doc}</td></tr>'
+        )
+    header = "".join(f"<th>{esc(name)}</th>" for name in columns)
+    if shown:
+        body = "".join(shown)
+    else:
+        body = f'<tr class="pq-fact-none"><td colspan="{len(columns)}">没有符合筛选条件的行。</td></tr>'
+    return (
+        f'<table class="pq-table pq-facts-table" data-kind="{esc(kind)}"><thead><tr>{header}</tr></thead>'
+        f"<tbody>{body}</tbody></table>",
+        len(shown),
+    )
+
+
+def render_facts_tables(tables: dict[str, list[dict[str, Any]]], query: str = "") -> str:
+    """The 指标 and 职责 tables of Service.facts_tables(), filtered by `query`
+    (every whitespace-separated word must occur in the row)."""
+    if len(query or "") > 100:
+        return '<div class="pq-error">筛选词过长：请控制在 100 字以内。</div>'
+    terms = search_terms(query)
+    several = len(tables.get("documents", [])) > 1
+    targets, n_targets = _fact_table("targets", TARGET_COLUMNS, tables.get("targets", []), _target_cells, terms, several)
+    roles, n_roles = _fact_table("roles", ROLE_COLUMNS, tables.get("roles", []), _role_cells, terms, several)
+    filtered = f"筛选“{esc(' '.join(terms))}”：" if terms else ""
+    return (
+        '<div class="pq-facts">'
+        f'<div class="pq-facts-hint">{filtered}指标 {n_targets}/{len(tables.get("targets", []))} 行，'
+        f'职责 {n_roles}/{len(tables.get("roles", []))} 行。点击一行查看该条款的原文。</div>'
+        f'<div class="pq-section-title" id="pq-targets-title">指标（文件中的量化目标）</div>{targets}'
+        f'<div class="pq-section-title" id="pq-roles-title">职责（指挥部、攻坚队、牵头与参与单位）</div>{roles}'
+        "</div>"
+    )
+
+
+# ---------------------------------------------------------------------------
 # The Blocks
 # ---------------------------------------------------------------------------
 
@@ -584,16 +826,124 @@ class UIContext:
 ExtraTabs = Callable[[UIContext], None]
 
 
-def add_extra_tabs(ui: UIContext) -> None:
-    """HOOK FOR THE LEAD: add the 企业政策匹配 and 职责与指标 tabs here.
+def _guarded(fn: Callable[..., Any], fallback: Callable[[str], Any]) -> Callable[..., Any]:
+    """Domain errors become their Chinese message; anything else a generic one, never a traceback."""
 
-    Called inside `gr.Tabs()` right after 文件管理, inside the Blocks context,
-    so `with gr.Tab("企业政策匹配"): ...` works as-is. Use `ui.service` (the one
-    shared Service), `ui.esc` for every text shown in HTML, and
-    `ui.render_document(ui.service.view, doc_id, start, end)` to show a clause
-    in its document. Intentionally empty until then.
+    @functools.wraps(fn)  # Gradio reads the signature for gr.EventData
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except PolicyQAError as e:
+            return fallback(str(e))
+        except Exception:
+            log.exception("UI handler failed")
+            return fallback(INTERNAL_ERROR)
+
+    return wrapped
+
+
+def add_extra_tabs(ui: UIContext) -> None:
+    """The 企业政策匹配 and 职责与指标 tabs.
+
+    Called inside `gr.Tabs()` right after 文件管理, inside the Blocks context.
+    Both tabs only render what `Service.match` (qa.match) and
+    `Service.facts_tables` (indexer.facts) return; each has a document panel of
+    its own, drawn by the same `render_document` as the 问答 tab's, where a
+    clicked card or row opens its clause with the quote highlighted.
     """
-    return None
+    service = ui.service
+
+    def open_source(evt: gr.EventData) -> str:
+        data = evt._data if isinstance(getattr(evt, "_data", None), dict) else {}
+        try:
+            doc_id = str(data.get("doc_id") or "")
+            start, end = int(data.get("start")), int(data.get("end"))
+        except (TypeError, ValueError):
+            return SIDE_VIEWER_EMPTY
+        return ui.render_document(service.view, doc_id, start, end, str(data.get("chunk_id") or ""))
+
+    open_args = dict(api_visibility="private", show_progress="hidden")
+
+    # ------------------------------------------------------------ 企业政策匹配
+    with gr.Tab("企业政策匹配", id="match"):
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                with gr.Row(equal_height=True):
+                    profile = gr.Textbox(
+                        label="企业描述（用自己的话说明企业做什么、规模和所在地）",
+                        placeholder=f"例如：{MATCH_PLACEHOLDER}",
+                        lines=2,
+                        max_lines=6,
+                        scale=6,
+                        elem_id="pq-profile",
+                    )
+                    match_button = gr.Button("匹配", variant="primary", scale=1, min_width=90, elem_id="pq-match")
+                with gr.Row(elem_classes="pq-examples"):
+                    gr.Markdown("示例：", elem_classes="pq-example-kind")
+                    example_buttons = [
+                        (gr.Button(label, size="sm", variant="secondary", elem_classes="pq-profile-example"), text)
+                        for label, text in MATCH_EXAMPLES
+                    ]
+                match_result = gr.HTML(MATCH_EMPTY, elem_id="pq-match-result", js_on_load=OPEN_JS)
+            with gr.Column(scale=2, elem_classes="pq-side-viewer"):
+                gr.Markdown("**原文**")
+                match_viewer = gr.HTML(SIDE_VIEWER_EMPTY, elem_id="pq-match-viewer", js_on_load=VIEWER_JS)
+
+    def on_match(text: str):
+        result = service.match(text)
+        return render_match(result, service.facts_tables()["roles"]), SIDE_VIEWER_EMPTY
+
+    match_args = dict(
+        fn=_guarded(on_match, lambda message: (render_match_error(message), gr.update())),
+        inputs=[profile],
+        outputs=[match_result, match_viewer],
+        api_visibility="private",
+        show_progress="minimal",
+    )
+    match_button.click(**match_args)
+    profile.submit(**match_args)
+    for button, text in example_buttons:
+        button.click(None, None, profile, js=f"() => {json.dumps(text, ensure_ascii=False)}", api_visibility="private")
+    match_result.click(_guarded(open_source, render_match_error), None, match_viewer, **open_args)
+
+    # ------------------------------------------------------------ 职责与指标
+    tables = service.facts_tables()
+    with gr.Tab("职责与指标", id="facts") as facts_tab:
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3):
+                gr.Markdown("**文件基本信息**")
+                document_facts = gr.HTML(render_document_facts(tables["documents"]), elem_id="pq-doc-facts", js_on_load=OPEN_JS)
+                facts_search = gr.Textbox(
+                    label="筛选表格（输入词语即时过滤两张表；多个词用空格分开）",
+                    placeholder="例如：新能源汽车、2022、联系人、王法体",
+                    lines=1,
+                    elem_id="pq-facts-search",
+                )
+                facts_tables = gr.HTML(render_facts_tables(tables), elem_id="pq-facts-tables", js_on_load=OPEN_JS)
+            with gr.Column(scale=2, elem_classes="pq-side-viewer"):
+                gr.Markdown("**原文**")
+                facts_viewer = gr.HTML(SIDE_VIEWER_EMPTY, elem_id="pq-facts-viewer", js_on_load=VIEWER_JS)
+
+    def on_facts_search(query: str) -> str:
+        return render_facts_tables(service.facts_tables(), query)
+
+    search_handler = _guarded(on_facts_search, render_match_error)
+    facts_search.input(search_handler, [facts_search], facts_tables, trigger_mode="always_last", **open_args)
+    facts_search.submit(search_handler, [facts_search], facts_tables, **open_args)
+
+    def on_facts_tab(query: str):
+        # The corpus may have changed in 文件管理 since the page was drawn.
+        current = service.facts_tables()
+        return render_document_facts(current["documents"]), render_facts_tables(current, query)
+
+    facts_tab.select(
+        _guarded(on_facts_tab, lambda message: (render_match_error(message), gr.update())),
+        [facts_search],
+        [document_facts, facts_tables],
+        **open_args,
+    )
+    for source in (document_facts, facts_tables):
+        source.click(_guarded(open_source, render_match_error), None, facts_viewer, **open_args)
 
 
 def _choices(service: Service) -> list[tuple[str, str]]:
