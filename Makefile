@@ -30,6 +30,7 @@ test-system-deps:
 	fi
 
 test: install test-system-deps
+	$(BIN)/ruff check indexer qa ui eval tests
 	$(BIN)/python -m pytest -q
 
 bench: install

@@ -35,7 +35,8 @@ _COMPANY = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}(?:集团|公司|股份)|海尔
 _NUMBER_WITH_UNIT = r"\d[\d.]*\s*(?:万|亿)?{unit}"
 _WHEN = re.compile(r"20\d{2}年|\d{1,2}月|年底|年内|今年|明年")
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,}(?:区|县|镇|街道|路)(?![\u4e00-\u9fff]*(?:建设|发展))|位于|选址")
-_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|个|家|辆|条|元|项|台|套|人)")
+# A number with its unit (万辆, 个, 空方, %…), not a year.
+_FIGURE = re.compile(r"(?<!\d)(?!20\d{2}年)\d+(?:\.\d+)?\s*(?:%|[万亿]?[\u4e00-\u9fff])")
 _LENGTH = re.compile(r"\d[\d.]*\s*(?:公里|千米|米|km)")
 _REAL_UNITS = frozenset("辆 元 吨 亩 艘 人 名".split())
 # Cue words that ask for a kind of evidence say nothing about the topic.

@@ -13,6 +13,22 @@ PLAN_TEXT = CORPUS / "qingdao_ai_plan.txt"
 
 
 @pytest.fixture(scope="session")
+def plan():
+    """The plan as loaded and cleaned (no model needed)."""
+    from indexer.loaders import load_document
+
+    return load_document(PLAN_TEXT, CORPUS)
+
+
+@pytest.fixture(scope="session")
+def chunks(plan):
+    """The plan's chunks without token limits (no model needed)."""
+    from indexer.segment import segment_document
+
+    return segment_document(plan)
+
+
+@pytest.fixture(scope="session")
 def embedder():
     from indexer.embed import Embedder
 

@@ -22,7 +22,6 @@ from indexer.facts import (
     load_facts,
     load_vocabulary,
 )
-from indexer.loaders import load_document
 from indexer.roster import parse_contacts
 from indexer.segment import segment_document
 from indexer.types import Contact, Document
@@ -32,16 +31,6 @@ from qa.verify import verify_claims
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
-
-
-@pytest.fixture(scope="module")
-def plan() -> Document:
-    return load_document(CORPUS / "qingdao_ai_plan.txt", CORPUS)
-
-
-@pytest.fixture(scope="module")
-def chunks(plan):
-    return segment_document(plan)
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,6 @@ from pathlib import Path
 import pytest
 
 from indexer.facts import PolicyFacts, extract_policy_facts
-from indexer.loaders import load_document
-from indexer.segment import segment_document
 from indexer.types import Document
 from qa.match import MatchResult, match_profile, read_profile
 from qa.types import Hit
@@ -20,16 +18,6 @@ from qa.types import Hit
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 BATTLES = [f"二（{n}）" for n in "一二三四五六七八"]
-
-
-@pytest.fixture(scope="module")
-def plan() -> Document:
-    return load_document(CORPUS / "qingdao_ai_plan.txt", CORPUS)
-
-
-@pytest.fixture(scope="module")
-def chunks(plan):
-    return segment_document(plan)
 
 
 @pytest.fixture(scope="module")

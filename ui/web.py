@@ -217,6 +217,7 @@ mark.pq-hit.pq-term { background: #ffc34d; }
 .pq-doc-title { font-size: 0.85em; font-weight: 400; color: var(--body-text-color-subdued); }
 .pq-why { font-size: 0.88em; margin-top: 0.25rem; color: #185c2b; }
 .pq-unspecified { background: #fffbe6; border: 1px solid #f5d77a; border-radius: 8px; padding: 0.3rem 0.8rem; margin-top: 1rem; }
+.pq-unspecified .pq-section-title, .pq-contacts .pq-section-title { color: var(--body-text-color); font-weight: 700; }
 .pq-unspecified ul, .pq-contacts ul { margin: 0.2rem 0 0.4rem 0; padding-left: 1.2em; }
 .pq-contacts { border: 1px solid var(--border-color-primary); border-radius: 8px; padding: 0.3rem 0.8rem; margin-top: 0.8rem; }
 .pq-contact { cursor: pointer; padding: 0.15rem 0.3rem; border-radius: 4px; }
@@ -878,8 +879,8 @@ def add_extra_tabs(ui: UIContext) -> None:
                         elem_id="pq-profile",
                     )
                     match_button = gr.Button("匹配", variant="primary", scale=1, min_width=90, elem_id="pq-match")
+                gr.Markdown("**示例企业**（点击填入描述框，再点“匹配”）")
                 with gr.Row(elem_classes="pq-examples"):
-                    gr.Markdown("示例：", elem_classes="pq-example-kind")
                     example_buttons = [
                         (gr.Button(label, size="sm", variant="secondary", elem_classes="pq-profile-example"), text)
                         for label, text in MATCH_EXAMPLES
@@ -928,7 +929,8 @@ def add_extra_tabs(ui: UIContext) -> None:
         return render_facts_tables(service.facts_tables(), query)
 
     search_handler = _guarded(on_facts_search, render_match_error)
-    facts_search.input(search_handler, [facts_search], facts_tables, trigger_mode="always_last", **open_args)
+    # .change, not .input: it also fires for pasted text and text entered through an IME.
+    facts_search.change(search_handler, [facts_search], facts_tables, trigger_mode="always_last", **open_args)
     facts_search.submit(search_handler, [facts_search], facts_tables, **open_args)
 
     def on_facts_tab(query: str):
