@@ -65,19 +65,26 @@ def _stream(data: bytes) -> bytes:
     return b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
 
 
-def latin_pdf(pages: list[str]) -> bytes:
-    """A PDF with one Helvetica text line per page (empty string: a page with no text)."""
-    n = len(pages)
+def _page_objects(contents: list[bytes]) -> list[bytes]:
+    """Catalog, page tree and one page (with its content stream) per entry; the
+    font object(s) must follow, the first at number 3 + 2 * len(contents)."""
+    n = len(contents)
     font = 3 + 2 * n
     kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(n)).encode()
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n)]
-    for i, text in enumerate(pages):
+    for i, content in enumerate(contents):
         objects.append(
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> "
             b"/Contents %d 0 R >>" % (font, 4 + 2 * i)
         )
-        content = b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % text.encode("latin-1") if text else b""
         objects.append(_stream(content))
+    return objects
+
+
+def latin_pdf(pages: list[str]) -> bytes:
+    """A PDF with one Helvetica text line per page (empty string: a page with no text)."""
+    contents = [b"BT /F1 12 Tf 72 720 Td (%s) Tj ET" % text.encode("latin-1") if text else b"" for text in pages]
+    objects = _page_objects(contents)
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     return _pdf_bytes(objects)
 
@@ -89,17 +96,9 @@ def cjk_pdf(pages: list[str]) -> bytes:
     not embedded because only extraction is tested.
     """
     chars = sorted({ch for page in pages for ch in page})
-    n = len(pages)
-    font = 3 + 2 * n
-    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(n)).encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n)]
-    for i, text in enumerate(pages):
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 %d 0 R >> >> "
-            b"/Contents %d 0 R >>" % (font, 4 + 2 * i)
-        )
-        hex_text = "".join(f"{ord(ch):04X}" for ch in text).encode()
-        objects.append(_stream(b"BT /F1 12 Tf 72 720 Td <%s> Tj ET" % hex_text))
+    font = 3 + 2 * len(pages)
+    hex_pages = ["".join(f"{ord(ch):04X}" for ch in text).encode() for text in pages]
+    objects = _page_objects([b"BT /F1 12 Tf 72 720 Td <%s> Tj ET" % hex_text for hex_text in hex_pages])
     bfchars = []
     for start in range(0, len(chars), 100):  # a bfchar block holds at most 100 entries
         block = chars[start:start + 100]

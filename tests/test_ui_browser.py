@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from tests.test_ui_service import MARINE_POLICY
+
 # Gradio's queue builds its local statistics with pandas calls pandas 3 deprecates.
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 
@@ -34,15 +36,6 @@ CHROMIUM_ARGS = [
 TIMEOUT_MS = 30_000
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
-# A made-up two-clause policy: never a real one.
-MARINE_POLICY = """青岛市海洋牧场示范补助办法（测试用虚构文件）
-
-一、补助对象
-在本市注册的海洋牧场企业，年度投放人工鱼礁不少于5000空方的，可申请示范补助。
-
-二、补助标准
-每个示范项目一次性补助80万元，由市海洋发展局受理申请，联系人：李海，电话：85900001。
-"""
 
 # A document whose text is an HTML/JS/template payload: it must render as text.
 PAYLOAD_POLICY = """<img src=x onerror="window.__pq_xss=1">注入测试文件${7*7}{{value}}
@@ -65,14 +58,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def ui_server(ui_service):
-    """The real app (UI + /api/ask over one Service) on a free local port."""
+def serve_app(app):
+    """Run `app` with uvicorn on a free local port in a thread; yields its base URL."""
     import uvicorn
 
-    from ui.web import create_app
-
-    app = create_app(ui_service, admin_password=ADMIN_PASSWORD)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -84,6 +73,14 @@ def ui_server(ui_service):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def ui_server(ui_service):
+    """The real app (UI + /api/ask over one Service) on a free local port."""
+    from ui.web import create_app
+
+    yield from serve_app(create_app(ui_service, admin_password=ADMIN_PASSWORD))
 
 
 @pytest.fixture(scope="module")

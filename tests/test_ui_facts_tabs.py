@@ -8,15 +8,13 @@ tests/test_ui_browser.py; screenshots go to tests/output/screenshots/.
 from __future__ import annotations
 
 import re
-import threading
-import time
 from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 
 from indexer.errors import InvalidQuestionError
-from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, TIMEOUT_MS, free_port, squash
+from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, TIMEOUT_MS, serve_app, squash
 from ui.web import period_status, render_document_facts, render_facts_tables, render_match
 
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
@@ -136,22 +134,9 @@ def test_everything_shown_is_escaped(ui_service):
 
 @pytest.fixture(scope="module")
 def ui_server(ui_service):
-    import uvicorn
-
     from ui.web import create_app
 
-    app = create_app(ui_service, admin_password="")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    yield from serve_app(create_app(ui_service, admin_password=""))
 
 
 @pytest.fixture(scope="module")

@@ -971,20 +971,7 @@ def build_ui(service: Service, admin_password: str | None = None, extra_tabs: Ex
     """The Gradio Blocks of the whole UI over one shared Service."""
     admin_password = admin_password or ""
 
-    def safe(fn: Callable[..., Any], fallback: Callable[[str], Any]) -> Callable[..., Any]:
-        """Domain errors become their Chinese message; anything else a generic one, never a traceback."""
-
-        @functools.wraps(fn)  # Gradio reads the signature for gr.EventData and gr.Progress
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
-            try:
-                return fn(*args, **kwargs)
-            except PolicyQAError as e:
-                return fallback(str(e))
-            except Exception:
-                log.exception("UI handler failed")
-                return fallback(INTERNAL_ERROR)
-
-        return wrapped
+    safe = _guarded
 
     with gr.Blocks(title="PolicyQA 政策文件问答", analytics_enabled=False, delete_cache=(3600, 86400)) as demo:
         gr.HTML(
