@@ -193,6 +193,8 @@ class AnswerComposer:
         unit (辆, 元…) rather than a counter (个, 家)."""
         if self._coverage(topic - {str(y) for y in query.years}, f"{sentence.chunk.breadcrumb} {sentence.text}") < self.min_topical:
             return False
+        if query.measured and query.measured not in sentence.text:  # a figure for something else
+            return False
         unit = query.asked_unit if query.asked_unit in _REAL_UNITS else "[\u4e00-\u9fff%]"
         for m in re.finditer(_NUMBER_WITH_UNIT.format(unit=unit), sentence.text):
             if re.fullmatch(r"20\d{2}", m.group(0)[:4]) and m.group(0)[4:5] in ("年", ""):

@@ -34,7 +34,7 @@ _ASKS = {
     "website": re.compile(r"网址|网站|官网|网页链接|链接地址"),
 }
 # "多少辆", "几个" …: the measure word the answer's number must carry.
-_ASKED_UNIT = re.compile(r"(?:多少|几)(万|亿)?(辆|个|家|项|台|套|条|元|人|名|亩|吨|艘|款)")
+_ASKED_UNIT = re.compile(r"(?:多少|几)(万|亿)?(辆|个|家|项|台|套|条|元|人|名|亩|吨|艘|款)([\u4e00-\u9fffA-Za-z0-9]{0,8})")
 ROLE_WORDS = ("指挥长", "队长", "牵头单位", "联系人", "电话", "参与单位", "攻坚队", "指挥部", "负责人", "对接人", "牵头")
 _QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’']{2,30})[”\"」』’']")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:%|万|亿)|\d{2,}")
@@ -59,6 +59,7 @@ class Query:
     phrases: tuple[str, ...] = ()  # quoted phrases and numbers, to be matched exactly
     asks_quantity: bool = False  # 多少 / 几个 …: the answer is a figure
     asks_structure: bool = False  # 下面分成哪几个 …: the answer is a list of parts
+    measured: str = ""  # head noun of an asked quantity: 多少个5G基站 → 基站
 
     @property
     def about_responsibility(self) -> bool:
@@ -124,4 +125,13 @@ def parse_query(question: object) -> Query:
         phrases=tuple(dict.fromkeys(_QUOTED.findall(text) + [n for n in _NUMBER.findall(text) if not _YEAR.fullmatch(n)])),
         asks_quantity=bool(_QUANTITY.search(text)),
         asks_structure=bool(_STRUCTURE.search(text)),
+        measured=_head_noun(unit_match.group(3)) if unit_match else "",
     )
+
+
+def _head_noun(phrase: str) -> str:
+    """The last two Chinese characters of the thing counted: Chinese puts the
+    head of a noun phrase last (特色创新型领军企业 → 企业)."""
+    phrase = re.split(r"[吗呢吧啊呀?？，,]", phrase)[0]
+    chinese = re.findall(r"[\u4e00-\u9fff]", phrase)
+    return "".join(chinese[-2:]) if len(chinese) >= 2 else ""

@@ -24,7 +24,7 @@ from .query import Query
 from .types import Hit
 
 RETRIEVERS = ("hybrid", "lexical", "dense")
-DEFAULT_WEIGHTS = {"lexical": 1.0, "dense": 0.1, "sentence": 0.1, "roles": 1.0, "exact": 0.5, "figures": 0.15}
+DEFAULT_WEIGHTS = {"lexical": 1.0, "dense": 0.1, "sentence": 0.1, "roles": 1.0, "exact": 1.0, "figures": 0.15}
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|个|家|辆|条|元)")
 
 

@@ -1,0 +1,52 @@
+"""Question understanding: validation, synonyms and what kind of answer is asked (no model)."""
+from __future__ import annotations
+
+import pytest
+
+from indexer.errors import InvalidQuestionError
+from qa.query import MAX_QUESTION_CHARS, expand_synonyms, parse_query
+
+
+def test_normalises_full_width_and_control_characters():
+    query = parse_query("\x07ＡＩ企业　有什么支持？")
+    assert query.text == "AI企业 有什么支持?"
+
+
+@pytest.mark.parametrize("question", ["", " \n\t", "\x00", "字" * (MAX_QUESTION_CHARS + 1), 42])
+def test_unusable_questions(question):
+    with pytest.raises(InvalidQuestionError):
+        parse_query(question)
+
+
+def test_colloquial_terms_expand_to_the_documents_words():
+    assert "新能源汽车" in expand_synonyms("电动车产量目标")
+    assert "市工业和信息化局" in expand_synonyms("工信局的对接人")
+    assert "指挥长" in expand_synonyms("总负责人是谁")
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("个人买电动车能拿多少购车补贴？", "money"),
+        ("申请补贴的截止日期是哪天？", "date"),
+        ("项目负责人的邮箱是多少？", "email"),
+        ("申报示范园区要交哪些材料、走什么流程？", "procedure"),
+        ("工信局联系电话多少", "phone"),
+        ("试验场建在哪个区", "location"),
+    ],
+)
+def test_kind_of_evidence_asked(question, kind):
+    assert kind in parse_query(question).asks
+
+
+def test_quantities_phrases_and_structure():
+    query = parse_query("到2022年青岛要建多少个5G基站?")
+    assert query.years == (2022,) and query.asks_quantity and query.measured == "基站"
+    assert parse_query("文件里讲的“双向突破”是哪两头的突破?").phrases == ("双向突破",)
+    assert parse_query("支撑保障行动下面分成哪几个机制?").asks_structure
+    assert not parse_query("集成电路方面重点搞哪些产品方向?").asks_structure
+
+
+def test_names_of_firms_but_not_question_words():
+    assert "比亚迪" in parse_query("比亚迪的整车项目有什么安排").proper_nouns
+    assert parse_query("海洋牧场示范项目补助多少钱？").proper_nouns == ()
