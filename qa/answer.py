@@ -33,6 +33,8 @@ _ADDRESS = re.compile(r"地址|[路街]\d+号")
 _PROCEDURE = re.compile(r"申请|申报|提交|办理|流程|程序|材料|受理")
 _COMPANY = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}(?:集团|公司|股份)|海尔|海信|澳柯玛|中车|特锐德|酷特|青岛啤酒|崂山矿泉水")
 _NUMBER_WITH_UNIT = r"\d[\d.]*\s*(?:万|亿)?{unit}"
+# A district asked about as the maker of its own policy ("西海岸新区对芯片企业有哪些政策").
+_LOCAL_POLICY = re.compile(r"([\u4e00-\u9fff]{2,4}(?:新区|区|县))(?=对|出台|的政策|的扶持|有哪些|有什么|有没有)")
 _WHEN = re.compile(r"20\d{2}年|\d{1,2}月|年底|年内|今年|明年")
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,}(?:区|县|镇|街道|路)(?![\u4e00-\u9fff]*(?:建设|发展))|位于|选址")
 # A number with its unit (万辆, 个, 空方, %…), not a year.
@@ -144,8 +146,9 @@ class AnswerComposer:
                 for s in sentences
             )
 
-        unknown = [name for name in query.proper_nouns if not any(name in text for text in self._squeezed_texts())]
-        if unknown:  # a firm or person the documents never name
+        names = list(query.proper_nouns) + _LOCAL_POLICY.findall(query.text)
+        unknown = [name for name in names if not any(name in text for text in self._squeezed_texts())]
+        if unknown:  # a firm, person or district's own policy the documents never name
             return "unknown_name"
         if self._period_notes(query, hits):
             return "period"

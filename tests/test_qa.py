@@ -79,12 +79,22 @@ def test_extractive_answers_quote_sentences_verbatim(assistant):
     "question",
     ["申请补贴的截止日期是哪天？", "个人买电动车能拿多少购车补贴？", "市医保局在这个攻势里的联系人是谁，电话多少？",
      "指挥长薛庆国的办公电话多少？", "2018年青岛新能源汽车实际产量是多少辆？", "申报示范园区要交哪些材料？",
-     "项目负责人的邮箱是多少？", "2025年还有这些支持吗？"],
+     "项目负责人的邮箱是多少？", "2025年还有这些支持吗？", "黄岛区对机器人企业有什么专门政策？",
+     "比亚迪在青岛有什么项目？", "到2022年青岛要建多少个5G基站？"],
 )
 def test_abstains_when_the_documents_do_not_say(assistant, question):
     answer = assistant.ask(question)
     assert answer.abstained and answer.text.startswith(NOT_MENTIONED)
     assert answer.citations == [] and answer.hits  # nearest clauses are still listed
+
+
+@pytest.mark.parametrize(
+    "question, must_cite",
+    [("我们是即墨区的机器人企业，文件里有什么支持？", "二（六）2（1）"), ("我们在城阳区做轮胎，方案里有什么相关内容？", "二（六）2（3）")],
+)
+def test_a_firm_naming_its_district_still_gets_the_city_measures(assistant, question, must_cite):
+    answer = assistant.ask(question)
+    assert not answer.abstained and must_cite in [c.chunk.clause for c in answer.citations]
 
 
 def test_period_note_for_years_after_the_plan(assistant):
