@@ -83,6 +83,8 @@ class AnswerComposer:
         min_topical: float = 0.3,
     ) -> None:
         self.documents = documents
+        # Names are looked up in the documents with padding spaces removed ("姜  波").
+        self._squeezed_documents = [squeeze(d.text) for d in documents.values()]
         self.idf = idf
         self.embedder = embedder
         # Sentence vectors computed at indexing time, keyed by (chunk id, start).
@@ -147,7 +149,7 @@ class AnswerComposer:
             )
 
         names = list(query.proper_nouns) + _LOCAL_POLICY.findall(query.text)
-        unknown = [name for name in names if not any(name in text for text in self._squeezed_texts())]
+        unknown = [name for name in names if not any(name in text for text in self._squeezed_documents)]
         if unknown:  # a firm, person or district's own policy the documents never name
             return "unknown_name"
         if self._period_notes(query, hits):
@@ -207,11 +209,6 @@ class AnswerComposer:
             if years_before and int(years_before[-1]) in query.years:
                 return True
         return False
-
-    def _squeezed_texts(self) -> list[str]:
-        if not hasattr(self, "_squeezed"):
-            self._squeezed = [squeeze(d.text) for d in self.documents.values()]
-        return self._squeezed
 
     def contacts_for(self, query: Query, hits: list[Hit]):
         """Contacts stated in the retrieved clauses that fit the unit or person
