@@ -9,16 +9,13 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
 
-from indexer.build import lexical_text
 from indexer.embed import Embedder
 from indexer.errors import InvalidArgumentError
 from indexer.store import IndexContents
-from indexer.tokenize import tokenize_batch
 
 from .query import Query
 from .types import Hit
@@ -50,6 +47,13 @@ def fuse_scores(scores: dict[str, np.ndarray], weights: dict[str, float]) -> np.
     return fused + weights["exact"] * scores["exact"] + weights["figures"] * scores["figures"]
 
 
+def document_frequencies(lexical) -> dict[str, int]:
+    """How many clauses hold each token, read from the BM25 index (its score
+    matrix has one column per token) rather than re-tokenizing the corpus."""
+    counts = np.diff(lexical.scores["indptr"])
+    return {token: int(counts[i]) for token, i in lexical.vocab_dict.items() if i < len(counts) and counts[i] > 0}
+
+
 def validate_top_k(top_k: int) -> int:
     if not isinstance(top_k, int) or isinstance(top_k, bool) or top_k <= 0:
         raise InvalidArgumentError(f"top_k 必须是正整数，收到的是 {top_k!r}。")
@@ -72,8 +76,7 @@ class Retriever:
         self.weights = weights or dict(DEFAULT_WEIGHTS)
         self.chunks = index.chunks
         self._vocab = index.lexical.vocab_dict
-        self._chunk_tokens = [set(tokens) for tokens in tokenize_batch([lexical_text(c) for c in self.chunks])]
-        df = Counter(token for tokens in self._chunk_tokens for token in tokens)
+        df = document_frequencies(index.lexical)
         n = max(len(self.chunks), 1)
         self.idf = {token: math.log(1 + (n - count + 0.5) / (count + 0.5)) for token, count in df.items()}
         self._is_attachment = np.array([c.kind == "attachment" for c in self.chunks], dtype=bool)
