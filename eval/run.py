@@ -82,6 +82,9 @@ def run_evaluation(
     the TREC files into `out_dir`; returns the headline table as text."""
     from .report import headline_table, write_outputs
 
+    from indexer.threads import apply_thread_policy
+
+    apply_thread_policy()  # measure latencies as they are served
     paths = dataset if isinstance(dataset, list) else [dataset]
     items = [item for path in paths for item in load_dataset(path)]
     assistant = Assistant.open(index_dir)

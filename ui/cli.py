@@ -54,6 +54,9 @@ def ensure_index(corpus: Path, index_dir: Path, rebuild: bool = False, quiet: bo
     """Build or update the index when missing or stale; returns the BuildReport."""
     from indexer.build import build_index
     from indexer.facts import extract_facts
+    from indexer.threads import apply_thread_policy
+
+    apply_thread_policy()
 
     report = build_index(corpus, index_dir, rebuild=rebuild, show_progress=not quiet, extract_facts=extract_facts)
     for reason in report.skipped:
@@ -114,8 +117,10 @@ def ask(
     normalise_question(question)
     validate_top_k(top_k)
     _use_model(model)
+    from indexer.threads import apply_thread_policy
     from qa.assistant import Assistant
 
+    apply_thread_policy()
     answer = Assistant.open(index_dir, top_k=top_k).ask(question, top_k=top_k, mode=retriever)
     result = answer.to_json()
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else render_answer(result))
@@ -183,6 +188,11 @@ def evaluate(
 
 def main() -> None:
     """Entry point: run the app, turning domain errors into one clear line."""
+    from indexer.threads import set_environment_defaults
+
+    # Before any subcommand loads torch or FAISS (their OpenMP reads it at load);
+    # the pools themselves are sized by apply_thread_policy in each subcommand.
+    set_environment_defaults()
     try:
         app()
     except PolicyQAError as e:

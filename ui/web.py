@@ -1368,6 +1368,9 @@ def serve(host: str, port: int, index_dir: Path, corpus_dir: Path, data_dir: Pat
     """Load the index and model once and serve the UI and /api/ask until interrupted."""
     import uvicorn
 
+    from indexer.threads import apply_thread_policy
+
+    apply_thread_policy()
     service = Service.open(Path(index_dir), Path(corpus_dir), Path(data_dir))
     app = create_app(service)
     uvicorn.run(app, host=host or "127.0.0.1", port=int(port), log_level="warning")

@@ -1,0 +1,207 @@
+"""The ONNX Runtime embedding backend: the same vectors as sentence-transformers, faster.
+
+On first use the model's transformer is exported with `torch.onnx.export`
+together with the pooling sentence-transformers applies (mean over the tokens
+the attention mask keeps, then L2 normalisation), into a cache folder outside
+the repository: $POLICYQA_CACHE_DIR/onnx/<fingerprint>/ (default
+~/.cache/policyqa). The export checks itself against sentence-transformers on
+probe sentences before it is kept, and an int8 copy (dynamic, per-channel
+weight quantisation) is made beside it. Later runs load the ONNX file and the
+tokenizer only; torch's model is never loaded.
+
+Only pipelines of a Transformer followed by mean pooling (optionally Normalize)
+are exported; `supports_model` says whether a model is one.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import uuid
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from .errors import PolicyQAError
+from .threads import current_policy
+
+# Bump when the exported graph changes, so old cache folders are not reused.
+EXPORT_VERSION = "1"
+CACHE_ENV_VAR = "POLICYQA_CACHE_DIR"
+INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+# Texts the export is checked on: short, long, mixed digits and Latin letters.
+_PROBES = (
+    "青岛市人工智能产业发展的主要目标是什么？",
+    "到2022年，全市新能源汽车产量达到50万辆，培育10家以上骨干企业。",
+    "短",
+    "对首次认定的国家级企业技术中心给予一次性奖励100万元；对省级给予30万元。" * 3,
+)
+_CHECK_COSINE = 0.9999
+
+
+class OnnxExportError(PolicyQAError):
+    """The model could not be exported to ONNX, or the export's vectors differ."""
+
+
+def cache_root() -> Path:
+    """Where exported models live: $POLICYQA_CACHE_DIR, else $XDG_CACHE_HOME/policyqa."""
+    configured = os.environ.get(CACHE_ENV_VAR, "").strip()
+    if configured:
+        return Path(configured).expanduser()
+    return Path(os.environ.get("XDG_CACHE_HOME", "~/.cache")).expanduser() / "policyqa"
+
+
+def model_fingerprint(model_path: str) -> str:
+    """A short hash naming the export of the model at `model_path`: its files'
+    names, sizes and modification times (hashing ~100 MB of weights on every
+    start would cost more than it guards against), the export version and the
+    torch version that exports."""
+    from importlib import metadata
+
+    digest = hashlib.sha256(f"{EXPORT_VERSION}|{metadata.version('torch')}|".encode())
+    root = Path(model_path)
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        stat = path.stat()
+        digest.update(f"{path.relative_to(root)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def supports_model(st_model) -> bool:
+    """Whether a loaded SentenceTransformer is Transformer → mean Pooling [→ Normalize]."""
+    names = [type(module).__name__ for module in st_model]
+    if names[:2] != ["Transformer", "Pooling"] or names[2:] not in ([], ["Normalize"]):
+        return False
+    return st_model[1].get_config_dict().get("pooling_mode") == "mean"
+
+
+def _export(st_model, model_path: str, folder: Path) -> None:
+    """Export fp32 and int8 graphs into `folder` (written elsewhere, then renamed)."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel
+
+    if not supports_model(st_model):
+        raise OnnxExportError("该模型不是“Transformer + 平均池化”结构，无法使用 ONNX 后端；请设置 POLICYQA_EMBED_BACKEND=torch。")
+    # Eager attention traces to plain ops; the SDPA path specialises on shapes.
+    transformer = AutoModel.from_pretrained(model_path, attn_implementation="eager").eval()
+
+    class Pooled(torch.nn.Module):
+        """The transformer plus sentence-transformers' mean pooling and normalisation."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids, attention_mask, token_type_ids):
+            hidden = self.transformer(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    sample = st_model.tokenizer(list(_PROBES[:2]), padding=True, return_tensors="pt")
+    tmp = folder.parent / f".{folder.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir(parents=True)
+    try:
+        # The exporter's deprecation and tracer warnings say nothing a user can act on.
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                Pooled(), tuple(sample[name] for name in INPUT_NAMES), str(tmp / "model.onnx"),
+                input_names=list(INPUT_NAMES), output_names=["embedding"],
+                dynamic_axes={**{name: {0: "batch", 1: "tokens"} for name in INPUT_NAMES}, "embedding": {0: "batch"}},
+                opset_version=17, dynamo=False,  # the TorchScript exporter needs no onnxscript
+            )
+        # Per-channel weights keep every vector within cosine 0.99 of torch's
+        # (per-tensor int8 fell to 0.985 on the plan's sentences).
+        quantize_dynamic(tmp / "model.onnx", tmp / "model.int8.onnx", weight_type=QuantType.QInt8, per_channel=True)
+        reference = st_model.encode(list(_PROBES), normalize_embeddings=True, convert_to_numpy=True)
+        exported = OnnxEncoder(tmp, model_path, quantized=False, max_tokens=int(st_model.max_seq_length))
+        worst = float(np.min(np.sum(exported.encode(list(_PROBES)) * reference, axis=1)))
+        if worst < _CHECK_COSINE:
+            raise OnnxExportError(f"ONNX 导出的向量与 torch 不一致（最低余弦 {worst:.4f}）；请设置 POLICYQA_EMBED_BACKEND=torch。")
+        meta = {
+            "model_path": model_path,
+            "dimension": int(reference.shape[1]),
+            "max_tokens": int(st_model.max_seq_length),
+            "export_version": EXPORT_VERSION,
+            "probe_min_cosine": worst,
+        }
+        (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        try:
+            os.replace(tmp, folder)
+        except OSError:  # another process exported it first: keep theirs
+            pass
+    finally:
+        if tmp.exists():
+            import shutil
+
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def exported_model(model_path: str, load_st_model) -> tuple[Path, dict]:
+    """The cache folder holding `model_path`'s export and its meta.json, exporting
+    on first use; `load_st_model()` returns the SentenceTransformer (only called
+    then). Raises OnnxExportError."""
+    folder = cache_root() / "onnx" / model_fingerprint(model_path)
+    if not (folder / "meta.json").exists():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        print(f"首次使用：正在把嵌入模型导出为 ONNX（约半分钟）→ {folder}", file=sys.stderr)
+        try:
+            _export(load_st_model(), model_path, folder)
+        except OnnxExportError:
+            raise
+        except Exception as e:  # the exporter raises many kinds
+            raise OnnxExportError(f"导出 ONNX 模型失败（{type(e).__name__}: {e}）；请设置 POLICYQA_EMBED_BACKEND=torch。") from e
+    return folder, json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+
+
+class OnnxEncoder:
+    """Normalised embeddings from an exported graph, in batches of similar length."""
+
+    def __init__(self, folder: Path, model_path: str, quantized: bool, max_tokens: int) -> None:
+        import onnxruntime as ort
+        import transformers
+        from transformers import AutoTokenizer
+
+        # count_tokens measures over-long texts on purpose; no warning for that.
+        transformers.logging.set_verbosity_error()
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = current_policy().encoder
+        options.inter_op_num_threads = 1
+        # Idle threads sleep: a spinning pool steals the core FAISS and numpy need.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        name = "model.int8.onnx" if quantized else "model.onnx"
+        self.session = ort.InferenceSession(str(Path(folder) / name), options, providers=["CPUExecutionProvider"])
+        self.tokenizer = AutoTokenizer.from_pretrained(model_path)
+        self.max_tokens = max_tokens
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
+
+    def encode(self, texts: list[str], batch_size: int = 32, on_batch=None) -> np.ndarray:
+        """float32 (len(texts), dimension) unit rows. Texts are batched in order
+        of token length, so a batch pads to its own longest text, not the
+        corpus's; `on_batch(n)` is called after each batch of n texts."""
+        lengths = [len(ids) for ids in self.tokenizer(texts, truncation=True, max_length=self.max_tokens)["input_ids"]]
+        order = np.argsort(lengths, kind="stable")
+        out: np.ndarray | None = None
+        for begin in range(0, len(texts), batch_size):
+            positions = order[begin : begin + batch_size]
+            encoded = self.tokenizer(
+                [texts[i] for i in positions], padding=True, truncation=True, max_length=self.max_tokens, return_tensors="np"
+            )
+            feed = {name: encoded[name].astype(np.int64) for name in INPUT_NAMES if name in encoded}
+            if "token_type_ids" not in feed:
+                feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
+            vectors = self.session.run(None, feed)[0]
+            if out is None:
+                out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+            out[positions] = vectors
+            if on_batch:
+                on_batch(len(positions))
+        return out if out is not None else np.zeros((0, 0), dtype=np.float32)

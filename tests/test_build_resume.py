@@ -1,0 +1,47 @@
+"""A build killed while embedding resumes from what it had embedded."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from indexer.build import build_index
+from indexer.store import load_index
+
+
+class Killed(KeyboardInterrupt):
+    """What Ctrl-C or a kill during embedding looks like to the build."""
+
+
+def test_killed_build_resumes_and_cleans_up(plan_corpus: Path, plan_index: Path, embedder, tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(plan_corpus, corpus)
+    index_dir = tmp_path / "index"
+    first_run: list[str] = []
+
+    def kill_after_first_flush(fraction: float, message: str) -> None:
+        first_run.append(message)
+        raise Killed
+
+    with pytest.raises(Killed):
+        build_index(corpus, index_dir, embedder=embedder, show_progress=False, progress=kill_after_first_flush)
+    assert not index_dir.exists()  # nothing half-written where the index goes
+    cache = tmp_path / ".index.embed-cache"
+    assert list(cache.glob("part-*.npz"))
+
+    second_run: list[str] = []
+    report = build_index(
+        corpus, index_dir, embedder=embedder, show_progress=False, progress=lambda f, m: second_run.append(m)
+    )
+    # "已嵌入 done/total 段": the resumed run had fewer texts left to embed.
+    total_first = int(first_run[0].split("/")[1].split()[0])
+    total_second = int(second_run[-1].split("/")[1].split()[0])
+    done_first = int(first_run[0].split()[1].split("/")[0])
+    assert total_second == total_first - done_first
+    assert not cache.exists()  # the finished index holds every vector
+    resumed, fresh = load_index(index_dir), load_index(plan_index)
+    assert report.chunks == len(fresh.chunks)
+    assert np.allclose(resumed.embeddings, fresh.embeddings, atol=1e-5)
+    assert np.allclose(resumed.sentence_embeddings, fresh.sentence_embeddings, atol=1e-5)
