@@ -1,0 +1,51 @@
+"""The benchmark's pieces on small real inputs (the benchmark itself is a command)."""
+from __future__ import annotations
+
+import tarfile
+from pathlib import Path
+
+from eval.ann_bench import run_ann, synthetic_unit_vectors
+from eval.bench import assemble_corpus, law_files
+from eval.bench_report import render_table, write_plot
+
+
+def test_ann_run_measures_recall_against_exact_search():
+    result = run_ann(3000, queries=40)
+    assert result["vectors"] == 3000 and result["recall_at_10"] >= 0.95
+    assert result["search_ms_p50"] <= result["search_ms_p95"] and result["index_mib"] > 3000 * 512 * 4 / 2**20
+    vectors = synthetic_unit_vectors(100)
+    assert abs(float((vectors**2).sum(axis=1).max()) - 1.0) < 1e-5
+
+
+def test_law_subsets_are_nested_and_copied_beside_the_corpus(plan_corpus: Path, tmp_path: Path):
+    laws = tmp_path / "src" / "lawrefbook-laws"
+    for number in range(5):
+        folder = laws / f"省{number % 2}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"条例{number // 2}.md").write_text(f"# 条例{number}\n\n第一条 内容{number}。\n", encoding="utf-8")
+    tarball = tmp_path / "laws.tar.xz"
+    with tarfile.open(tarball, "w:xz") as archive:
+        archive.add(laws, arcname="lawrefbook-laws")
+    files = law_files(tarball, tmp_path / "unpacked")
+    again = law_files(tarball, tmp_path / "again")
+    assert len(files) == 5 and [f.relative_to(tmp_path / "unpacked") for f in files] == [f.relative_to(tmp_path / "again") for f in again]
+    corpus = assemble_corpus(plan_corpus, files[:3], tmp_path / "corpus")
+    copied = sorted(path.name for path in corpus.glob("law*.md"))
+    assert len(copied) == 3  # same file names in two folders stay apart
+    assert (corpus / "qingdao_ai_plan.txt").exists()
+
+
+def test_table_and_plot(tmp_path: Path):
+    runs = [
+        {"kind": "corpus", "label": "corpus/", "documents": 1, "chunks": 154, "build_s": 20.0, "answer_ms_p50": 15.0,
+         "answer_ms_p95": 30.0},
+        {"kind": "corpus", "label": "corpus/ + 100 laws", "documents": 101, "chunks": 6000, "build_s": 500.0,
+         "answer_ms_p50": 25.0, "answer_ms_p95": 60.0},
+        {"kind": "corpus", "label": "corpus/ + 1,000 laws", "error": "exit 1"},
+        {"kind": "embedding", "texts": 600, "mean_chars": 50.0, "texts_per_s": {"torch": 10.0, "onnx-int8": 40.0},
+         "speed_up": 4.0},
+    ]
+    table = render_table(runs)
+    assert "| corpus/ + 100 laws | 101 | 6,000 |" in table and "failed: exit 1" in table and "×4.0" in table
+    write_plot(runs, tmp_path / "bench.png")
+    assert (tmp_path / "bench.png").read_bytes()[:4] == b"\x89PNG"
