@@ -50,16 +50,32 @@ def test_unknown_backend_is_refused():
         Embedder(backend="tensorrt")
 
 
+_POLICY_PROBE = """
+import json, faiss, torch
+from threadpoolctl import threadpool_info
+from indexer.threads import apply_thread_policy
+from indexer.embed import Embedder
+policy = apply_thread_policy()
+state = {"encoder": policy.encoder, "faiss": faiss.omp_get_max_threads(), "torch": torch.get_num_threads(),
+         "blas": [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]}
+Embedder(backend="torch")
+state["torch_encoding"] = torch.get_num_threads()
+print(json.dumps(state))
+"""
+
+
 def test_thread_policy_sizes_every_pool():
-    import faiss
-    import torch
-    from threadpoolctl import threadpool_info
+    """In a fresh process, as the CLI starts: the policy is process-wide and set once."""
+    import json
+    import os
+    import subprocess
+    import sys
 
-    from indexer.threads import apply_thread_policy, current_policy
+    from tests.conftest import REPO
 
-    policy = apply_thread_policy()
-    assert current_policy() == policy and policy.search == 1 and policy.blas == 1
-    assert faiss.omp_get_max_threads() == 1 and torch.get_num_threads() == 1
-    assert all(pool["num_threads"] == 1 for pool in threadpool_info() if pool["user_api"] == "blas")
-    Embedder(backend="torch")  # the torch encoder takes the cores
-    assert torch.get_num_threads() == policy.encoder
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("POLICYQA_THREADS", None)
+    completed = subprocess.run([sys.executable, "-c", _POLICY_PROBE], env=env, capture_output=True, text=True, check=True)
+    state = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert state["faiss"] == 1 and state["torch"] == 1 and set(state["blas"]) == {1}
+    assert state["torch_encoding"] == state["encoder"] >= 1  # the torch encoder takes the cores
