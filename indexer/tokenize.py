@@ -75,6 +75,12 @@ def proper_nouns(text: str) -> list[str]:
     ]
 
 
+def place_names(text: str) -> list[str]:
+    """Place names (provinces, cities, districts) that jieba's dictionary knows in `text`."""
+    known = _jieba().FREQ
+    return [pair.word for pair in _tagger().cut(text) if pair.flag == "ns" and len(pair.word) >= 2 and known.get(pair.word)]
+
+
 def tokenize_batch(texts: list[str]) -> list[list[str]]:
     return [tokenize(text) for text in texts]
 

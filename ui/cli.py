@@ -165,6 +165,7 @@ def evaluate(
     index_dir: IndexOption = DEFAULT_INDEX,
     compare: Annotated[Optional[tuple[Path, Path]], typer.Option("--compare", help="比较两次运行：--compare DIR_A DIR_B")] = None,
     model: ModelOption = None,
+    leave_one_out: Annotated[bool, typer.Option("--leave-one-out/--no-leave-one-out", help="多个数据集时，逐个留出并用其余数据集训练的模型评测")] = True,
 ) -> None:
     """在数据集上评测检索与回答。例：policyqa eval --dataset eval/data/dev_qa.jsonl --out runs/dev"""
     if compare:
@@ -177,8 +178,26 @@ def evaluate(
     _use_model(model)
     from eval.run import run_evaluation
 
-    summary = run_evaluation(dataset, out, index_dir=index_dir, retrievers=[r.strip() for r in retrievers.split(",") if r.strip()], top_k=top_k)
+    chosen = [r.strip() for r in retrievers.split(",") if r.strip()]
+    summary = run_evaluation(dataset, out, index_dir=index_dir, retrievers=chosen, top_k=top_k, leave_one_out=leave_one_out)
     typer.echo(summary)
+
+
+@app.command()
+def train(
+    dataset: Annotated[Optional[list[Path]], typer.Option("--dataset", help="带标注的数据集（默认 eval/data/ 下全部 .jsonl）")] = None,
+    index_dir: IndexOption = DEFAULT_INDEX,
+    out: Annotated[Path, typer.Option("--out", help="模型文件")] = Path("qa/data/answer_models.json"),
+    model: ModelOption = None,
+) -> None:
+    """训练“能否作答”与“选句”模型，并给出留一数据集评测。例：policyqa train"""
+    _use_model(model)
+    from eval.train import train_command
+
+    paths = dataset or sorted(Path("eval/data").glob("*.jsonl"))
+    if not paths:
+        _fail("没有数据集：请用 --dataset 指定，或把 .jsonl 放在 eval/data/ 下。")
+    typer.echo(train_command(paths, index_dir, out))
 
 
 def main() -> None:
