@@ -30,7 +30,7 @@ INFO_END = "<!-- INFO END -->"
 
 _CN_DIGITS = "一二三四五六七八九十百千零〇"
 _DATE = re.compile(r"^\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日\s*")
-_HEADING_MARK = re.compile(r"^#{1,6}[ \t]+", re.M)
+_HEADING_MARK = re.compile(r"^#{1,6}(?:[ \t]+|$)", re.M)
 _TITLE_LINE = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.M)
 # The action of a history entry is its last word outside 《》 (a "修正案" inside a title is no action).
 _ACTIONS = ("通过", "批准", "公布", "施行", "修正", "修订", "发布", "印发", "废止")
@@ -155,9 +155,10 @@ def parse_lawmd(text: str) -> tuple[str, dict[str, Any]]:
         bodies (every organ named, for the jurisdiction).
     """
     head, _, body = text.partition(INFO_END)
-    title_match = _TITLE_LINE.search(head)
-    title = re.sub(r"\s+", "", title_match.group(1)) if title_match else ""
-    header_lines = head[title_match.end():].split("\n") if title_match else head.split("\n")
+    # A part of a code has two title lines ("# 中华人民共和国民法典", "# 附则"): both name it.
+    titles = [re.sub(r"\s+", "", m.group(1)) for m in _TITLE_LINE.finditer(head)]
+    title = " ".join(titles)
+    header_lines = [line for line in head.split("\n") if not _TITLE_LINE.match(line)]
     entries = parse_history(header_lines)
     body = _HEADING_MARK.sub("", body.lstrip("\n"))
     adopted = _first(entries, "通过", "发布", "印发")
