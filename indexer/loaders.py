@@ -17,7 +17,9 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
+from .docmeta import document_extras
 from .errors import EmptyCorpusError, UnsupportedDocumentError
+from .lawmd import is_lawmd, parse_lawmd
 from .types import Document
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
@@ -315,8 +317,15 @@ def read_txt(path: Path) -> tuple[str, Metadata]:
 
 
 def read_md(path: Path) -> tuple[str, Metadata]:
-    """Read a Markdown file as plain text. Returns (body, front matter metadata)."""
+    """Read a Markdown file as plain text. Returns (body, front matter metadata).
+
+    A LawRefBook law (`# title`, history lines, `<!-- INFO END -->`) yields its
+    body without the markup and its title and history as metadata.
+    """
     metadata, body = split_front_matter(read_text_file(path))
+    if is_lawmd(body):
+        body, law_metadata = parse_lawmd(body)
+        metadata = {**law_metadata, **metadata}
     return body, metadata
 
 
@@ -588,9 +597,10 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
         raise UnsupportedDocumentError(f"{path.name}: 文件中没有可读取的文字；请检查文件内容，或把它移出语料文件夹")
 
     strings = {key: str(metadata[key]).strip() for key in _META_STRING_KEYS if metadata.get(key) is not None}
+    title = strings.get("title") or infer_title(text, path.stem)
     return Document(
         doc_id=sanitise_doc_id(strings.get("doc_id") or path.stem),
-        title=strings.get("title") or infer_title(text, path.stem),
+        title=title,
         text=text,
         source_path=_relative_posix(path, corpus_dir),
         published=normalise_date(strings["published"]) if strings.get("published") else infer_published(text),
@@ -599,6 +609,7 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
         period=strings.get("period", ""),
         fixture=_as_bool(metadata.get("fixture", False)),
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        **document_extras(metadata, title),
     )
 
 
