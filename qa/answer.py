@@ -23,6 +23,7 @@ from indexer.types import Chunk, Document
 from .answerability import QUESTION_FEATURES, SENTENCE_FEATURES, AnswerModels, log_length
 from .evidence import EvidenceChecker, Sentence, wanted_pattern
 from .query import Query
+from .route import DocumentRouter
 from .types import Citation, Hit
 
 NOT_MENTIONED = "文件未提及"
@@ -60,6 +61,7 @@ class AnswerComposer:
         answer_chunks: int = 4,
         max_sentences: int = 4,
         models: AnswerModels | None = None,
+        router: DocumentRouter | None = None,
     ) -> None:
         self.documents = documents
         self.idf = idf
@@ -78,6 +80,7 @@ class AnswerComposer:
         self.answer_chunks = answer_chunks
         self.max_sentences = max_sentences
         self.models = models
+        self.router = router or DocumentRouter(list(documents.values()))
         # The levels and places the corpus's documents govern (国家, 山东省, 青岛市…), for abstentions.
         self.jurisdictions = sorted({getattr(d, "jurisdiction", "") for d in documents.values()} - {""})
 
@@ -123,6 +126,7 @@ class AnswerComposer:
         total = sum(weights.values())
         unseen = sum(w for t, w in weights.items() if t not in self.idf) / total if total else 0.0
         lexical_column = SENTENCE_FEATURES.index("lexical")
+        holds = sentence_rows[:, SENTENCE_FEATURES.index("holds_wanted")] >= 0 if len(sentence_rows) else np.zeros(0, bool)
         dense_column = SENTENCE_FEATURES.index("dense")
         values = {
             "top_fused": hits[0].fused if hits else 0.0,
@@ -132,6 +136,7 @@ class AnswerComposer:
             "coverage_best": max(coverages, default=0.0),
             "coverage_union": self.checker.coverage(topic, union),
             "coverage_sentence": float(sentence_rows[:, lexical_column].max()) if len(sentence_rows) else 0.0,
+            "coverage_wanted": float(sentence_rows[holds, lexical_column].max()) if holds.any() else 0.0,
             "unseen": unseen,
             "unknown_name": float(checks["unknown_name"]),
             "unknown_place": float(bool(self.uncovered_places(query))),
@@ -145,8 +150,12 @@ class AnswerComposer:
         return np.array([values[name] for name in QUESTION_FEATURES], dtype=np.float64)
 
     def uncovered_places(self, query: Query) -> list[str]:
-        """Places the question names that no document of the corpus mentions (济南 over a Qingdao corpus)."""
-        return self.checker.unmentioned(place_names(getattr(query, "focus", "") or query.text))
+        """Provinces and cities the question names that no document governs, and
+        places no document mentions (济南 over a Qingdao/Shandong/national corpus)."""
+        text = getattr(query, "focus", "") or query.text
+        # Districts and counties are not in the gazetteer: one no document mentions is not covered either.
+        districts = [name for name in place_names(text) if name[-1] in "区县" and name not in self.router.titles]
+        return list(dict.fromkeys(list(self.router.route(text).uncovered) + self.checker.unmentioned(districts)))
 
     def analyse_batch(self, queries: list[Query], hits_per_query: list[list[Hit]], query_vectors: np.ndarray) -> list[Analysis]:
         """The features of every question and of its candidate sentences."""

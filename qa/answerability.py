@@ -32,6 +32,7 @@ QUESTION_FEATURES = (
     "coverage_best",  # IDF-weighted share of the question's topic words in the best of the top 3 clauses
     "coverage_union",  # … in the top clauses together
     "coverage_sentence",  # … in the best single sentence
+    "coverage_wanted",  # … in the best sentence holding the kind of thing asked (an amount, a date…)
     "unseen",  # IDF-weighted share of topic words the corpus never uses
     "unknown_name",  # a firm, person or district the documents never name
     "unknown_place",  # a province or city outside the corpus's jurisdictions

@@ -14,6 +14,7 @@ from .answerability import AnswerModels
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
 from .query import Query, parse_query
 from .retrieve import Retriever, validate_top_k
+from .route import DocumentRouter
 from .types import Answer, Hit
 
 
@@ -25,14 +26,16 @@ class Assistant:
         self.index = index
         self.embedder = embedder
         self.top_k = validate_top_k(top_k)
-        self.retriever = Retriever(index, embedder, top_k=top_k)
+        router = DocumentRouter(index.documents)
+        self.retriever = Retriever(index, embedder, top_k=top_k, router=router)
         self.documents = {document.doc_id: document for document in index.documents}
         sentence_vectors = {
             (index.chunks[position].chunk_id, int(start)): vector
             for (position, start, _end), vector in zip(index.sentences, index.sentence_embeddings)
         }
         self.composer = AnswerComposer(
-            self.documents, self.retriever.idf, embedder, sentence_vectors, index.chunks, models=AnswerModels.load()
+            self.documents, self.retriever.idf, embedder, sentence_vectors, index.chunks, models=AnswerModels.load(),
+            router=router,
         )
         self.facts = facts_for_index(index.documents, index.chunks, index.facts)
         self.chunks_by_id = {chunk.chunk_id: chunk for chunk in index.chunks}

@@ -19,9 +19,11 @@ from indexer.types import Chunk, Document
 from .query import Query
 from .types import Hit
 
-MONEY = re.compile(r"\d[\d.,]*\s*(?:万|亿)?元")
-_MONEY_NOUNS = re.compile(r"补贴|补助|奖励|资助|奖补|扶持资金|资金")
-DATE = re.compile(r"\d{1,2}月\d{1,2}日|\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}月底|年底前|月底前")
+# A number as statutes write it too: 五万元, 百分之五十, 三十日.
+NUMBER = r"(?:\d[\d.,]*|[零一二三四五六七八九十百千两]+)"
+MONEY = re.compile(rf"{NUMBER}\s*(?:万|亿)?元")
+_MONEY_NOUNS = re.compile(r"补贴|补助|奖励|资助|奖补|扶持资金|资金|罚款|费用|收费")
+DATE = re.compile(rf"{NUMBER}月{NUMBER}日|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{NUMBER}月底|年底前|月底前")
 PHONE = re.compile(r"\d{7,}")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _WEBSITE = re.compile(r"https?://|www\.|网址")
@@ -31,11 +33,12 @@ _COMPANY = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}(?:集团|公司|股份)")
 _NUMBER_WITH_UNIT = r"\d[\d.]*\s*(?:万|亿)?{unit}"
 # A district asked about as the maker of its own policy ("西海岸新区对芯片企业有哪些政策").
 _LOCAL_POLICY = re.compile(r"([\u4e00-\u9fff]{2,4}(?:新区|区|县))(?=对|出台|的政策|的扶持|有哪些|有什么|有没有)")
-WHEN = re.compile(r"20\d{2}年|\d{1,2}月|年底|年内|今年|明年|日起")
+WHEN = re.compile(rf"20\d{{2}}年|{NUMBER}月|年底|年内|今年|明年|日起|之日|{NUMBER}日内|每年|每季度")
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,}(?:区|县|镇|街道|路)(?![\u4e00-\u9fff]*(?:建设|发展))|位于|选址")
 # A number with its unit (万辆, 个, 空方, %…), not a year.
-FIGURE = re.compile(r"(?<!\d)(?!20\d{2}年)\d+(?:\.\d+)?\s*(?:%|[万亿]?[\u4e00-\u9fff])|百分之[一二三四五六七八九十百]+")
-_LENGTH = re.compile(r"\d[\d.]*\s*(?:公里|千米|米|km)")
+FIGURE = re.compile(rf"(?<!\d)(?!20\d{{2}}年)\d+(?:\.\d+)?\s*(?:%|[万亿]?[\u4e00-\u9fff])|百分之{NUMBER}|{NUMBER}(?:倍|个百分点|万|亿)")
+# "多长": a distance or a length of time (三十日, 两年, 15个工作日).
+_LENGTH = re.compile(rf"{NUMBER}\s*(?:公里|千米|米|km|个?工作日|日|天|个月|月|年|小时)")
 _REAL_UNITS = frozenset("辆 元 吨 亩 艘 人 名".split())
 # Cue words that ask for a kind of evidence say nothing about the topic.
 ASK_WORDS = frozenset("日期 截止 时间 电话 联系 联系人 多少 金额 流程 材料 申请 邮箱 地址 网址".split())
