@@ -36,7 +36,10 @@ _LOCAL_POLICY = re.compile(r"([\u4e00-\u9fff]{2,4}(?:新区|区|县))(?=对|出�
 WHEN = re.compile(rf"20\d{{2}}年|{NUMBER}月|年底|年内|今年|明年|日起|之日|{NUMBER}日内|每年|每季度")
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,}(?:区|县|镇|街道|路)(?![\u4e00-\u9fff]*(?:建设|发展))|位于|选址")
 # A number with its unit (万辆, 个, 空方, %…), not a year.
-FIGURE = re.compile(rf"(?<!\d)(?!20\d{{2}}年)\d+(?:\.\d+)?\s*(?:%|[万亿]?[\u4e00-\u9fff])|百分之{NUMBER}|{NUMBER}(?:倍|个百分点|万|亿)")
+FIGURE = re.compile(
+    rf"(?<!\d)(?!20\d{{2}}年)\d+(?:\.\d+)?\s*(?:%|[万亿]?[\u4e00-\u9fff])|百分之{NUMBER}"
+    rf"|{NUMBER}(?:倍|个百分点|[万亿]?元|个?工作日|日|天|个月|年|项|家|个|人|次|万|亿)"
+)
 # "多长": a distance or a length of time (三十日, 两年, 15个工作日).
 _LENGTH = re.compile(rf"{NUMBER}\s*(?:公里|千米|米|km|个?工作日|日|天|个月|月|年|小时)")
 _REAL_UNITS = frozenset("辆 元 吨 亩 艘 人 名".split())
@@ -145,6 +148,9 @@ class EvidenceChecker:
         for kind, pattern, on_topic in _KIND_PATTERNS:
             if kind in query.asks and lacks(pattern, on_topic):
                 kind_missing = True
+        # A figure asked for ("比例是多少", "几天") and none on the topic.
+        if query.asks_quantity and not query.years and lacks(FIGURE, True):
+            kind_missing = True
         quantity_missing = False
         if query.years and (query.asked_unit or query.asks_quantity):
             quantity_missing = not any(self._states_figure_for(query, s, topic) for s in sentences)
