@@ -11,7 +11,7 @@ from indexer.store import IndexContents, load_index
 
 from .answer import AnswerComposer
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
-from .query import Query, parse_query
+from .query import Query, QueryParser
 from .retrieve import Retriever, validate_top_k
 from .types import Answer, Hit
 
@@ -25,6 +25,8 @@ class Assistant:
         self.embedder = embedder
         self.top_k = validate_top_k(top_k)
         self.retriever = Retriever(index, embedder, top_k=top_k)
+        # Typos are corrected against the words this index holds.
+        self.parser = QueryParser(self.retriever.idf)
         self.documents = {document.doc_id: document for document in index.documents}
         sentence_vectors = {
             (index.chunks[position].chunk_id, int(start)): vector
@@ -52,7 +54,7 @@ class Assistant:
         question and InvalidArgumentError for a bad top_k or mode."""
         top_k = validate_top_k(self.top_k if top_k is None else top_k)
         started = time.perf_counter()
-        queries: list[Query] = [parse_query(question) for question in questions]
+        queries: list[Query] = [self.parser.parse(question) for question in questions]
         # The composer reads a few more clauses than are shown when top_k is small.
         query_vectors = self.retriever.embed_queries(queries)
         hits = self.retriever.search_batch(
@@ -90,4 +92,4 @@ class Assistant:
         return self.ask_batch([question], top_k=top_k, mode=mode, doc_ids=doc_ids)[0]
 
     def search(self, question: str, top_k: int | None = None, mode: str = "hybrid") -> list[Hit]:
-        return self.retriever.search(parse_query(question), top_k=top_k, mode=mode)
+        return self.retriever.search(self.parser.parse(question), top_k=top_k, mode=mode)
