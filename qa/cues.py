@@ -1,4 +1,5 @@
-"""The cue words of questions, read once from qa/data/question_cues.json.
+"""The cue words of questions, read once from qa/data/question_cues.json,
+and the reader of the term tables (synonyms, English glossary).
 
 Which words ask for a sum of money, a date, a phone number…, which words mark
 the clause that asks, the measure words of a counted answer and the words of
@@ -62,3 +63,19 @@ def load_cues(path: Path = CUES_PATH) -> Cues:
         asked_unit=re.compile(rf"(?:多少|几)({scales})?({measures})([\u4e00-\u9fffA-Za-z0-9]{{0,8}})"),
         role_words=tuple(data["role_words"]),
     )
+
+
+def read_term_table(path: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A TSV of `term<TAB>comma-separated terms` (# comments), as (lower-cased
+    term, its terms), longest term first so that a longer term is read before
+    its parts (电动汽车 before 电动, "industrial internet" before "internet")."""
+    entries: list[tuple[str, tuple[str, ...]]] = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            term, _, others = line.partition("\t")
+            entries.append((term.strip().lower(), tuple(t.strip() for t in others.split(",") if t.strip())))
+    entries.sort(key=lambda entry: -len(entry[0]))
+    return tuple(entries)

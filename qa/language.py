@@ -8,6 +8,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from .cues import read_term_table
+
 GLOSSARY_PATH = Path(__file__).parent / "data" / "glossary_en_zh.tsv"
 
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -45,16 +47,7 @@ def detect_language(text: str) -> str:
 def glossary(path: Path = GLOSSARY_PATH) -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
     """(pattern of an English term, its Chinese terms), longest term first so
     that "industrial internet" is read before "internet"."""
-    entries: list[tuple[str, tuple[str, ...]]] = []
-    with open(path, encoding="utf-8") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if not line.strip() or line.startswith("#"):
-                continue
-            term, _, chinese = line.partition("\t")
-            entries.append((term.strip().lower(), tuple(t.strip() for t in chinese.split(",") if t.strip())))
-    entries.sort(key=lambda entry: -len(entry[0]))
-    return tuple((_term_pattern(term), chinese) for term, chinese in entries)
+    return tuple((_term_pattern(term), chinese) for term, chinese in read_term_table(path))
 
 
 def _term_pattern(term: str) -> re.Pattern[str]:

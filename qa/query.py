@@ -13,7 +13,7 @@ from pathlib import Path
 from indexer.errors import InvalidQuestionError
 from indexer.tokenize import proper_nouns, tokenize
 
-from .cues import load_cues
+from .cues import load_cues, read_term_table
 from .focus import asking_focus
 from .language import detect_language, glossary_terms, to_simplified
 from .spelling import Speller
@@ -76,16 +76,7 @@ def normalise_question(question: object) -> str:
 @lru_cache(maxsize=1)
 def synonym_table() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(colloquial term, formal terms), longest term first so 电动汽车 wins over 电动."""
-    entries = []
-    with open(SYNONYMS_PATH, encoding="utf-8") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if not line.strip() or line.startswith("#"):
-                continue
-            term, _, formal = line.partition("\t")
-            entries.append((term.strip().lower(), tuple(t.strip() for t in formal.split(",") if t.strip())))
-    entries.sort(key=lambda entry: -len(entry[0]))
-    return tuple(entries)
+    return read_term_table(SYNONYMS_PATH)
 
 
 def expand_synonyms(text: str) -> str:
