@@ -63,6 +63,8 @@ def test_long_situational_question_is_read_from_its_asking_clause():
     assert "软件" in query.tokens  # retrieval still reads the whole question
     when = parse_query("我们是2015年成立的企业，几年前搬到了青岛，想知道新能源汽车产业倍增攻坚战的目标要在哪一年完成？")
     assert when.years == () and "when" in when.asks
+    english = parse_query("We are a software firm founded in 2015 with a hotline. Which subsidies can we get by 2022?")
+    assert english.focus.startswith("Which") and english.years == (2022,) and "phone" not in english.asks
     short = parse_query("工信局的联系电话，是多少？")  # a short question keeps all its clauses
     assert short.focus == short.text and "phone" in short.asks
 
