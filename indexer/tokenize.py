@@ -92,3 +92,14 @@ def tokenizer_fingerprint() -> str:
     digest.update(" ".join(sorted(STOPWORDS)).encode("utf-8"))
     digest.update(b"cut_for_search;lower")
     return f"jieba-{jieba.__version__}-{digest.hexdigest()[:16]}"
+
+
+def cut_words(text: str) -> list[str]:
+    """jieba's precise cut of `text` (every character kept, nothing lower-cased),
+    with the same dictionary as `tokenize`."""
+    return list(_jieba().cut(text))
+
+
+def word_frequency(word: str) -> int:
+    """How common `word` is in jieba's general dictionary (0 if unknown)."""
+    return _jieba().FREQ.get(word, 0) or 0

@@ -12,7 +12,7 @@ from indexer.store import IndexContents, load_index
 from .answer import Analysis, AnswerComposer
 from .answerability import AnswerModels
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
-from .query import Query, parse_query
+from .query import Query, QueryParser
 from .retrieve import Retriever, validate_top_k
 from .route import DocumentRouter
 from .types import Answer, Hit
@@ -28,6 +28,8 @@ class Assistant:
         self.top_k = validate_top_k(top_k)
         router = DocumentRouter(index.documents)
         self.retriever = Retriever(index, embedder, top_k=top_k, router=router)
+        # Typos are corrected against the words this index holds.
+        self.parser = QueryParser(self.retriever.idf)
         self.documents = {document.doc_id: document for document in index.documents}
         sentence_vectors = {
             (index.chunks[position].chunk_id, int(start)): vector
@@ -48,7 +50,7 @@ class Assistant:
         return cls(index, Embedder(model_id), top_k=top_k)
 
     def _retrieve(self, questions: Sequence[str], top_k: int, mode: str, doc_ids: Sequence[str] | None):
-        queries: list[Query] = [parse_query(question) for question in questions]
+        queries: list[Query] = [self.parser.parse(question) for question in questions]
         query_vectors = self.retriever.embed_queries(queries)
         # The composer reads a few more clauses than are shown when top_k is small.
         hits = self.retriever.search_batch(
@@ -105,4 +107,4 @@ class Assistant:
         return self.ask_batch([question], top_k=top_k, mode=mode, doc_ids=doc_ids)[0]
 
     def search(self, question: str, top_k: int | None = None, mode: str = "hybrid") -> list[Hit]:
-        return self.retriever.search(parse_query(question), top_k=top_k, mode=mode)
+        return self.retriever.search(self.parser.parse(question), top_k=top_k, mode=mode)
