@@ -576,8 +576,9 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
     """Read, clean and describe one corpus file.
 
     Metadata comes from `<stem>.meta.json` beside the file (keys title,
-    published, issuer, source, period, fixture, doc_id), overriding Markdown
-    front matter. Without a title one is inferred from the first line; without
+    published, issuer, source, period, fixture, doc_id, jurisdiction, level,
+    adopted, effective), overriding Markdown front matter and a law's own
+    history lines. Without a title one is inferred from the first line; without
     a published date, from a `发布日期：` line.
 
     Args:
