@@ -148,8 +148,9 @@ def parse_lawmd(text: str) -> tuple[str, dict[str, Any]]:
     Args:
         text: the file's text (front matter already removed).
     Returns:
-        (body, metadata). The body is the text after `<!-- INFO END -->` with the
-        `#` marks of its headings removed (each line otherwise verbatim).
+        (body, metadata). The body is the history lines (the 题注), then the text
+        after `<!-- INFO END -->` with the `#` marks of its headings removed
+        (each line otherwise verbatim).
         Metadata keys: title, issuer (organ that adopted it), adopted, published,
         effective, revisions (ISO dates of 修正/修订), history (the lines as written),
         bodies (every organ named, for the jurisdiction).
@@ -161,6 +162,10 @@ def parse_lawmd(text: str) -> tuple[str, dict[str, Any]]:
     header_lines = [line for line in head.split("\n") if not _TITLE_LINE.match(line)]
     entries = parse_history(header_lines)
     body = _HEADING_MARK.sub("", body.lstrip("\n"))
+    if entries:
+        # The history stays in the text too, as the 题注 before the first article, so that
+        # "什么时候施行" is answered by quoting it (the segmenter labels it 题注).
+        body = "\n".join(e.line for e in entries) + "\n\n" + body
     adopted = _first(entries, "通过", "发布", "印发")
     published = _first(entries, "公布", "发布", "印发")
     metadata: dict[str, Any] = {

@@ -55,7 +55,7 @@ _ROSTER_FIELD = re.compile(r"([\u4e00-\u9fff][\u4e00-\u9fff\s]{0,10}?[\u4e00-\u9
 _LINE_START = re.compile(r"^[^\S\n]*(?=\S)", re.M)
 _SENTENCE_END = re.compile(r"[。；;！!？?]+[”’」』)）]*|\n+")
 
-SEGMENTER_VERSION = "numbered-units-v3"  # v3: statute labels, 编/分编/节, no Markdown marks
+SEGMENTER_VERSION = "numbered-units-v4"  # v3: statute labels, 编/分编/节, no Markdown marks; v4: 题注
 
 
 @dataclass(frozen=True)
@@ -312,6 +312,9 @@ def segment_document(
     text = document.text
     chunks: list[Chunk] = []
     for segment in find_segments(text):
+        if segment.kind == "preamble" and document.history:
+            # A statute's opening lines are its 题注: when and by whom it was adopted and in force.
+            segment = Segment("题注", ("题注",), segment.start, segment.end, "history")
         body = text[segment.start : segment.end]
         breadcrumb = " › ".join(segment.path)
         if fits is None or fits(f"{breadcrumb}\n{body}"):

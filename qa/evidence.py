@@ -122,7 +122,7 @@ class EvidenceChecker:
 
     def unknown_names(self, query: Query) -> list[str]:
         """Firms, people or districts' own policies the documents never name."""
-        return self.unmentioned(list(query.proper_nouns) + _LOCAL_POLICY.findall(query.text))
+        return self.unmentioned(list(query.proper_nouns) + _LOCAL_POLICY.findall(query.focus or query.text))
 
     def checks(self, query: Query, hits: list[Hit]) -> dict[str, bool]:
         """Every check, True where the evidence lacks what it looks for:
@@ -141,7 +141,7 @@ class EvidenceChecker:
 
         kind_missing = False
         if "money" in query.asks:
-            if _MONEY_NOUNS.search(query.text):  # the amount must be for the support asked about
+            if _MONEY_NOUNS.search(query.focus or query.text):  # the amount must be for the support asked about
                 kind_missing = not any(MONEY.search(s.text) and _MONEY_NOUNS.search(s.text) for s in topical)
             else:
                 kind_missing = lacks(MONEY, True)
@@ -198,7 +198,7 @@ class EvidenceChecker:
         named_units = {squeeze(u) for u in UNIT_NAME.findall(query.expanded)}
         if named_units:
             return [c for c in contacts if c.unit in named_units]
-        if re.search(r"指挥长|队长|局长|市长|书记", query.text):  # posts have no contact in a roster
+        if re.search(r"指挥长|队长|局长|市长|书记", query.focus or query.text):  # posts have no contact in a roster
             return []
         return contacts
 

@@ -66,9 +66,12 @@ def test_every_article_found_in_order_and_texts_tile_the_document(path: Path, la
     assert all(document.text[c.start : c.end] == c.text for c in chunks)
     assert all(a.end <= b.start for a, b in zip(chunks, chunks[1:]))
     assert "".join(re.sub(r"\s", "", c.text) for c in chunks) == re.sub(r"\s", "", document.text)
-    # No Markdown or history lines in any chunk; no 引言 made of the adoption dates.
+    # No Markdown in any chunk; the adoption dates are the 题注, quoted as written, never an 引言.
     assert not any("#" in c.text or "INFO END" in c.text for c in chunks)
     assert "引言" not in {c.clause for c in chunks}
+    history = [c for c in chunks if c.kind == "history"]
+    assert [c.clause for c in history] == ["题注"] and history[0].ordinal == 0
+    assert all(line in history[0].text for line in document.history)
     assert "#" not in document.title and document.title.startswith(("中华人民共和国", "山东省", "青岛市"))
 
 
@@ -89,7 +92,7 @@ def test_metadata_of_a_national_law_revised_once(laws):
         "2002年6月29日 第九届全国人民代表大会常务委员会第二十八次会议通过",
         "2017年9月1日 第十二届全国人民代表大会常务委员会第二十九次会议修订",
     )
-    assert law.text.startswith("第一章 总则\n")
+    assert law.text.startswith("\n".join(law.history) + "\n\n第一章 总则\n")
 
 
 def test_metadata_of_a_city_regulation_with_every_history_line(laws):
@@ -125,6 +128,8 @@ def test_codes_sections_and_bare_chapter_lines():
     body, metadata = parse_lawmd(text)
     assert "#" not in body and metadata["title"] == "某某法" and metadata["effective"] == "2020-03-01"
     segments = find_segments(body)
+    assert segments[0].kind == "preamble" and "会议通过" in body[segments[0].start : segments[0].end]  # the 题注
+    segments = segments[1:]
     assert [s.clause for s in segments] == ["第一编", "第一编第一章", "第一编第一章第一节", "第一条", "第二条", "第二条（一）", "第一编第二章", "第三条"]
     assert segments[4].path == ("第一编 总则", "第一章 一般规定", "第一节 范围", "第二条")
     assert segments[7].path == ("第一编 总则", "第二章 附则", "第三条")
