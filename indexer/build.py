@@ -19,9 +19,16 @@ from .types import BuildReport, Chunk, Document
 Progress = Callable[[float, str], None]
 
 
-def lexical_text(chunk: Chunk) -> str:
-    """What BM25 sees: the breadcrumb names the industry or action an item belongs to."""
-    return embedding_text(chunk)
+def statute_title(document: Document) -> str:
+    """A statute's articles are cited with the law's name (《中小企业促进法》第十条) and
+    have no topical headings, so its title gives them their topic; a plan's items
+    have headings that do (its long title in every item only blurs them: measured)."""
+    return document.title if document.history else ""
+
+
+def lexical_text(chunk: Chunk, title: str = "") -> str:
+    """What BM25 sees: the title names the law, the breadcrumb the industry or action an item belongs to."""
+    return embedding_text(chunk, title)
 
 
 def settings_for(embedder: Embedder) -> BuildSettings:
@@ -113,13 +120,17 @@ def build_index(
     documents_by_id = {document.doc_id: document for document in documents}
     sentences = [(position, start, end) for position, chunk in enumerate(chunks) for start, end in sentence_spans(chunk)]
     sentence_texts = [
-        sentence_embedding_text(chunks[position], documents_by_id[chunks[position].doc_id].text[start:end])
+        sentence_embedding_text(
+            chunks[position], documents_by_id[chunks[position].doc_id].text[start:end], statute_title(documents_by_id[chunks[position].doc_id])
+        )
         for position, start, end in sentences
     ]
     known = {} if rebuild else _reusable_vectors(index_dir, settings)
-    embeddings, hashes, embedded = _embed_with_reuse([embedding_text(c) for c in chunks], known, embedder, show_progress)
+    embeddings, hashes, embedded = _embed_with_reuse(
+        [embedding_text(c, statute_title(documents_by_id[c.doc_id])) for c in chunks], known, embedder, show_progress
+    )
     sentence_vectors, sentence_hashes, _ = _embed_with_reuse(sentence_texts, known, embedder, show_progress)
-    tokens = tokenize_batch([lexical_text(chunk) for chunk in chunks])
+    tokens = tokenize_batch([lexical_text(chunk, statute_title(documents_by_id[chunk.doc_id])) for chunk in chunks])
     facts = extract_facts(documents, chunks) if extract_facts else {}
     write_index(
         index_dir, settings, documents, chunks, hashes, embeddings, tokens,

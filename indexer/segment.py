@@ -55,7 +55,7 @@ _ROSTER_FIELD = re.compile(r"([\u4e00-\u9fff][\u4e00-\u9fff\s]{0,10}?[\u4e00-\u9
 _LINE_START = re.compile(r"^[^\S\n]*(?=\S)", re.M)
 _SENTENCE_END = re.compile(r"[。；;！!？?]+[”’」』)）]*|\n+")
 
-SEGMENTER_VERSION = "numbered-units-v4"  # v3: statute labels, 编/分编/节, no Markdown marks; v4: 题注
+SEGMENTER_VERSION = "numbered-units-v6"  # v3: statute labels, 编/分编/节, no Markdown marks; v4: 题注; v5-6: statute titles in the embedded text
 
 
 @dataclass(frozen=True)
@@ -289,14 +289,21 @@ def sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
     return spans
 
 
-def sentence_embedding_text(chunk: Chunk, sentence: str) -> str:
-    """A sentence with the heading it sits under, so "(2)…" items keep their topic."""
-    return f"{chunk.path[-1] if chunk.path else ''} {sentence}"
+def topic_title(title: str) -> str:
+    """A document's title as a topic: without brackets and quotes ("(2019—2022年)")."""
+    return re.sub(r"[“”\"]", "", re.sub(r"[（(][^）)]*[）)]", "", title)).strip()
 
 
-def embedding_text(chunk: Chunk) -> str:
-    """What the dense model sees: the breadcrumb gives a bare item its topic."""
-    return f"{chunk.breadcrumb}\n{chunk.text}"
+def sentence_embedding_text(chunk: Chunk, sentence: str, title: str = "") -> str:
+    """A sentence with its document's title and the heading it sits under, so
+    "(2)…" items and a statute's bare "第十条" keep their topic."""
+    return f"{topic_title(title)} {chunk.path[-1] if chunk.path else ''} {sentence}".strip()
+
+
+def embedding_text(chunk: Chunk, title: str = "") -> str:
+    """What the dense model and BM25 see: the title and breadcrumb give a bare
+    item (and a statute's articles, which have no headings) their topic."""
+    return f"{topic_title(title)} {chunk.breadcrumb}\n{chunk.text}".strip()
 
 
 def segment_document(

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.roster import squeeze
+from indexer.build import statute_title
 from indexer.segment import sentence_embedding_text
 from indexer.tokenize import place_names
 from indexer.types import Chunk, Document
@@ -88,7 +89,7 @@ class AnswerComposer:
     def _vectors_for(self, sentences: list[Sentence]) -> np.ndarray:
         missing = [s for s in sentences if (s.chunk.chunk_id, s.start) not in self.sentence_vectors]
         if missing:  # only for sentences the index does not hold (never in normal use)
-            fresh = self.embedder.embed_batch([sentence_embedding_text(s.chunk, s.text) for s in missing])
+            fresh = self.embedder.embed_batch([sentence_embedding_text(s.chunk, s.text, statute_title(self.documents[s.chunk.doc_id])) for s in missing])
             self.sentence_vectors.update({(s.chunk.chunk_id, s.start): v for s, v in zip(missing, fresh)})
         if not sentences:
             return np.zeros((0, getattr(self.embedder, "dimension", 1)), dtype=np.float32)
