@@ -22,6 +22,8 @@ from .types import Hit
 # A number as statutes write it too: 五万元, 百分之五十, 三十日.
 NUMBER = r"(?:\d[\d.,]*|[零一二三四五六七八九十百千两]+)"
 MONEY = re.compile(rf"{NUMBER}\s*(?:万|亿)?元")
+# "提多少奖励": a reward is often a share of the income, not an amount.
+MONEY_OR_SHARE = re.compile(rf"{MONEY.pattern}|百分之{NUMBER}|\d+(?:\.\d+)?\s*%|{NUMBER}成")
 _MONEY_NOUNS = re.compile(r"补贴|补助|奖励|资助|奖补|扶持资金|资金|罚款|费用|收费")
 DATE = re.compile(rf"{NUMBER}月{NUMBER}日|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{NUMBER}月底|年底前|月底前")
 PHONE = re.compile(r"\d{7,}")
@@ -76,7 +78,7 @@ def split_sentences(chunk: Chunk, rank: int, document_text: str) -> list[Sentenc
 def wanted_pattern(query: Query) -> re.Pattern[str] | None:
     """The kind of text that answers: an amount, a date, a phone number, a figure."""
     if "money" in query.asks:
-        return MONEY
+        return MONEY_OR_SHARE
     if "date" in query.asks:
         return DATE
     if query.asks & {"phone", "contact"}:
@@ -142,9 +144,9 @@ class EvidenceChecker:
         kind_missing = False
         if "money" in query.asks:
             if _MONEY_NOUNS.search(query.focus or query.text):  # the amount must be for the support asked about
-                kind_missing = not any(MONEY.search(s.text) and _MONEY_NOUNS.search(s.text) for s in topical)
+                kind_missing = not any(MONEY_OR_SHARE.search(s.text) and _MONEY_NOUNS.search(s.text) for s in topical)
             else:
-                kind_missing = lacks(MONEY, True)
+                kind_missing = lacks(MONEY_OR_SHARE, True)
         for kind, pattern, on_topic in _KIND_PATTERNS:
             if kind in query.asks and lacks(pattern, on_topic):
                 kind_missing = True
