@@ -18,7 +18,7 @@ import numpy as np
 from indexer.roster import squeeze
 from indexer.build import statute_title
 from indexer.segment import sentence_embedding_text
-from indexer.tokenize import place_names
+from indexer.tokenize import place_names, tokenize
 from indexer.types import Chunk, Document
 
 from .answerability import QUESTION_FEATURES, SENTENCE_FEATURES, AnswerModels, log_length
@@ -123,7 +123,9 @@ class AnswerComposer:
         topic = self.checker.topic(query)
         coverages = [self.checker.coverage(topic, f"{h.chunk.breadcrumb} {h.chunk.text}") for h in top]
         union = " ".join(f"{h.chunk.breadcrumb} {h.chunk.text}" for h in hits[: self.answer_chunks])
-        weights = {t: self.idf.get(t, self._max_idf) for t in topic}
+        # A typo the speller corrected is not a word the corpus lacks.
+        typos = {token for typo, _word in getattr(query, "corrections", ()) for token in tokenize(typo)}
+        weights = {t: self.idf.get(t, self._max_idf) for t in topic - typos}
         total = sum(weights.values())
         unseen = sum(w for t, w in weights.items() if t not in self.idf) / total if total else 0.0
         lexical_column = SENTENCE_FEATURES.index("lexical")
