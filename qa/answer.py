@@ -295,6 +295,10 @@ class AnswerComposer:
             chosen = self._contact_sentences(query, hits, group) or chosen
         notes = self._period_notes(query, hits)
         reason = self.missing_evidence(query, hits, chosen)
+        if not reason:
+            chosen = self._verified(chosen)
+            # Nothing the clauses hold is left to say: abstain, never answer with nothing.
+            reason = "" if chosen else "unverified"
         if reason:
             nearest = "；".join(f"{h.chunk.clause}（{h.chunk.breadcrumb}）" for h in hits[:3])
             text = f"{NOT_MENTIONED}：检索到的条款中没有能回答该问题的内容。"
@@ -303,7 +307,6 @@ class AnswerComposer:
             if nearest:
                 text += f" 最接近的条款：{nearest}。"
             return text, True, [], notes
-        chosen = self._verified(chosen)
         citations: list[Citation] = []
         parts = []
         for chunk_sentences in _group_by_chunk(chosen):

@@ -1,16 +1,23 @@
 """The one object the web UI and the HTTP API share.
 
-`Service` holds ONE `Assistant` (index + embedding model, loaded once) behind a
-lock, answers questions, lists documents, and adds or removes corpus files,
-rebuilding the index incrementally and reloading the Assistant with the same
-embedder. It holds no retrieval or answering logic of its own: questions go to
-`Assistant.ask`, indexing to `indexer.build.build_index`.
+`Service` holds ONE `Assistant` (index + embedding model, loaded once), answers
+questions, lists documents, and adds or removes corpus files, rebuilding the
+index incrementally and reloading the Assistant with the same embedder. It
+holds no retrieval or answering logic of its own: questions go to
+`Assistant.ask_batch` (micro-batched, see ui/concurrency.py), indexing to
+`indexer.build.build_index`.
+
+Questions never wait for a corpus change: the rebuild runs beside them (it
+shares only the model, slice by slice) and the new Assistant is swapped in
+with one assignment when it is ready. Corpus changes are serialised in the
+process and, through the index's writer lock, with `policyqa index` runs.
 
 Every refusal is a `PolicyQAError` whose message is Chinese and says what to do;
 a refused upload or removal leaves the corpus folder and the index unchanged.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -26,9 +33,15 @@ from typing import Any
 
 from indexer.errors import InvalidArgumentError, InvalidQuestionError, PolicyQAError
 from indexer.loaders import SUPPORTED_SUFFIXES, load_document, sidecar_path
+from indexer.store import index_lock
 from indexer.types import Chunk, Document
 
+from .concurrency import MicroBatcher, SerialEmbedder
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MAX_TOP_K = 100  # passages per answer: more is no answer, only a dump of the corpus
+INTERNAL_ERROR = "出现内部错误，请稍后再试；如果问题持续，请联系管理员查看服务日志。"
+WORK_FOLDER_PREFIXES = (".upload-", ".removed-")  # staging folders inside the corpus
 MAX_FILENAME_STEM = 80
 MAX_COMMENT_CHARS = 1000
 MAX_PROFILE_CHARS = 500  # a firm's description, like a question
@@ -125,6 +138,19 @@ class CorpusView:
         return None
 
 
+def clean_work_folders(corpus_dir: Path) -> list[str]:
+    """Remove the `.upload-*` and `.removed-*` staging folders a crash left in
+    the corpus folder; returns their names. Call only while holding the
+    index's writer lock."""
+    removed = []
+    if Path(corpus_dir).is_dir():
+        for path in Path(corpus_dir).iterdir():
+            if path.is_dir() and not path.is_symlink() and path.name.startswith(WORK_FOLDER_PREFIXES):
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path.name)
+    return removed
+
+
 def _facts_extractor() -> Callable | None:
     """The lead's fact extractor when the package has one, so a rebuild from the
     UI writes the same facts.json as `policyqa index`."""
@@ -138,17 +164,21 @@ def _facts_extractor() -> Callable | None:
 class Service:
     """One Assistant shared by the web UI and the HTTP API.
 
-    `ask`, `add_document` and `remove_document` run under one lock (the
-    embedding model is not safe to use from two threads at once); the lookups
-    (`view`, `list_documents`, `index_state`) read an immutable snapshot.
+    `ask` queues the question for the batcher, which answers everything
+    waiting in one `ask_batch` under the model lock; `add_document` and
+    `remove_document` hold the change lock and the index's writer lock, and
+    use the model only slice by slice; the lookups (`view`, `list_documents`,
+    `index_state`) read an immutable snapshot.
     """
 
     def __init__(self, assistant: Any, index_dir: Path, corpus_dir: Path, data_dir: Path) -> None:
         self.index_dir = Path(index_dir)
         self.corpus_dir = Path(corpus_dir)
         self.data_dir = Path(data_dir)
-        self._lock = threading.RLock()
+        self._change_lock = threading.Lock()  # one corpus change at a time
+        self._model_lock = threading.Lock()  # the embedding model, one thread at a time
         self._feedback_lock = threading.Lock()
+        self._batcher = MicroBatcher(self._ask_group)
         self._install(assistant)
 
     @classmethod
@@ -190,11 +220,22 @@ class Service:
         Raises InvalidQuestionError (empty, over 500 characters…) and
         InvalidArgumentError (bad top_k, unknown doc id) with Chinese messages.
         """
+        from qa.query import normalise_question
+
         if isinstance(top_k, bool) or not isinstance(top_k, int):
             raise InvalidArgumentError("top_k 必须是整数，例如 5。")
+        if not 0 < top_k <= MAX_TOP_K:
+            raise InvalidArgumentError(f"top_k 必须在 1 到 {MAX_TOP_K} 之间，收到的是 {top_k}。")
+        normalise_question(question)  # refuse a bad question here, not inside someone else's batch
         wanted = self._check_doc_ids(doc_ids)
-        with self._lock:
-            return self._assistant.ask(question, top_k=top_k, doc_ids=wanted).to_json()
+        return self._batcher.submit((top_k, tuple(wanted) if wanted else None), question)
+
+    def _ask_group(self, key: tuple[int, tuple[str, ...] | None], questions: list[str]) -> list[dict[str, Any]]:
+        top_k, doc_ids = key
+        assistant = self._assistant  # the snapshot this batch is answered from
+        with self._model_lock:
+            answers = assistant.ask_batch(questions, top_k=top_k, doc_ids=list(doc_ids) if doc_ids else None)
+        return [answer.to_json() for answer in answers]
 
     def _check_doc_ids(self, doc_ids: Sequence[str] | None) -> list[str] | None:
         if doc_ids is None:
@@ -326,7 +367,7 @@ class Service:
         or doc id already in use, or the same content as an indexed document.
         """
         report = progress or (lambda fraction, message: None)
-        with self._lock:
+        with self._changing():
             report(0.05, "正在检查文件…")
             name = sanitise_filename(filename if filename is not None else Path(path).name)
             source = Path(path)
@@ -398,7 +439,7 @@ class Service:
     def remove_document(self, doc_id: str, progress: Progress | None = None) -> dict[str, Any]:
         """Remove a document (and its .meta.json) from the corpus and the index."""
         report = progress or (lambda fraction, message: None)
-        with self._lock:
+        with self._changing():
             document = self._view.documents.get(doc_id)
             if document is None:
                 raise DocumentNotFoundError(f"找不到文件编号 {doc_id}：它可能已被删除，请刷新页面。")
@@ -431,16 +472,30 @@ class Service:
             report(1.0, "完成")
             return {"doc_id": doc_id, "title": document.title, "file": document.source_path, "chunks": build.chunks}
 
+    @contextlib.contextmanager
+    def _changing(self):
+        """Hold the change lock and the index's writer lock; staging folders
+        left in the corpus by a crash are removed first (no writer can be
+        using them while both locks are held)."""
+        with self._change_lock, index_lock(self.index_dir):
+            clean_work_folders(self.corpus_dir)
+            yield
+
     def _rebuild(self) -> Any:
         """Update the index from the corpus folder and swap in a fresh Assistant
-        built on the same embedder (the model is not loaded again)."""
+        built on the same embedder (the model is not loaded again). Questions go
+        on meanwhile: the build shares the model with them slice by slice."""
         from indexer.build import build_index
         from indexer.store import load_index
         from qa.assistant import Assistant
 
         embedder = self._assistant.embedder
         build = build_index(
-            self.corpus_dir, self.index_dir, embedder=embedder, show_progress=False, extract_facts=_facts_extractor()
+            self.corpus_dir,
+            self.index_dir,
+            embedder=SerialEmbedder(embedder, self._model_lock),
+            show_progress=False,
+            extract_facts=_facts_extractor(),
         )
         index = load_index(self.index_dir, model_id=embedder.model_id)
         self._install(Assistant(index, embedder, top_k=self._assistant.top_k))
