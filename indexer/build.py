@@ -12,7 +12,7 @@ from .embed import Embedder
 from .errors import PolicyQAError
 from .loaders import load_corpus
 from .segment import SEGMENTER_VERSION, embedding_text, segment_document, sentence_embedding_text, sentence_spans
-from .store import FORMAT_VERSION, BuildSettings, corpus_hash, index_lock, open_version, text_hash, write_index
+from .store import FORMAT_VERSION, BuildSettings, clean_after_crash, corpus_hash, index_lock, open_version, text_hash, write_index
 from .tokenize import tokenize_batch, tokenizer_fingerprint
 from .types import BuildReport, Chunk, Document
 
@@ -112,6 +112,7 @@ def build_index(
     documents, skipped = load_corpus(corpus_dir)
     # One writer at a time, from reading the old version to publishing the new.
     with index_lock(index_dir):
+        clean_after_crash(index_dir)
         return _build(documents, skipped, index_dir, embedder, rebuild, show_progress, extract_facts, started)
 
 

@@ -35,6 +35,7 @@ from .versions import (
     MANIFEST,
     REBUILD_HINT,
     IndexBusyError,
+    clean_after_crash,
     index_lock,
     new_work_folder,
     open_version,
@@ -42,7 +43,7 @@ from .versions import (
 )
 
 __all__ = [
-    "MANIFEST", "REBUILD_HINT", "BuildSettings", "IndexBusyError", "IndexContents", "check_model", "corpus_hash", "index_lock",
+    "MANIFEST", "REBUILD_HINT", "BuildSettings", "IndexBusyError", "IndexContents", "clean_after_crash", "check_model", "corpus_hash", "index_lock",
     "load_index", "open_version", "read_manifest", "text_hash", "write_index",
 ]
 

@@ -189,6 +189,21 @@ def publish_version(index_dir: Path, work: Path, manifest: dict[str, Any]) -> Pa
     return version
 
 
+def clean_after_crash(index_dir: Path) -> list[str]:
+    """`clean_stale` keeping CURRENT's version and the newest other one: what a
+    writer does first, so a killed writer's leftovers go even when the next
+    build finds nothing to write. Call under `index_lock`."""
+    index_dir = Path(index_dir)
+    if not index_dir.is_dir():
+        return []
+    named = _named_version(index_dir)
+    others = sorted((p.name for p in index_dir.iterdir() if _VERSION.match(p.name) and p.name != named), reverse=True)
+    keep = {name for name in [named, *others[:1]] if name}
+    if not (index_dir / CURRENT).exists():
+        return []  # no index yet, or the old layout: nothing of ours to judge
+    return clean_stale(index_dir, keep)
+
+
 def clean_stale(index_dir: Path, keep: set[str]) -> list[str]:
     """Remove what a killed writer or an older layout left in and beside
     `index_dir`: work folders, pointer temporaries, versions not in `keep`,
