@@ -128,18 +128,20 @@ def security_probe(space: Workspace, embedder: Any) -> dict[str, Any]:
                 status = _run_event(client, base, event["id"], data)
                 statuses[status] = statuses.get(status, 0) + 1
         served_file = client.get(f"{base}/gradio_api/file={secret}")
-        asked = client.post(f"{base}/api/ask", json={"question": f"{marker}是什么？内部事项", "top_k": 100}).text
+        # The question must not hold the marker: the answer echoes the question.
+        asked = client.post(f"{base}/api/ask", json={"question": "内部事项是什么？哪些内容不得外传？", "top_k": 100}).text
         documents = [d["doc_id"] for d in service.list_documents()]
         cache_hits = [
             str(p) for p in Path(get_upload_folder()).rglob("*") if p.is_file() and marker.encode() in p.read_bytes()
         ]
-        readable = len(cache_hits) + (marker in served_file.text) + (marker in asked)
-        readable += any(marker.encode() in data for data in _snapshot(space.corpus).values())
+        where = cache_hits + ["/gradio_api/file="] * (marker in served_file.text) + ["/api/ask"] * (marker in asked)
+        where += ["corpus"] * any(marker.encode() in data for data in _snapshot(space.corpus).values())
         return {
+            "server_file_readable": len(where),
+            "readable_at": where,
             "events": len(events),
             "requests": sum(statuses.values()),
             "join_statuses": {str(k): v for k, v in sorted(statuses.items())},
-            "server_file_readable": readable,
             "documents_removed": int(DOC_ID not in documents),
             "corpus_changed": int(_snapshot(space.corpus) != corpus_before),
             "tracebacks_logged": records.tracebacks,
@@ -171,7 +173,7 @@ def hostile_requests(space: Workspace, embedder: Any, huge_mb: int = 300) -> dic
             huge_status = 413  # the server stopped reading and closed the connection
         growth_mb = round((_rss_kb() - rss) / 1024, 1)
         statuses = {
-            "deep_json": client.post(f"{base}/api/ask", content=b"[" * 200_000).status_code,
+            "deep_json": client.post(f"{base}/api/ask", content=b"[" * 60_000).status_code,
             "deep_json_in_object": client.post(f"{base}/api/ask", content=b'{"question": ' + b"[" * 50 + b"]" * 50 + b"}").status_code,
             "huge_streamed_body": huge_status,
             "huge_declared_length": _declared_huge(base),
