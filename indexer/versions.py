@@ -172,7 +172,10 @@ def publish_version(index_dir: Path, work: Path, manifest: dict[str, Any]) -> Pa
     `index_lock`. Returns the version folder.
     """
     index_dir = Path(index_dir)
-    previous = _named_version(index_dir)
+    try:  # kept as the fallback: the version readers use now, if it is intact
+        previous = open_version(index_dir, full=True).folder.name
+    except PolicyQAError:
+        previous = None
     manifest = {**manifest, "files": _file_table(work)}
     manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
     _write_durably(work / MANIFEST, manifest_bytes)

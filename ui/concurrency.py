@@ -5,14 +5,15 @@
   (one encoder pass for all). A lone question is answered at once: no timer.
 * `SerialEmbedder`: the embedding model (its fast tokenizer in particular) must
   not be used from two threads at once. The index rebuild of an upload goes
-  through this wrapper, one slice of texts per turn of the shared lock, so a
-  question waits for at most one slice, never for the whole rebuild.
+  through this wrapper, one slice of texts per turn of the shared `FairLock`,
+  so a question waits for at most one slice, never for the whole rebuild.
 """
 from __future__ import annotations
 
 import logging
 import queue
 import threading
+from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
@@ -95,11 +96,49 @@ class MicroBatcher:
             job.future.set_result(result)
 
 
+class FairLock:
+    """A lock handed to waiting threads in the order they asked.
+
+    `threading.Lock` is not fair: a rebuild that releases the model between
+    slices and asks again at once would win it back every time, and a question
+    would wait for the whole rebuild. Here a release hands the lock straight
+    to the longest waiter.
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiters: deque[threading.Event] = deque()
+        self._held = False
+
+    def acquire(self) -> None:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Event()
+            self._waiters.append(turn)
+        turn.wait()  # released to us: `_held` stayed True on the way
+
+    def release(self) -> None:
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().set()
+            else:
+                self._held = False
+
+    def __enter__(self) -> "FairLock":
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
 class SerialEmbedder:
     """The same embedder, every use of the model under `lock`; long batches are
     cut into slices so other users of the lock get turns in between."""
 
-    def __init__(self, embedder: Any, lock: threading.Lock, slice_size: int = EMBED_SLICE) -> None:
+    def __init__(self, embedder: Any, lock: FairLock, slice_size: int = EMBED_SLICE) -> None:
         self._embedder = embedder
         self._lock = lock
         self._slice = slice_size

@@ -36,7 +36,7 @@ from indexer.loaders import SUPPORTED_SUFFIXES, load_document, sidecar_path
 from indexer.store import index_lock
 from indexer.types import Chunk, Document
 
-from .concurrency import MicroBatcher, SerialEmbedder
+from .concurrency import FairLock, MicroBatcher, SerialEmbedder
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_TOP_K = 100  # passages per answer: more is no answer, only a dump of the corpus
@@ -176,7 +176,7 @@ class Service:
         self.corpus_dir = Path(corpus_dir)
         self.data_dir = Path(data_dir)
         self._change_lock = threading.Lock()  # one corpus change at a time
-        self._model_lock = threading.Lock()  # the embedding model, one thread at a time
+        self._model_lock = FairLock()  # the embedding model, one thread at a time, in turn
         self._feedback_lock = threading.Lock()
         self._batcher = MicroBatcher(self._ask_group)
         self._install(assistant)
