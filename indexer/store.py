@@ -129,13 +129,33 @@ def write_index(
     in one atomic step (indexer/versions.py), under the writer lock; a crash
     at any moment leaves the previous version current. Raises IndexBusyError
     when another process holds the lock past its timeout."""
+    import bm25s
+    import faiss
+
     with index_lock(index_dir):
         tmp_dir = new_work_folder(index_dir)
         try:
-            _write_files(
-                tmp_dir, settings, documents, chunks, embed_hashes, embeddings, chunk_tokens,
-                sentences, sentence_hashes, sentence_embeddings, facts,
-            )
+            with open(tmp_dir / "documents.jsonl", "w", encoding="utf-8") as f:
+                for document in documents:
+                    f.write(json.dumps(asdict(document), ensure_ascii=False) + "\n")
+            with open(tmp_dir / "chunks.jsonl", "w", encoding="utf-8") as f:
+                for chunk, embed_hash in zip(chunks, embed_hashes, strict=True):
+                    f.write(json.dumps({**asdict(chunk), "embed_hash": embed_hash}, ensure_ascii=False) + "\n")
+            np.save(tmp_dir / "embeddings.npy", embeddings)
+            np.save(tmp_dir / "sentences.npy", sentences.astype(np.int64).reshape(-1, 3))
+            np.save(tmp_dir / "sentence_embeddings.npy", sentence_embeddings.astype(np.float32))
+            with open(tmp_dir / "sentence_hashes.json", "w", encoding="utf-8") as f:
+                json.dump(sentence_hashes, f)
+            dense = faiss.IndexFlatIP(settings.dimension)
+            if len(embeddings):
+                dense.add(embeddings)
+            faiss.write_index(dense, str(tmp_dir / "dense.faiss"))
+            lexical = bm25s.BM25(k1=1.2, b=0.75)
+            # An empty token list would make bm25s drop the row and shift ids.
+            lexical.index([tokens or ["∅"] for tokens in chunk_tokens], show_progress=False)
+            lexical.save(str(tmp_dir / "lexical"), show_progress=False)
+            with open(tmp_dir / "facts.json", "w", encoding="utf-8") as f:
+                json.dump(facts or {}, f, ensure_ascii=False, indent=1)
             manifest = {
                 "format_version": FORMAT_VERSION,
                 **asdict(settings),
@@ -154,45 +174,6 @@ def write_index(
         except BaseException:
             shutil.rmtree(tmp_dir, ignore_errors=True)
             raise
-
-
-def _write_files(
-    tmp_dir: Path,
-    settings: BuildSettings,
-    documents: list[Document],
-    chunks: list[Chunk],
-    embed_hashes: list[str],
-    embeddings: np.ndarray,
-    chunk_tokens: list[list[str]],
-    sentences: np.ndarray,
-    sentence_hashes: list[str],
-    sentence_embeddings: np.ndarray,
-    facts: dict[str, Any] | None,
-) -> None:
-    import bm25s
-    import faiss
-
-    with open(tmp_dir / "documents.jsonl", "w", encoding="utf-8") as f:
-        for document in documents:
-            f.write(json.dumps(asdict(document), ensure_ascii=False) + "\n")
-    with open(tmp_dir / "chunks.jsonl", "w", encoding="utf-8") as f:
-        for chunk, embed_hash in zip(chunks, embed_hashes, strict=True):
-            f.write(json.dumps({**asdict(chunk), "embed_hash": embed_hash}, ensure_ascii=False) + "\n")
-    np.save(tmp_dir / "embeddings.npy", embeddings)
-    np.save(tmp_dir / "sentences.npy", sentences.astype(np.int64).reshape(-1, 3))
-    np.save(tmp_dir / "sentence_embeddings.npy", sentence_embeddings.astype(np.float32))
-    with open(tmp_dir / "sentence_hashes.json", "w", encoding="utf-8") as f:
-        json.dump(sentence_hashes, f)
-    dense = faiss.IndexFlatIP(settings.dimension)
-    if len(embeddings):
-        dense.add(embeddings)
-    faiss.write_index(dense, str(tmp_dir / "dense.faiss"))
-    lexical = bm25s.BM25(k1=1.2, b=0.75)
-    # An empty token list would make bm25s drop the row and shift ids.
-    lexical.index([tokens or ["∅"] for tokens in chunk_tokens], show_progress=False)
-    lexical.save(str(tmp_dir / "lexical"), show_progress=False)
-    with open(tmp_dir / "facts.json", "w", encoding="utf-8") as f:
-        json.dump(facts or {}, f, ensure_ascii=False, indent=1)
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any]:

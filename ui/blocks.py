@@ -14,7 +14,7 @@ import gradio as gr
 from indexer.errors import PolicyQAError
 from indexer.loaders import SUPPORTED_SUFFIXES
 
-from .components import CONVERSATION_JS, OPEN_JS, VIEWER_JS, ExtraTabs, UIContext, event_data, guarded
+from .components import CONVERSATION_JS, OPEN_JS, VIEWER_JS, ExtraTabs, UIContext, event_data, fill_on_click, guarded
 from .facts_tabs import add_extra_tabs
 from .guard import ADMIN_PASSWORD_ENV, AdminGate, client_of, require_upload
 from .render import (
@@ -195,8 +195,7 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
         ask_button.click(**ask_args)
         question.submit(**ask_args)
 
-        for button, text in example_buttons:
-            button.click(None, None, question, js=f"() => {json.dumps(text, ensure_ascii=False)}", api_visibility="private")
+        fill_on_click(example_buttons, question)
 
         def open_clause(evt: gr.EventData, terms_query: str = "") -> str:
             data = event_data(evt)

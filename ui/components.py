@@ -4,6 +4,7 @@ and the guard that turns a handler's errors into a message."""
 from __future__ import annotations
 
 import functools
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -62,6 +63,12 @@ def guarded(fn: Callable[..., Any], fallback: Callable[[str], Any]) -> Callable[
             return fallback(INTERNAL_ERROR)
 
     return wrapped
+
+
+def fill_on_click(examples: list[tuple[gr.Button, str]], target: gr.Textbox) -> None:
+    """Each example button puts its text into `target` (in the browser, no server call)."""
+    for button, text in examples:
+        button.click(None, None, target, js=f"() => {json.dumps(text, ensure_ascii=False)}", api_visibility="private")
 
 
 def event_data(evt: Any) -> dict[str, Any]:

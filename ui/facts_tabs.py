@@ -2,11 +2,10 @@
 `Service.facts_tables`; the HTML comes from `ui.render_facts`."""
 from __future__ import annotations
 
-import json
 
 import gradio as gr
 
-from .components import OPEN_JS, VIEWER_JS, UIContext, event_data, guarded
+from .components import OPEN_JS, VIEWER_JS, UIContext, event_data, fill_on_click, guarded
 from .render_facts import MATCH_EMPTY, SIDE_VIEWER_EMPTY, render_document_facts, render_facts_tables, render_match, render_match_error
 
 # Example firms for 企业政策匹配: the button's label, and the profile it fills in.
@@ -83,8 +82,7 @@ def add_extra_tabs(ui: UIContext) -> None:
     )
     match_button.click(**match_args)
     profile.submit(**match_args)
-    for button, text in example_buttons:
-        button.click(None, None, profile, js=f"() => {json.dumps(text, ensure_ascii=False)}", api_visibility="private")
+    fill_on_click(example_buttons, profile)
     match_result.click(guarded(open_source, render_match_error), None, match_viewer, **open_args)
 
     # ------------------------------------------------------------ 职责与指标

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 # Questions whose answers are compared before and after damage.
@@ -107,7 +109,7 @@ def kill_loop(space: Workspace, embedder: Any, kills: int = 50, seed: int = 8) -
     subprocess.run(_index_command(space), env=env, check=True, capture_output=True)
     full_run = time.perf_counter() - started
     outcomes = {"kills": 0, "in_write_phase": 0, "finished_before_kill": 0, "loaded_and_answered": 0, "failed": []}
-    for round_no in range(1, kills + 1):
+    for round_no in tqdm(range(1, kills + 1), desc="kill -9", disable=kills < 5):
         _change_corpus(space, round_no)
         process = subprocess.Popen(_index_command(space), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if round_no % 2:  # a random moment of the whole run
@@ -155,7 +157,7 @@ def bitflip_loop(space: Workspace, embedder: Any, flips_per_file: int = 8, seed:
     folder = open_version(space.index).folder
     files = [space.index / "CURRENT"] + sorted(p for p in folder.rglob("*") if p.is_file())
     counts = {"files": len(files), "flips": 0, "refused": 0, "fell_back_identical": 0, "identical": 0, "different": []}
-    for path in files:
+    for path in tqdm(files, desc="bit flips", disable=flips_per_file < 2):
         size_bits = path.stat().st_size * 8
         for bit in rng.sample(range(size_bits), min(flips_per_file, size_bits)):
             original = path.read_bytes()

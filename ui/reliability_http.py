@@ -47,21 +47,10 @@ class _Records(logging.Handler):
 
 
 @contextlib.contextmanager
-def served(space: Workspace, embedder: Any, password: str | None = None) -> Iterator[tuple[str, Any, _Records]]:
-    """The real app over `space` on a free local port, in this process:
-    (base URL, Service, the log records it wrote)."""
+def serve_in_thread(app: Any) -> Iterator[str]:
+    """Run `app` with uvicorn on a free local port in a daemon thread; its base URL."""
     import uvicorn
 
-    from indexer.store import load_index
-    from qa.assistant import Assistant
-
-    from .service import Service
-    from .web import create_app
-
-    service = Service(Assistant(load_index(space.index, model_id=embedder.model_id), embedder), space.index, space.corpus, space.data)
-    app = create_app(service, admin_password=password)
-    records = _Records()
-    logging.getLogger().addHandler(records)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -72,10 +61,29 @@ def served(space: Workspace, embedder: Any, password: str | None = None) -> Iter
             raise RuntimeError("server did not start")
         time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", service, records
+        yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def served(space: Workspace, embedder: Any, password: str | None = None) -> Iterator[tuple[str, Any, _Records]]:
+    """The real app over `space` on a free local port, in this process:
+    (base URL, Service, the log records it wrote)."""
+    from indexer.store import load_index
+    from qa.assistant import Assistant
+
+    from .service import Service
+    from .web import create_app
+
+    service = Service(Assistant(load_index(space.index, model_id=embedder.model_id), embedder), space.index, space.corpus, space.data)
+    records = _Records()
+    logging.getLogger().addHandler(records)
+    try:
+        with serve_in_thread(create_app(service, admin_password=password)) as base:
+            yield base, service, records
+    finally:
         logging.getLogger().removeHandler(records)
 
 
