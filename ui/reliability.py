@@ -111,11 +111,14 @@ def kill_loop(space: Workspace, embedder: Any, kills: int = 50, seed: int = 8) -
     outcomes = {"kills": 0, "in_write_phase": 0, "finished_before_kill": 0, "loaded_and_answered": 0, "failed": []}
     for round_no in tqdm(range(1, kills + 1), desc="kill -9", disable=kills < 5):
         _change_corpus(space, round_no)
+        stale = {p.name for p in space.index.iterdir()}  # a killed writer's work folder is not this one's
         process = subprocess.Popen(_index_command(space), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if round_no % 2:  # a random moment of the whole run
             time.sleep(rng.uniform(0, full_run))
         else:  # 0-50 ms into the final write
-            while process.poll() is None and not any(p.name.startswith(".tmp-") for p in space.index.iterdir()):
+            while process.poll() is None and not any(
+                p.name.startswith(".tmp-") and p.name not in stale for p in space.index.iterdir()
+            ):
                 time.sleep(0.001)
             time.sleep(rng.uniform(0, WRITE_PHASE_WINDOW_S))
             outcomes["in_write_phase"] += process.poll() is None
