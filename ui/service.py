@@ -20,11 +20,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import threading
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,41 +30,23 @@ from pathlib import Path
 from typing import Any
 
 from indexer.errors import InvalidArgumentError, InvalidQuestionError, PolicyQAError
-from indexer.loaders import SUPPORTED_SUFFIXES, load_document, sidecar_path
+from indexer.loaders import load_document, sidecar_path
 from indexer.store import index_lock
 from indexer.types import Chunk, Document
 
 from .concurrency import FairLock, MicroBatcher, SerialEmbedder
+from .facts_rows import facts_rows
+from .uploads import UploadRejectedError, clean_work_folders, sanitise_filename
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_TOP_K = 100  # passages per answer: more is no answer, only a dump of the corpus
 INTERNAL_ERROR = "出现内部错误，请稍后再试；如果问题持续，请联系管理员查看服务日志。"
-WORK_FOLDER_PREFIXES = (".upload-", ".removed-")  # staging folders inside the corpus
-MAX_FILENAME_STEM = 80
 MAX_COMMENT_CHARS = 1000
 MAX_PROFILE_CHARS = 500  # a firm's description, like a question
 FEEDBACK_FILE = "feedback.jsonl"
 RATINGS = ("有用", "没用")
-SUPPORTED_LIST = " ".join(SUPPORTED_SUFFIXES)
 
 Progress = Callable[[float, str], None]
-
-# Letters, digits, _ - ( ) and CJK ideographs (with full-width brackets) are kept;
-# anything else in a file name becomes "_".
-_UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_\-()（）\u3400-\u4dbf\u4e00-\u9fff]+")
-_CONVERSION_HINTS = {
-    ".doc": "请用 Word 或 WPS 另存为 .docx 后再上传",
-    ".wps": "请用 WPS 另存为 .docx 后再上传",
-    ".rtf": "请另存为 .docx 或 .txt 后再上传",
-    ".ofd": "请导出为 PDF 后再上传",
-    ".xls": "请把内容另存为 .docx 或 .txt 后再上传",
-    ".xlsx": "请把内容另存为 .docx 或 .txt 后再上传",
-}
-
-
-class UploadRejectedError(PolicyQAError):
-    """An uploaded file was refused; nothing was changed."""
-
 
 class DocumentNotFoundError(PolicyQAError):
     """No document with that id is in the index."""
@@ -78,34 +58,6 @@ class RemovalRefusedError(PolicyQAError):
 
 class FeedbackError(PolicyQAError):
     """A feedback record is incomplete."""
-
-
-def sanitise_filename(name: str) -> str:
-    """A safe corpus file name for an uploaded file's original name.
-
-    Only the last path component is kept (both / and \\ separate), so no path
-    traversal survives; characters other than letters, digits, _ - ( ) and CJK
-    ideographs become "_"; leading dots go (hidden files are never indexed);
-    the suffix is lower-cased; a README name is prefixed (README files are not
-    indexed). Raises UploadRejectedError when no supported suffix is left.
-    """
-    base = unicodedata.normalize("NFKC", str(name or "")).replace("\\", "/").split("/")[-1]
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    suffix = f".{suffix.lower()}" if suffix else ""
-    if suffix not in SUPPORTED_SUFFIXES:
-        shown = suffix or "（无扩展名）"
-        hint = _CONVERSION_HINTS.get(suffix, f"支持的类型：{SUPPORTED_LIST}")
-        raise UploadRejectedError(f"不支持的文件类型 {shown}：{hint}。")
-    stem = _UNSAFE_NAME_CHARS.sub("_", stem)
-    stem = re.sub(r"_+", "_", stem).strip("_-")[:MAX_FILENAME_STEM].strip("_-")
-    if not stem:
-        stem = "上传文件"
-    if stem.upper().startswith("README"):
-        stem = f"文件_{stem}"
-    return f"{stem}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -136,19 +88,6 @@ class CorpusView:
             if chunk.start < max(end, start + 1) and start < chunk.end:
                 return chunk
         return None
-
-
-def clean_work_folders(corpus_dir: Path) -> list[str]:
-    """Remove the `.upload-*` and `.removed-*` staging folders a crash left in
-    the corpus folder; returns their names. Call only while holding the
-    index's writer lock."""
-    removed = []
-    if Path(corpus_dir).is_dir():
-        for path in Path(corpus_dir).iterdir():
-            if path.is_dir() and not path.is_symlink() and path.name.startswith(WORK_FOLDER_PREFIXES):
-                shutil.rmtree(path, ignore_errors=True)
-                removed.append(path.name)
-    return removed
 
 
 def _facts_extractor() -> Callable | None:
@@ -305,58 +244,7 @@ class Service:
         period), `targets` (指标) and `roles` (people, units and duties), each
         row with the `source` it was read from (doc_id, chunk_id, clause,
         quote, start, end), or None."""
-        facts = self._assistant.facts
-        titles = {info.doc_id: info.title for info in facts.documents}
-
-        def source(src: Any) -> dict[str, Any] | None:
-            if src is None:
-                return None
-            return {
-                "doc_id": src.doc_id,
-                "doc_title": titles.get(src.doc_id, src.doc_id),
-                "chunk_id": src.chunk_id,
-                "clause": src.clause,
-                "quote": src.quote,
-                "start": src.start,
-                "end": src.end,
-            }
-
-        documents = [
-            {
-                "doc_id": info.doc_id,
-                "title": info.title,
-                "issuer": info.issuer,
-                "published": info.published,
-                "period": info.period,
-                "period_start": info.period_start,
-                "period_end": info.period_end,
-                "source": source(info.source),
-            }
-            for info in facts.documents
-        ]
-        targets = [
-            {
-                "metric": t.metric,
-                "value": t.value,
-                "unit": t.unit,
-                "amount": t.amount,
-                "comparison": t.comparison,
-                "year": t.year,
-                "base_year": t.base_year,
-                "scope": t.scope,
-                "phrase": t.phrase,
-                "source": source(t.source),
-            }
-            for t in facts.targets
-        ]
-        empty = {"post": "", "contact": "", "phone": "", "duty": ""}
-        roles = [{**empty, "role": p.role, "name": p.name, "post": p.post, "source": source(p.source)} for p in facts.people]
-        roles += [
-            {**empty, "role": u.role, "name": u.unit, "contact": u.person, "phone": u.phone, "source": source(u.source)}
-            for u in facts.units
-        ]
-        roles += [{**empty, "role": "职责", "name": d.body, "duty": d.duty, "source": source(d.source)} for d in facts.duties]
-        return {"documents": documents, "targets": targets, "roles": roles}
+        return facts_rows(self._assistant.facts)
 
     # -- corpus changes -------------------------------------------------------------
     def add_document(self, path: Path | str, filename: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
