@@ -386,7 +386,7 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
             try:
                 return json.dumps(service.ask(question, top_k=top_k, doc_ids=doc_ids or None), ensure_ascii=False)
             except PolicyQAError as e:
-                raise gr.Error(str(e)) from None
+                raise gr.Error(str(e), print_exception=False) from None
 
         gr.api(ask, api_name="ask")
 
