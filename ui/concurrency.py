@@ -24,7 +24,7 @@ import numpy as np
 log = logging.getLogger("policyqa.serving")
 
 MAX_BATCH = 16
-EMBED_SLICE = 16  # texts per turn of the model lock during a rebuild
+EMBED_SLICE = 4  # texts per turn of the model lock during a rebuild: a question waits for at most this many
 
 
 @dataclass
