@@ -12,7 +12,7 @@ from .embed import Embedder
 from .errors import PolicyQAError
 from .loaders import load_corpus
 from .segment import SEGMENTER_VERSION, embedding_text, segment_document, sentence_embedding_text, sentence_spans
-from .store import BuildSettings, corpus_hash, read_manifest, text_hash, write_index
+from .store import FORMAT_VERSION, BuildSettings, clean_after_crash, corpus_hash, index_lock, open_version, text_hash, write_index
 from .tokenize import tokenize_batch, tokenizer_fingerprint
 from .types import BuildReport, Chunk, Document
 
@@ -45,14 +45,16 @@ def _reusable_vectors(index_dir: Path, settings: BuildSettings) -> dict[str, np.
     """Vectors of the previous build keyed by the hash of the text embedded, when
     that build used the same model; anything unreadable is simply not reused."""
     try:
-        manifest = read_manifest(index_dir)
+        # Fully verified: a damaged vector must never be carried into a new version.
+        version = open_version(index_dir, full=True)
+        manifest, folder = version.manifest, version.folder
         if manifest.get("model_id") != settings.model_id or manifest.get("dimension") != settings.dimension:
             return {}
-        with open(index_dir / "chunks.jsonl", encoding="utf-8") as f:
+        with open(folder / "chunks.jsonl", encoding="utf-8") as f:
             hashes = [json.loads(line)["embed_hash"] for line in f if line.strip()]
-        with open(index_dir / "sentence_hashes.json", encoding="utf-8") as f:
+        with open(folder / "sentence_hashes.json", encoding="utf-8") as f:
             hashes += json.load(f)
-        vectors = np.concatenate([np.load(index_dir / "embeddings.npy"), np.load(index_dir / "sentence_embeddings.npy")])
+        vectors = np.concatenate([np.load(folder / "embeddings.npy"), np.load(folder / "sentence_embeddings.npy")])
         if len(hashes) != len(vectors):
             return {}
         return dict(zip(hashes, vectors))
@@ -75,9 +77,14 @@ def _embed_with_reuse(
 
 
 def index_is_current(index_dir: Path, documents: list[Document], settings: BuildSettings) -> bool:
+    """Whether the current version is intact (every checksum) and was built
+    from these documents with these settings."""
     try:
-        manifest = read_manifest(index_dir)
+        version = open_version(index_dir, full=True)
     except PolicyQAError:
+        return False
+    manifest = version.manifest
+    if version.warning or manifest.get("format_version") != FORMAT_VERSION:
         return False
     same_settings = all(manifest.get(key) == value for key, value in settings.__dict__.items())
     return same_settings and manifest.get("corpus_hash") == corpus_hash(documents)
@@ -103,16 +110,34 @@ def build_index(
     Unchanged chunks reuse their vectors unless `rebuild`; an index that is
     already current is left as it is. Unreadable files are reported in
     `BuildReport.skipped`, never fatal. Raises EmptyCorpusError when nothing
-    is readable, ModelUnavailableError when the model cannot load.
+    is readable, ModelUnavailableError when the model cannot load, IndexBusyError
+    when another process is writing the index.
     """
     started = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    # Read first: an empty corpus is refused before the index folder is created.
     documents, skipped = load_corpus(corpus_dir)
+    # One writer at a time, from reading the old version to publishing the new.
+    with index_lock(index_dir):
+        clean_after_crash(index_dir)
+        return _build(documents, skipped, index_dir, embedder, rebuild, show_progress, extract_facts, started)
+
+
+def _build(
+    documents: list[Document],
+    skipped: list[str],
+    index_dir: Path,
+    embedder: Embedder | None,
+    rebuild: bool,
+    show_progress: bool,
+    extract_facts: Callable[[list[Document], list[Chunk]], dict] | None,
+    started: float,
+) -> BuildReport:
     embedder = embedder or Embedder()
     settings = settings_for(embedder)
     report = BuildReport(documents=len(documents), skipped=skipped)
     if not rebuild and index_is_current(index_dir, documents, settings):
-        report.chunks = read_manifest(index_dir)["counts"]["chunks"]
+        report.chunks = open_version(index_dir).manifest["counts"]["chunks"]
         report.seconds = time.perf_counter() - started
         return report
 

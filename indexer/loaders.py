@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Callable
@@ -622,6 +623,22 @@ def _is_candidate(relative: Path) -> bool:
     return not name.lower().endswith(".meta.json") and not name.upper().startswith("README")
 
 
+def _outside_jail(path: Path, corpus_dir: Path) -> str:
+    """Why `path` (or its sidecar) must not be read although it sits in the
+    corpus folder: a symbolic link on the way, or a real location outside the
+    folder. "" when it may be read."""
+    root = os.path.realpath(corpus_dir)
+    for candidate in (path, sidecar_path(path)):
+        probe = corpus_dir
+        for part in candidate.relative_to(corpus_dir).parts:
+            probe = probe / part
+            if probe.is_symlink():
+                return "是符号链接，已跳过：语料文件夹中只读取普通文件，请把文件本身复制进来"
+        if candidate.exists() and not Path(os.path.realpath(candidate)).is_relative_to(root):
+            return "实际位置在语料文件夹之外，已跳过"
+    return ""
+
+
 def _skip_reason(relative: str, error: Exception, name: str) -> str:
     message = str(error).removeprefix(f"{name}: ")
     return f"{relative}: {message}"
@@ -631,7 +648,8 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
     """Load every document of a corpus folder, recursively and in sorted order.
 
     Hidden files and folders, `*.meta.json` sidecars and README files are
-    ignored. A file that cannot be read is skipped with a reason and never
+    ignored. The folder is a jail: a symbolic link, or a file whose real
+    location is outside the folder, is skipped with a reason. A file that cannot be read is skipped with a reason and never
     stops the others; so is a second file with an already used doc_id.
 
     Args:
@@ -655,6 +673,10 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
     owners: dict[str, str] = {}
     for path in files:
         relative = path.relative_to(corpus_dir).as_posix()
+        jailed = _outside_jail(path, corpus_dir)
+        if jailed:
+            skipped.append(f"{relative}: {jailed}")
+            continue
         try:
             document = load_document(path, corpus_dir)
         except (UnsupportedDocumentError, OSError) as e:
