@@ -81,6 +81,8 @@ class Assistant:
             # Exact facts (who leads, contacts, targets) answer completely when
             # the question asks for one; retrieval still supplies the passages
             # and decides which documents the question is about.
+            if self.composer.uncovered_places(query):
+                continue  # 济南's targets are not Qingdao's: the composer's abstention stands
             about = {hit.chunk.doc_id for hit in hits[row][:2]}
             documents = {k: v for k, v in self.documents.items() if k in about}
             fact_answer = answer_from_facts(query, self.facts, documents) if documents else None

@@ -11,7 +11,10 @@ import pytest
 from qa.route import DocumentRouter, title_aliases
 from tests.conftest import CORPUS, PLAN_TEXT
 
-STATUTES = ("促进科技成果转化法(2015-08-29).md", "山东省促进科技成果转化条例(2017-12-01).md", "青岛市科技创新促进条例(2011-07-29).md")
+STATUTES = (
+    "促进科技成果转化法(2015-08-29).md", "山东省促进科技成果转化条例(2017-12-01).md", "青岛市科技创新促进条例(2011-07-29).md",
+    "山东省企业技术改造条例(2017-12-01).md", "中小企业促进法(2017-09-01).md",
+)
 
 
 @pytest.fixture(scope="module")
@@ -85,3 +88,29 @@ def test_questions_people_write_reach_the_figure(assistant, question):
     answer = assistant.ask(question)
     assert not answer.abstained, answer.text
     assert "50万辆" in answer.text
+
+
+def _matched(assistant, profile: str):
+    from qa.match import match_profile
+
+    return match_profile(profile, assistant.facts, assistant.documents, limit=15)
+
+
+def test_a_firm_gets_measures_of_every_document_grouped_by_document(levels_assistant):
+    result = _matched(levels_assistant, "我们是一家轮胎企业，准备做智能化技术改造，想了解财政和融资支持")
+    titles = {m.doc_title for m in result.measures}
+    assert "山东省企业技术改造条例" in titles and any("攻势作战方案" in t for t in titles)
+    reform = [m for m in result.measures if m.doc_title == "山东省企业技术改造条例"]
+    assert any("贴息" in m.quote or "风险补偿" in m.quote for m in reform), [m.clause for m in reform]
+    labels = [label for label, _ in result.groups()]
+    assert all(label.startswith("《") for label in labels)
+    documents_in_order = [label.split("》")[0] for label in labels]
+    # One document's groups stand together.
+    assert all(documents_in_order.index(d) == i or documents_in_order[i - 1] == d for i, d in enumerate(documents_in_order))
+
+
+def test_a_small_software_firm_gets_the_sme_law_on_tax_and_financing(levels_assistant):
+    result = _matched(levels_assistant, "我们是一家做软件的小微企业，想了解税收和融资方面的支持")
+    sme = [m for m in result.measures if m.doc_title == "中华人民共和国中小企业促进法"]
+    assert sme, [m.doc_title for m in result.measures]
+    assert any("税" in m.quote for m in sme) and any("融资" in m.quote for m in sme)
