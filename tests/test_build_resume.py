@@ -8,7 +8,9 @@ import numpy as np
 import pytest
 
 from indexer.build import build_index
-from indexer.store import load_index
+from indexer.embed_cache import EmbeddingCache
+from indexer.errors import IndexMissingError
+from indexer.store import load_index, open_version
 
 
 class Killed(KeyboardInterrupt):
@@ -27,9 +29,11 @@ def test_killed_build_resumes_and_cleans_up(plan_corpus: Path, plan_index: Path,
 
     with pytest.raises(Killed):
         build_index(corpus, index_dir, embedder=embedder, show_progress=False, progress=kill_after_first_flush)
-    assert not index_dir.exists()  # nothing half-written where the index goes
-    cache = tmp_path / ".index.embed-cache"
+    with pytest.raises(IndexMissingError):  # no version was published
+        open_version(index_dir)
+    cache = tmp_path / ".index.embed-cache"  # beside the index, outside its checksummed versions
     assert list(cache.glob("part-*.npz"))
+    assert not any(index_dir.rglob("part-*.npz"))
 
     second_run: list[str] = []
     report = build_index(
@@ -45,3 +49,12 @@ def test_killed_build_resumes_and_cleans_up(plan_corpus: Path, plan_index: Path,
     assert report.chunks == len(fresh.chunks)
     assert np.allclose(resumed.embeddings, fresh.embeddings, atol=1e-5)
     assert np.allclose(resumed.sentence_embeddings, fresh.sentence_embeddings, atol=1e-5)
+    assert resumed.manifest["embed_backend"] == embedder.backend
+
+    # A cache left by a killed build is of no use once the index is current: it goes.
+    stale = EmbeddingCache(index_dir, embedder.model_id, embedder.dimension)
+    stale.add(["0" * 64], np.zeros((1, embedder.dimension), dtype=np.float32))
+    stale.flush()
+    assert cache.exists()
+    assert build_index(corpus, index_dir, embedder=embedder, show_progress=False).embedded == 0
+    assert not cache.exists()

@@ -43,6 +43,27 @@ def test_backends_count_tokens_alike(corpus_texts):
         assert onnx_embedder.count_tokens(text) == torch_embedder.count_tokens(text)
 
 
+def test_queries_use_the_backend_the_index_was_built_with(plan_index, embedder, monkeypatch):
+    from indexer.embed import BACKEND_ENV_VAR, query_embedder
+    from indexer.errors import IndexMismatchError
+    from indexer.store import check_model, read_manifest
+    from qa.assistant import Assistant
+
+    monkeypatch.delenv(BACKEND_ENV_VAR, raising=False)
+    manifest = read_manifest(plan_index)
+    assert manifest["embed_backend"] == embedder.backend
+    assert Assistant.open(plan_index).embedder.backend == embedder.backend
+    built_by_torch = {**manifest, "embed_backend": "torch"}
+    assert query_embedder(built_by_torch, embedder.model_id).backend == "torch"
+    assert query_embedder(built_by_torch, embedder.model_id, backend="onnx").backend == "onnx"  # asked for: wins
+    monkeypatch.setenv(BACKEND_ENV_VAR, "onnx")
+    assert query_embedder(built_by_torch, embedder.model_id).backend == "onnx"
+    # The backend is not part of the match; the model and its dimension are.
+    check_model(built_by_torch, embedder.model_id, embedder.dimension)
+    with pytest.raises(IndexMismatchError, match="维度"):
+        check_model(manifest, embedder.model_id, embedder.dimension * 2)
+
+
 def test_unknown_backend_is_refused():
     from indexer.errors import InvalidArgumentError
 
