@@ -291,7 +291,7 @@ class ReferenceResolver:
             if len(chosen) >= top_k:
                 break
             chosen.append(structure.articles[number][0])
-        return [Hit(chunk, {"reference": 1.0 / rank}, 1.0 / rank) for rank, chunk in enumerate(chosen, start=1)]
+        return [Hit(chunk, {"reference": 1.0 / rank}, 1.0 / rank) for rank, chunk in enumerate(chosen[:top_k], start=1)]
 
     def _citation(self, document: Document, chunk: Chunk, start: int, end: int, n: int = 1) -> Citation:
         return Citation(n, chunk, document.title, document.text[start:end], start, end, version_label(document))
@@ -371,5 +371,6 @@ class ReferenceResolver:
                 start, end = structure.article_span(number)
                 citations.append(self._citation(document, c, start, end, len(citations) + 1))
                 lines.append(f"第{chinese_numeral(number)}条 {article_body(document.text[start:end])}")
-        hits = self._hits([c for c in chunks if c.kind != "heading"], structure, numbers[-1] if numbers else 0, max(top_k, 1))
-        return ReferenceAnswer("\n".join(lines), False, citations, hits[: max(top_k, len(citations))], [])
+        inside = [c for c in chunks if c.kind != "heading"]
+        hits = self._hits(inside, structure, numbers[-1] if numbers else 0, max(top_k, len(inside)))
+        return ReferenceAnswer("\n".join(lines), False, citations, hits, [])

@@ -83,6 +83,7 @@ class DocumentRouter:
         self.named: dict[str, set[str]] = {}
         for alias, doc_id in self.aliases:
             self.named.setdefault(alias, set()).add(doc_id)
+        self._longest = max(map(len, self.named), default=0)
         self.by_jurisdiction: dict[str, set[str]] = {}
         for document in documents:
             if document.jurisdiction:
@@ -93,7 +94,7 @@ class DocumentRouter:
     def named_at_end(self, text: str) -> tuple[str, frozenset[str]]:
         """The longest document name `text` ends with, and the documents so named:
         "民法商法公司法" → ("公司法", its versions); ("", ∅) when none."""
-        for end in range(max(0, len(text) - max((len(a) for a in self.named), default=0)), len(text) - 1):
+        for end in range(max(0, len(text) - self._longest), len(text) - 1):
             if text[end:] in self.named:
                 return text[end:], frozenset(self.named[text[end:]])
         return "", frozenset()

@@ -83,7 +83,9 @@ def index(
 
 def render_answer(answer_json: dict) -> str:
     """The human-readable form of an `ask --json` object."""
-    lines = [answer_json["answer"], *(f"注：{note}" for note in answer_json.get("notes", [])), ""]
+    # Notes the answer text does not already carry (a reference's older versions).
+    notes = [f"注：{note}" for note in answer_json.get("notes", []) if note not in answer_json["answer"]]
+    lines = [answer_json["answer"], *notes, ""]
     if answer_json["citations"]:
         lines.append("引用：")
         for citation in answer_json["citations"]:
