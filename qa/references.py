@@ -39,7 +39,7 @@ _REFERENCE = re.compile(
 _BETWEEN = re.compile(r"[《》〈〉<>“”\"'\s的中]+$")
 _NAME_CHARS = re.compile(r"[\u4e00-\u9fff\dA-Za-z（）()]+$")
 _ARTICLE = re.compile(rf"^第({_NUMBER})条")
-_CHAPTER = re.compile(rf"第({_NUMBER})章$")
+_CHAPTER = re.compile(rf"^第({_NUMBER})章(?:\s|$)")
 _ITEM = re.compile(rf"^[（(]({_NUMBER})[）)]")
 _LEADING_LABEL = re.compile(rf"^\s*第{_NUMBER}条(?:之{_NUMBER})?[\s　]*")
 
@@ -190,16 +190,18 @@ class DocumentStructure:
     def __init__(self, document: Document, chunks: Sequence[Chunk]) -> None:
         self.document = document
         self.articles: dict[int, list[Chunk]] = {}
-        self.chapters: dict[int, Chunk] = {}
+        # A chapter by the breadcrumb leading to it (("第一编 总则", "第三章 审判组织")): not every
+        # chapter line becomes a heading chunk, but every article under it carries it in its path.
+        self.chapters: dict[int, tuple[str, ...]] = {}
         self.chunks = list(chunks)
         for chunk in self.chunks:
             number = _article_number(chunk)
             if number:
                 self.articles.setdefault(number, []).append(chunk)
-            elif chunk.kind == "heading":
-                match = _CHAPTER.search(chunk.clause)
+            for depth, step in enumerate(chunk.path):
+                match = _CHAPTER.match(step)
                 if match:
-                    self.chapters.setdefault(chinese_number(match.group(1)), chunk)
+                    self.chapters.setdefault(chinese_number(match.group(1)), chunk.path[: depth + 1])
 
     def article_span(self, number: int) -> tuple[int, int] | None:
         chunks = self.articles.get(number)
@@ -209,13 +211,12 @@ class DocumentStructure:
         span = self.article_span(number)
         return self.document.text[span[0] : span[1]] if span else ""
 
-    def chapter_chunks(self, number: int) -> list[Chunk]:
-        """The chapter's heading, then its sections' headings and articles, in order."""
-        heading = self.chapters.get(number)
-        if heading is None:
-            return []
-        inside = [c for c in self.chunks if c.path[: len(heading.path)] == heading.path and c is not heading]
-        return [heading, *inside]
+    def chapter_chunks(self, number: int) -> tuple[str, list[Chunk]]:
+        """The chapter's heading ("第三章 审判组织") and its chunks (section headings, articles) in order."""
+        prefix = self.chapters.get(number)
+        if prefix is None:
+            return "", []
+        return prefix[-1], [c for c in self.chunks if c.path[: len(prefix)] == prefix and c.path != prefix]
 
 
 def _squeeze(text: str) -> str:
@@ -355,22 +356,22 @@ class ReferenceResolver:
 
     def _chapter(self, document: Document, reference: Reference, top_k: int) -> ReferenceAnswer:
         structure = self.structure(document.doc_id)
-        chunks = structure.chapter_chunks(reference.chapter)
-        if not chunks:
+        heading, chunks = structure.chapter_chunks(reference.chapter)
+        if not heading:
             text = f"《{document.title}》没有{reference.label}（共{len(structure.chapters)}章）。"
             return ReferenceAnswer(text, True, [], [], [])
         numbers = sorted({n for c in chunks if (n := _article_number(c))})
         span = f"第{chinese_numeral(numbers[0])}条至第{chinese_numeral(numbers[-1])}条，共{len(numbers)}条" if numbers else "无条文"
-        lines = [f"《{document.title}》{chunks[0].text.strip()}（{span}；{version_label(document)}）："]
-        citations = []
-        for c in chunks[1:]:
-            if c.kind == "heading":
-                lines.append(c.text.strip())
-            elif _article_number(c) and c is structure.articles[_article_number(c)][0]:
-                number = _article_number(c)
+        lines = [f"《{document.title}》{heading}（{span}；{version_label(document)}）："]
+        citations, firsts = [], []
+        for c in chunks:
+            number = _article_number(c)
+            if not number and c.kind == "heading":
+                lines.append(c.text.strip())  # a section (第一节 …) of the chapter
+            elif number and c is structure.articles[number][0]:
                 start, end = structure.article_span(number)
                 citations.append(self._citation(document, c, start, end, len(citations) + 1))
+                firsts.append(c)
                 lines.append(f"第{chinese_numeral(number)}条 {article_body(document.text[start:end])}")
-        inside = [c for c in chunks if c.kind != "heading"]
-        hits = self._hits(inside, structure, numbers[-1] if numbers else 0, max(top_k, len(inside)))
+        hits = self._hits(firsts, structure, numbers[-1] if numbers else 0, max(top_k, len(firsts)))
         return ReferenceAnswer("\n".join(lines), False, citations, hits, [])
