@@ -119,6 +119,17 @@ def _strip_lead_words(name: str) -> str:
     return name
 
 
+def _names_a_document(name: str) -> bool:
+    """Whether `name` reads as a document's name (…法, …条例), not as 本法 / 该条例."""
+    vocabulary = _vocabulary()
+    if not name.endswith(vocabulary["document_kinds"]):
+        return False
+    for prefix in vocabulary["deictic_prefixes"]:
+        if name.startswith(prefix) and name[len(prefix):] in vocabulary["document_kinds"]:
+            return False
+    return True
+
+
 def parse_reference(question: str) -> Reference | None:
     """The first reference `question` makes to an article or chapter, with the
     name written before it; None when it cites none. A name is returned as written
@@ -250,7 +261,7 @@ class ReferenceResolver:
             return None
         alias, named = self.router.named_at_end(reference.name)
         if not named:
-            if reference.name.endswith(_vocabulary()["document_kinds"]):
+            if _names_a_document(reference.name):
                 return ReferenceAnswer(f"索引中没有名为《{reference.name}》的文件，无法回答其{reference.label}。", True, [], [], [])
             return None  # "第三条是什么" names no document: retrieval decides
         works = self.versions.works_of(named)

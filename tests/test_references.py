@@ -179,6 +179,7 @@ def test_unknown_name_abstains_and_no_name_goes_to_retrieval(resolver: Reference
     unknown = resolver.answer("反垄断法第三条的内容是什么？")
     assert unknown.abstained and "没有名为《反垄断法》的文件" in unknown.text
     assert resolver.answer("第三条是什么？") is None
+    assert resolver.answer("根据本条例第十条，企业要做什么？") is None
     assert resolver.answer("示例单位多久报告一次？") is None
 
 
