@@ -280,13 +280,12 @@ class ReferenceResolver:
     # -- resolution -------------------------------------------------------------
     def _narrow(self, question: str, name: str, works: list[list[str]]) -> list[list[str]]:
         """Works of the jurisdiction the question names (青岛…), else of the category
-        folder it starts with (民法商法…); duplicates of one text count once."""
+        folder its name starts with (民法商法…), else all of them."""
         named = self.router.route(question).jurisdictions
         chosen = [w for w in works if self.documents[w[0]].jurisdiction in named] if named else []
         if not chosen:
             chosen = [w for w in works if name.startswith(Path(self.documents[w[0]].source_path).parent.name or "\0")]
-        distinct = {self.documents[w[-1]].content_hash: w for w in (chosen or works)}
-        return list(distinct.values()) if len(distinct) < len(chosen or works) else (chosen or works)
+        return chosen or works
 
     def _ambiguous(self, alias: str, works: list[list[str]]) -> ReferenceAnswer:
         lines = [f"有 {len(works)} 份文件名为《{alias}》，请说明是哪一份："]
