@@ -13,7 +13,7 @@ from indexer.store import IndexContents, load_index
 from .answer import Analysis, AnswerComposer
 from .answerability import AnswerModels
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
-from .query import Query, QueryParser
+from .query import Query, QueryParser, normalise_question
 from .references import ReferenceResolver
 from .retrieve import Retriever, validate_top_k
 from .route import DocumentRouter
@@ -84,6 +84,7 @@ class Assistant:
         answers: list[Answer | None] = []
         for question in questions:
             started = time.perf_counter()
+            question = normalise_question(question)
             cited = self.references.answer(question, as_of=as_of, top_k=top_k) if not doc_ids else None
             timings = {"retrieve": (time.perf_counter() - started) * 1000, "answer": 0.0}
             answers.append(
