@@ -10,16 +10,21 @@ from indexer.errors import InvalidArgumentError
 from qa.assistant import Assistant
 from qa.retrieve import RETRIEVERS
 
+from .lawbench import is_lawbench, load_lawbench
+
 REQUIRED_FIELDS = ("id", "question", "answer", "evidence")
 GOLD_FIELDS = ("answer", "evidence", "type", "persona", "section")
 
 
 def load_dataset(path: Path) -> list[dict]:
-    """Items of a JSON Lines dataset (format: eval/README.md), checked early
+    """Items of a JSON Lines dataset (format: eval/README.md) or of a LawBench
+    task file (.json, eval/lawbench.py), checked early
     so a typo on line 80 does not surface after minutes of work."""
     path = Path(path)
     if not path.exists():
         raise InvalidArgumentError(f"数据集不存在：{path}")
+    if is_lawbench(path):
+        return load_lawbench(path)
     items, seen = [], set()
     with open(path, encoding="utf-8") as f:
         for line_number, line in enumerate(f, start=1):

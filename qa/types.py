@@ -24,6 +24,7 @@ class Citation:
     quote: str
     start: int  # offsets of the quote in the document's cleaned text
     end: int
+    version: str = ""  # the version quoted, e.g. "2024-07-01 施行"; "" when the document has one
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -36,6 +37,7 @@ class Citation:
             "quote": self.quote,
             "start": self.start,
             "end": self.end,
+            "version": self.version,
         }
 
 

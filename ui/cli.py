@@ -106,11 +106,14 @@ def check_index(index_dir: Path, as_json: bool) -> None:
 
 def render_answer(answer_json: dict) -> str:
     """The human-readable form of an `ask --json` object."""
-    lines = [answer_json["answer"], ""]
+    # Notes the answer text does not already carry (a reference's older versions).
+    notes = [f"注：{note}" for note in answer_json.get("notes", []) if note not in answer_json["answer"]]
+    lines = [answer_json["answer"], *notes, ""]
     if answer_json["citations"]:
         lines.append("引用：")
         for citation in answer_json["citations"]:
-            lines.append(f"[{citation['n']}] 《{citation['doc_title']}》 {citation['clause']}")
+            version = f"（{citation['version']}版）" if citation.get("version") else ""
+            lines.append(f"[{citation['n']}] 《{citation['doc_title']}》{version} {citation['clause']}")
             lines.append(f"    {citation['path']}")
             lines.append(f"    “{citation['quote']}”")
     elif answer_json["passages"]:
@@ -127,19 +130,22 @@ def ask(
     top_k: Annotated[int, typer.Option("--top-k", help="检索的条款数")] = 5,
     retriever: Annotated[str, typer.Option("--retriever", help="hybrid | lexical | dense")] = "hybrid",
     model: ModelOption = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="按该日施行的版本回答，如 2020-01-01（默认今天）")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """回答一个问题，附逐条引用。例：policyqa ask "2022年新能源汽车产量目标？" """
+    """回答一个问题，附逐条引用。例：policyqa ask "公司法第六十条的内容是什么？" --as-of 2020-01-01"""
     from qa.query import normalise_question
     from qa.retrieve import validate_top_k
+    from qa.versions import validate_day
 
     # Check the cheap things before loading a model for ten seconds.
     normalise_question(question)
     validate_top_k(top_k)
+    day = validate_day(as_of or "")
     _use_model(model)
     from qa.assistant import Assistant
 
-    answer = Assistant.open(index_dir, top_k=top_k).ask(question, top_k=top_k, mode=retriever)
+    answer = Assistant.open(index_dir, top_k=top_k).ask(question, top_k=top_k, mode=retriever, as_of=day)
     result = answer.to_json()
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else render_answer(result))
 

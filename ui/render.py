@@ -79,8 +79,9 @@ def _citation_cards(answer: dict[str, Any]) -> str:
             f'<div class="pq-card pq-cite" role="button" tabindex="0" data-n="{c["n"]}"'
             f'{open_attrs(c["doc_id"], c["start"], c["end"], c["chunk_id"])}>'
             f'<div class="pq-card-head"><span class="pq-card-n">[{c["n"]}]</span>《{esc(c["doc_title"])}》'
-            f'<span class="pq-clause">{esc(c["clause"])}</span></div>'
-            f'<div class="pq-crumb">{esc(c["path"])}</div>'
+            f'<span class="pq-clause">{esc(c["clause"])}</span>'
+            + (f'<span class="pq-version">（{esc(c["version"])}版）</span>' if c.get("version") else "")
+            + f'</div><div class="pq-crumb">{esc(c["path"])}</div>'
             f'<blockquote class="pq-quote">{esc(tidy(c["quote"]))}</blockquote></div>'
         )
     return f'<div class="pq-section-title">引用的条款（点击查看原文）</div><div class="pq-cards">{"".join(cards)}</div>' if cards else ""
