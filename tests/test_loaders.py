@@ -460,11 +460,20 @@ def test_split_front_matter_without_block() -> None:
 
 
 def test_unknown_extension_is_unsupported(tmp_path: Path) -> None:
+    path = tmp_path / "old.rtf"
+    path.write_bytes(b"whatever")
+    with pytest.raises(UnsupportedDocumentError, match=r"old\.rtf.*\.docx"):
+        load_document(path, tmp_path)
+    assert set(SUPPORTED_SUFFIXES) == {
+        ".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".doc", ".wps", ".ofd", ".png", ".jpg", ".jpeg", ".tif", ".tiff",
+    }
+
+
+def test_doc_that_is_no_word_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "old.doc"
     path.write_bytes(b"whatever")
-    with pytest.raises(UnsupportedDocumentError, match=r"old\.doc.*\.docx"):
+    with pytest.raises(UnsupportedDocumentError, match=r"old\.doc: 不是有效的 \.doc 文件"):
         load_document(path, tmp_path)
-    assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
 
 
 # ---------------------------------------------------------------------------

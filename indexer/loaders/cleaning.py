@@ -133,6 +133,14 @@ def clean_text(raw: str) -> str:
     Returns:
         The cleaned text (possibly empty).
     """
+    return "\n".join(line for _, line in kept_lines(raw)).rstrip()
+
+
+def kept_lines(raw: str) -> list[tuple[int, str]]:
+    """The lines `clean_text` keeps, each with its 0-based line number in `raw`.
+
+    Paged readers use the numbers to find where each page starts in the cleaned text.
+    """
     text = raw.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     stripped = [line.strip() for line in lines]
@@ -140,16 +148,34 @@ def clean_text(raw: str) -> str:
     # the whole line, so the set of all lines serves as "the other lines".
     all_lines = {s for s in stripped if s}
 
-    kept: list[str] = []
+    kept: list[tuple[int, str]] = []
     after_drop = False
-    for line, s in zip(lines, stripped):
+    for number, (line, s) in enumerate(zip(lines, stripped)):
         if s:
             if is_debris_line(line, all_lines):
                 after_drop = True
                 continue
             after_drop = False
-        elif (after_drop or not kept) and (not kept or not kept[-1].strip()):
+        elif (after_drop or not kept) and (not kept or not kept[-1][1].strip()):
             # A dropped line leaves its blank neighbours behind; keep one gap, not two.
             continue
-        kept.append(line)
-    return "\n".join(kept).rstrip()
+        kept.append((number, line))
+    return kept
+
+
+def page_offsets(raw: str, page_lines: tuple[int, ...]) -> tuple[int, ...]:
+    """Where each page starts in `clean_text(raw)`, given the raw line number each page starts at."""
+    kept = kept_lines(raw)
+    length = len(clean_text(raw))
+    offsets: list[int] = []
+    position = 0
+    line_offsets: list[tuple[int, int]] = []
+    for number, line in kept:
+        line_offsets.append((number, position))
+        position += len(line) + 1
+    index = 0
+    for first_line in page_lines:
+        while index < len(line_offsets) and line_offsets[index][0] < first_line:
+            index += 1
+        offsets.append(min(line_offsets[index][1], length) if index < len(line_offsets) else length)
+    return tuple(offsets)

@@ -8,15 +8,18 @@ what cannot be read.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 from typing import Any
 
 from ..errors import EmptyCorpusError, UnsupportedDocumentError
+from ..header import read_header
 from ..types import Document
-from .cleaning import clean_text
-from .common import Metadata, Reader
+from .cleaning import clean_text, page_offsets
+from .common import RawText, Reader, as_raw_text
 from .docx import read_docx
 from .html import read_html
+from .image import read_image
 from .metadata import (
     infer_published,
     infer_title,
@@ -25,6 +28,8 @@ from .metadata import (
     sanitise_doc_id,
     sidecar_path,
 )
+from .ofd import read_ofd
+from .office import read_legacy_word
 from .pdf import read_pdf
 from .text import read_md, read_txt
 
@@ -35,17 +40,25 @@ _READERS: dict[str, Reader] = {
     ".htm": read_html,
     ".pdf": read_pdf,
     ".docx": read_docx,
+    ".doc": read_legacy_word,
+    ".wps": read_legacy_word,
+    ".ofd": read_ofd,
+    ".png": read_image,
+    ".jpg": read_image,
+    ".jpeg": read_image,
+    ".tif": read_image,
+    ".tiff": read_image,
 }
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
 _SUPPORTED_LIST = "、".join(SUPPORTED_SUFFIXES)
-_META_STRING_KEYS = ("title", "published", "issuer", "source", "period", "doc_id")
+_META_STRING_KEYS = (
+    "title", "published", "issuer", "source", "period", "doc_id",
+    "doc_number", "written", "in_force", "valid_until", "printed_by",
+)
 # Formats people often drop into a corpus folder, with what to do about them.
 _CONVERSION_HINTS = {
-    ".doc": "请用 Word 或 WPS 另存为 .docx",
-    ".wps": "请用 WPS 另存为 .docx",
     ".rtf": "请另存为 .docx 或 .txt",
-    ".ofd": "请导出为 PDF",
     ".xls": "请把内容另存为 .docx 或 .txt",
     ".xlsx": "请把内容另存为 .docx 或 .txt",
 }
@@ -63,7 +76,7 @@ def _relative_posix(path: Path, corpus_dir: Path) -> str:
         return path.name
 
 
-def _read_raw(path: Path) -> tuple[str, Metadata]:
+def _read_raw(path: Path) -> RawText:
     suffix = path.suffix.lower()
     reader = _READERS.get(suffix)
     if reader is None:
@@ -71,7 +84,7 @@ def _read_raw(path: Path) -> tuple[str, Metadata]:
         kind = suffix or "（无扩展名）"
         raise UnsupportedDocumentError(f"{path.name}: 不支持的文件类型 {kind}；{hint}")
     try:
-        return reader(path)
+        return as_raw_text(reader(path))
     except UnsupportedDocumentError:
         raise
     except Exception as e:  # any parser failure: the file is unreadable, not the program broken
@@ -98,25 +111,45 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
             or a broken sidecar. The message names the file.
     """
     path, corpus_dir = Path(path), Path(corpus_dir)
-    raw, metadata = _read_raw(path)
-    metadata = {**metadata, **read_sidecar(path)}
-    text = clean_text(raw)
+    raw = _read_raw(path)
+    metadata = {**raw.metadata, **read_sidecar(path)}
+    text = clean_text(raw.text)
     if not text.strip():
         raise UnsupportedDocumentError(f"{path.name}: 文件中没有可读取的文字；请检查文件内容，或把它移出语料文件夹")
 
     strings = {key: str(metadata[key]).strip() for key in _META_STRING_KEYS if metadata.get(key) is not None}
+    header = read_header(text)
+    published = strings.get("published")
     return Document(
         doc_id=sanitise_doc_id(strings.get("doc_id") or path.stem),
         title=strings.get("title") or infer_title(text, path.stem),
         text=text,
         source_path=_relative_posix(path, corpus_dir),
-        published=normalise_date(strings["published"]) if strings.get("published") else infer_published(text),
-        issuer=strings.get("issuer", ""),
+        published=normalise_date(published) if published else header.published or infer_published(text),
+        issuer=strings.get("issuer") or header.issuer,
         source=strings.get("source", ""),
         period=strings.get("period", ""),
         fixture=_as_bool(metadata.get("fixture", False)),
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        doc_number=strings.get("doc_number") or header.doc_number,
+        written=normalise_date(strings["written"]) if strings.get("written") else header.written,
+        in_force=normalise_date(strings["in_force"]) if strings.get("in_force") else header.in_force,
+        valid_until=normalise_date(strings["valid_until"]) if strings.get("valid_until") else header.valid_until,
+        subject_words=_as_list(metadata.get("subject_words"), header.subject_words),
+        attachments=_as_list(metadata.get("attachments"), header.attachments),
+        cc=_as_list(metadata.get("cc"), header.cc),
+        printed_by=strings.get("printed_by") or header.printed_by,
+        page_starts=page_offsets(raw.text, raw.page_lines) if raw.page_lines else (),
+        ocr_pages=raw.ocr_pages,
     )
+
+
+def _as_list(value: Any, default: tuple[str, ...]) -> tuple[str, ...]:
+    """A sidecar list (or a string separated by 、，; or spaces) as a tuple; `default` when absent."""
+    if value is None:
+        return default
+    items = value if isinstance(value, list) else re.split(r"[\s、，,;；]+", str(value))
+    return tuple(str(item).strip() for item in items if str(item).strip())
 
 
 def _is_candidate(relative: Path) -> bool:

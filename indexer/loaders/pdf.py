@@ -1,18 +1,50 @@
-"""PDF files with a text layer."""
+"""PDF files: the text layer of each page, and text recognition for pages that are scans."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..errors import UnsupportedDocumentError
-from .common import Metadata
+from .common import RawText, join_pages
+
+# A page whose text layer has fewer characters than this is treated as a scan.
+_MIN_TEXT_CHARS = 10
+# Pages are rendered for recognition at this resolution: enough for 小四 print.
+_OCR_DPI = 200
+MAX_OCR_PAGES = 200
 
 
-def read_pdf(path: Path) -> tuple[str, Metadata]:
-    """Read the text layer of a PDF, pages joined with "\\n". Returns (text, {}).
+def _recognise_pages(path: Path, pages: list[str], numbers: list[int], show_progress: bool) -> list[int]:
+    """Render and recognise the given 0-based pages, replacing their text when OCR finds more.
+    Returns the pages whose text now comes from recognition."""
+    import pypdfium2 as pdfium
+    from tqdm import tqdm
 
+    from .ocr import recognise
+
+    recognised = []
+    document = pdfium.PdfDocument(str(path))
+    try:
+        for number in tqdm(numbers, desc=f"识别扫描件 {path.name}", unit="页", disable=not show_progress, leave=False):
+            text = recognise(document[number].render(scale=_OCR_DPI / 72).to_pil())
+            if len(text.strip()) > len(pages[number].strip()):
+                pages[number] = text
+                recognised.append(number)
+    finally:
+        document.close()
+    return recognised
+
+
+def read_pdf(path: Path, show_progress: bool = True) -> RawText:
+    """Read a PDF page by page; pages without a text layer are recognised with OCR.
+
+    Args:
+        path: the file.
+        show_progress: a progress bar per recognised page.
+    Returns:
+        RawText with the page starts and the numbers of the OCR'd pages.
     Raises:
-        UnsupportedDocumentError: the PDF is password protected or has no text
-            layer (a scan).
+        UnsupportedDocumentError: the PDF is password protected, is a scan of
+            more than MAX_OCR_PAGES pages, or no text was found on any page.
     """
     from pypdf import PdfReader
 
@@ -20,9 +52,15 @@ def read_pdf(path: Path) -> tuple[str, Metadata]:
     # Many PDFs are "encrypted" only to restrict printing, with an empty user password.
     if reader.is_encrypted and not reader.decrypt(""):
         raise UnsupportedDocumentError(f"{path.name}: PDF 有打开密码，无法读取；请提供未加密的版本")
-    text = "\n".join(page.extract_text() or "" for page in reader.pages)
-    if not text.strip():
+    pages = [page.extract_text() or "" for page in reader.pages]
+    scanned = [number for number, text in enumerate(pages) if len("".join(text.split())) < _MIN_TEXT_CHARS]
+    if len(scanned) > MAX_OCR_PAGES:
         raise UnsupportedDocumentError(
-            f"{path.name}: PDF 中没有可提取的文字（可能是扫描件或图片）；请先做文字识别（OCR）或提供文字版"
+            f"{path.name}: 扫描件共 {len(scanned)} 页，超过文字识别上限 {MAX_OCR_PAGES} 页；请拆分后再放入语料文件夹，或提供文字版"
         )
-    return text, {}
+    recognised = _recognise_pages(path, pages, scanned, show_progress) if scanned else []
+    if not "".join(pages).strip():
+        raise UnsupportedDocumentError(
+            f"{path.name}: PDF 中没有可提取的文字，文字识别也未找到文字；请提供文字版或更清晰的扫描件"
+        )
+    return join_pages(pages, ocr_pages=tuple(number + 1 for number in recognised))
