@@ -74,7 +74,7 @@ class Chunk:
     start: int
     end: int
     ordinal: int  # position of the chunk within its document
-    kind: str = "clause"  # clause | heading | preamble | attachment
+    kind: str = "clause"  # clause | heading | preamble | attachment | table | table_row
     part: int = 0  # >0 when a long clause was split at sentence ends
 
     @property

@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from indexer.embed import Embedder, configured_model
+from indexer.errors import InvalidArgumentError
 from indexer.facts import facts_for_index
 from indexer.store import IndexContents, load_index
+from indexer.types import Document
 
 from .answer import AnswerComposer
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
 from .query import Query, parse_query
 from .retrieve import Retriever, validate_top_k
-from .types import Answer, Hit
+from .types import Answer, Citation, Hit
 
 
 class Assistant:
@@ -47,10 +50,18 @@ class Assistant:
         top_k: int | None = None,
         mode: str = "hybrid",
         doc_ids: Sequence[str] | None = None,
+        where: Callable[[Document], bool] | None = None,
     ) -> list[Answer]:
-        """Answer each question. Raises InvalidQuestionError for an unusable
-        question and InvalidArgumentError for a bad top_k or mode."""
+        """Answer each question, from the documents `doc_ids` and/or those `where`
+        accepts (e.g. a qa.doc_filter.DocFilter) when given. Raises
+        InvalidQuestionError for an unusable question and InvalidArgumentError
+        for a bad top_k or mode, or when no document passes the filter."""
         top_k = validate_top_k(self.top_k if top_k is None else top_k)
+        if where is not None:
+            chosen = [d.doc_id for d in self.index.documents if where(d) and (doc_ids is None or d.doc_id in doc_ids)]
+            if not chosen:
+                raise InvalidArgumentError("没有文件符合筛选条件；请放宽条件，或先查看已索引文件的发文机关和年份")
+            doc_ids = chosen
         started = time.perf_counter()
         queries: list[Query] = [parse_query(question) for question in questions]
         # The composer reads a few more clauses than are shown when top_k is small.
@@ -76,9 +87,18 @@ class Assistant:
             "answer": (answered - retrieved) * 1000 / max(len(queries), 1),
         }
         return [
-            Answer(query.text, text, abstained, citations, query_hits[:top_k], dict(per_question), notes)
+            Answer(query.text, text, abstained, self._placed(citations), query_hits[:top_k], dict(per_question), notes)
             for query, query_hits, (text, abstained, citations, notes) in zip(queries, hits, composed)
         ]
+
+    def _placed(self, citations: list[Citation]) -> list[Citation]:
+        """Citations with the page they are on and whether that page was recognised from a scan."""
+        placed = []
+        for citation in citations:
+            document = self.documents[citation.chunk.doc_id]
+            page = document.page_of(citation.start)
+            placed.append(replace(citation, page=page, ocr=document.is_ocr(citation.start, citation.end)) if page else citation)
+        return placed
 
     @staticmethod
     def _verified(fact_answer: FactAnswer) -> bool:
@@ -86,8 +106,15 @@ class Assistant:
 
         return not verify_claims([(sentence, list(quotes)) for sentence, quotes in fact_answer.claims])[1]
 
-    def ask(self, question: str, top_k: int | None = None, mode: str = "hybrid", doc_ids: Sequence[str] | None = None) -> Answer:
-        return self.ask_batch([question], top_k=top_k, mode=mode, doc_ids=doc_ids)[0]
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        mode: str = "hybrid",
+        doc_ids: Sequence[str] | None = None,
+        where: Callable[[Document], bool] | None = None,
+    ) -> Answer:
+        return self.ask_batch([question], top_k=top_k, mode=mode, doc_ids=doc_ids, where=where)[0]
 
     def search(self, question: str, top_k: int | None = None, mode: str = "hybrid") -> list[Hit]:
         return self.retriever.search(parse_query(question), top_k=top_k, mode=mode)

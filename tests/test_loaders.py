@@ -360,10 +360,8 @@ def test_docx_paragraphs_and_table_in_order(tmp_path: Path) -> None:
     assert document.text.split("\n") == [
         "关于印发某某实施细则的通知",
         "第一条 为规范管理，制定本细则。",
-        "单位",
-        "联系电话",
-        "市科技局",
-        "85911343",
+        "表1：单位 | 联系电话",
+        "市科技局 | 85911343",
         "第二条 本细则自发布之日起施行。",
     ]
     assert document.title == "关于印发某某实施细则的通知"
@@ -378,7 +376,7 @@ def test_docx_merged_cell_appears_once(tmp_path: Path) -> None:
     table.cell(1, 0).text, table.cell(1, 1).text = "左", "右"
     path = tmp_path / "merged.docx"
     word.save(str(path))
-    assert load_document(path, tmp_path).text == "合并的表头\n左\n右"
+    assert load_document(path, tmp_path).text == "表1：合并的表头\n左 | 右"
 
 
 def test_pdf_latin_pages_joined(tmp_path: Path) -> None:

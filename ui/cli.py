@@ -87,7 +87,9 @@ def render_answer(answer_json: dict) -> str:
     if answer_json["citations"]:
         lines.append("引用：")
         for citation in answer_json["citations"]:
-            lines.append(f"[{citation['n']}] 《{citation['doc_title']}》 {citation['clause']}")
+            page = f" 第{citation['page']}页" if citation.get("page") else ""
+            scanned = "（识别自扫描件）" if citation.get("ocr") else ""
+            lines.append(f"[{citation['n']}] 《{citation['doc_title']}》 {citation['clause']}{page}{scanned}")
             lines.append(f"    {citation['path']}")
             lines.append(f"    “{citation['quote']}”")
     elif answer_json["passages"]:
@@ -103,20 +105,26 @@ def ask(
     index_dir: IndexOption = DEFAULT_INDEX,
     top_k: Annotated[int, typer.Option("--top-k", help="检索的条款数")] = 5,
     retriever: Annotated[str, typer.Option("--retriever", help="hybrid | lexical | dense")] = "hybrid",
+    doc_filter: Annotated[
+        Optional[str],
+        typer.Option("--doc-filter", help="只在符合条件的文件中回答，例：'issuer=青岛市人民政府,year=2019'（键：issuer doc_number year title subject …）"),
+    ] = None,
     model: ModelOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """回答一个问题，附逐条引用。例：policyqa ask "2022年新能源汽车产量目标？" """
+    from qa.doc_filter import parse_doc_filter
     from qa.query import normalise_question
     from qa.retrieve import validate_top_k
 
     # Check the cheap things before loading a model for ten seconds.
     normalise_question(question)
     validate_top_k(top_k)
+    where = parse_doc_filter(doc_filter) if doc_filter is not None else None
     _use_model(model)
     from qa.assistant import Assistant
 
-    answer = Assistant.open(index_dir, top_k=top_k).ask(question, top_k=top_k, mode=retriever)
+    answer = Assistant.open(index_dir, top_k=top_k).ask(question, top_k=top_k, mode=retriever, where=where)
     result = answer.to_json()
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else render_answer(result))
 

@@ -7,29 +7,56 @@ from typing import Any
 from .common import Metadata
 
 
-def _docx_lines(container: Any) -> list[str]:
-    """Paragraph and table-cell texts of a document or cell, in reading order."""
+# What a table row looks like in the text: cells joined by this, one row per
+# line, the table opened by "表N：" and its header row. indexer/segment.py
+# cuts such tables into one chunk per row, cited as 表N第M行.
+CELL_SEPARATOR = " | "
+TABLE_LABEL = "表{n}："
+
+
+def _cell_text(cell: Any, counter: list[int]) -> str:
+    return " ".join(line.strip() for line in _docx_lines(cell, counter) if line.strip())
+
+
+def _table_lines(table: Any, counter: list[int]) -> list[str]:
+    """A table's rows, one line each; a one-column or one-row table (a layout box) as plain lines."""
+    rows: list[list[str]] = []
+    for row in table.rows:
+        seen: set[int] = set()
+        cells = []
+        for cell in row.cells:
+            # A merged cell is returned once per grid column it spans.
+            if id(cell._tc) in seen:
+                continue
+            seen.add(id(cell._tc))
+            cells.append(_cell_text(cell, counter))
+        rows.append(cells)
+    if len(rows) < 2 or max(len(cells) for cells in rows) < 2:
+        return [text for cells in rows for text in cells]
+    counter[0] += 1
+    lines = [CELL_SEPARATOR.join(cells) for cells in rows]
+    return [TABLE_LABEL.format(n=counter[0]) + lines[0], *lines[1:]]
+
+
+def _docx_lines(container: Any, counter: list[int] | None = None) -> list[str]:
+    """Paragraph texts and table rows of a document or cell, in reading order.
+    `counter` numbers the tables of the whole document."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    counter = counter if counter is not None else [0]
     lines: list[str] = []
     for block in container.iter_inner_content():
         if isinstance(block, Paragraph):
             lines.append(block.text)
         elif isinstance(block, Table):
-            for row in block.rows:
-                seen: set[int] = set()
-                for cell in row.cells:
-                    # A merged cell is returned once per grid column it spans.
-                    if id(cell._tc) in seen:
-                        continue
-                    seen.add(id(cell._tc))
-                    lines.extend(_docx_lines(cell))
+            lines.extend(_table_lines(block, counter))
     return lines
 
 
 def read_docx(path: Path) -> tuple[str, Metadata]:
-    """Read a .docx: paragraphs and table cells in document order, one per line. Returns (text, {})."""
+    """Read a .docx: paragraphs in document order, one per line, and each table as
+    `表N：header | …` followed by one `cell | cell | …` line per row. Returns (text, {})."""
     import docx
 
     lines = _docx_lines(docx.Document(str(path)))
