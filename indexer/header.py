@@ -34,6 +34,10 @@ _WORD_SPLIT = re.compile(r"[\s，,、；;]+")
 _NUMBERED_ITEM = re.compile(r"^\s*(\d{1,2})\s*[.．、]\s*(\S.*?)\s*$")
 _YEARS = re.compile(rf"有效期\s*(?:为|是)?\s*([0-9{_DIGITS}十两]{{1,3}})\s*年")
 _SENTENCE_PUNCT = re.compile(r"[。，；：:！？]")
+# GB/T 9704 writes the year of a document number in 〔〕; scans and web pages give [] 【】 ().
+_NUMBER_BRACKETS = str.maketrans({"[": "〔", "［": "〔", "(": "〔", "（": "〔", "【": "〔",
+                                  "]": "〕", "］": "〕", ")": "〕", "）": "〕", "】": "〕"})
+_MAX_TITLE_LEN = 80
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Header:
     attachments: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     printed_by: str = ""
+    title: str = ""  # the title line below a red header, when there is a red header
 
 
 @lru_cache(maxsize=2)
@@ -193,12 +198,17 @@ def read_header(text: str) -> Header:
 
     issuer = _labelled_value(head, labels["issuer"]) or _red_header_issuer(head, labels["_red_header_suffix"])
     doc_number = ""
+    number_line = -1
     labelled_number = _labelled_value(head, labels["doc_number"])
-    for candidate in ([labelled_number] if labelled_number else []) + [line for line in head if len(line.strip()) <= _MAX_NAME_LEN]:
+    candidates = [(-1, labelled_number)] if labelled_number else []
+    candidates += [(n, line) for n, line in enumerate(head) if len(line.strip()) <= _MAX_NAME_LEN]
+    for number, candidate in candidates:
         match = DOC_NUMBER.search(candidate)
         if match:
-            doc_number = re.sub(r"\s+", "", match.group(0))
+            doc_number = re.sub(r"\s+", "", match.group(0)).translate(_NUMBER_BRACKETS)
+            number_line = number
             break
+    title = _title_below(head, number_line) if number_line >= 0 else ""
 
     printed = re.compile(rf"^\s*(\S.*?)\s+({DATE})\s*(?:{'|'.join(labels['_printed'])})\s*$")
     closing_labels = labels["cc"] + labels["subject_words"]
@@ -247,4 +257,18 @@ def read_header(text: str) -> Header:
     return Header(
         issuer=issuer.strip(), doc_number=doc_number, written=written, published=published, in_force=in_force,
         valid_until=valid_until, subject_words=subject_words, attachments=attachments, cc=cc, printed_by=printed_by,
+        title=title,
     )
+
+
+def _title_below(head: list[str], number_line: int) -> str:
+    """The title of a red-header document: the first line below the document number
+    that is neither a signer line (签发人：…) nor a sentence; "" when there is none."""
+    for line in head[number_line + 1:]:
+        s = line.strip()
+        if not s or DOC_NUMBER.search(s) or "签发人" in s:
+            continue
+        if len(s) <= _MAX_TITLE_LEN and "。" not in s and not s.endswith(("：", ":")):
+            return s
+        return ""
+    return ""

@@ -28,7 +28,7 @@ RANK_ITEM = 5  # 1.
 RANK_SUBITEM = 6  # （1）
 RANK_ROSTER_FIELD = 7  # "队长:" / "牵头单位:" lines inside an attachment
 RANK_TABLE = 8  # "表1：指标 | 2022年目标 | 牵头单位", a table as the loaders write it
-RANK_TABLE_ROW = 9  # "新能源汽车产量 | 15万辆 | 市工业和信息化局", one row of it
+RANK_TABLE_ROW = 9  # "指标：新能源汽车产量 | 2022年目标：15万辆 | …", one row of it
 
 _LINE_MARKERS: list[tuple[int, re.Pattern[str]]] = [
     (RANK_ATTACHMENT, re.compile(r"(?:附件\s*\d*\s*[:：]|【\s*附\s*件\s*\d*\s*】|附件\s*\d*\s*$)", re.M)),
@@ -95,7 +95,8 @@ def _table_marker(text: str, pos: int, in_table: bool, rows: int) -> _Marker | N
     if table:
         return _Marker(pos, RANK_TABLE, f"表{table.group(1)}", _heading_title(text, pos, attachment=True))
     if in_table and _TABLE_ROW.match(text, pos):
-        first_cell = text[pos:text.index(" | ", pos)].strip()
+        # The row is named by its first cell's value ("指标：海洋牧场面积" → 海洋牧场面积).
+        first_cell = re.split(r"[:：]", text[pos:text.index(" | ", pos)], maxsplit=1)[-1].strip()
         return _Marker(pos, RANK_TABLE_ROW, f"第{rows + 1}行", first_cell)
     return None
 

@@ -361,7 +361,7 @@ def test_docx_paragraphs_and_table_in_order(tmp_path: Path) -> None:
         "关于印发某某实施细则的通知",
         "第一条 为规范管理，制定本细则。",
         "表1：单位 | 联系电话",
-        "市科技局 | 85911343",
+        "单位：市科技局 | 联系电话：85911343",
         "第二条 本细则自发布之日起施行。",
     ]
     assert document.title == "关于印发某某实施细则的通知"

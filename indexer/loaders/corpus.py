@@ -122,7 +122,7 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
     published = strings.get("published")
     return Document(
         doc_id=sanitise_doc_id(strings.get("doc_id") or path.stem),
-        title=strings.get("title") or infer_title(text, path.stem),
+        title=strings.get("title") or header.title or infer_title(text, path.stem),
         text=text,
         source_path=_relative_posix(path, corpus_dir),
         published=normalise_date(published) if published else header.published or infer_published(text),

@@ -7,8 +7,8 @@ from typing import Any
 from .common import Metadata
 
 
-# What a table row looks like in the text: cells joined by this, one row per
-# line, the table opened by "表N：" and its header row. indexer/segment.py
+# What a table looks like in the text: "表N：" and its header row, then one
+# line per row, "列名：值" cells joined by CELL_SEPARATOR. indexer/segment.py
 # cuts such tables into one chunk per row, cited as 表N第M行.
 CELL_SEPARATOR = " | "
 TABLE_LABEL = "表{n}："
@@ -34,8 +34,14 @@ def _table_lines(table: Any, counter: list[int]) -> list[str]:
     if len(rows) < 2 or max(len(cells) for cells in rows) < 2:
         return [text for cells in rows for text in cells]
     counter[0] += 1
-    lines = [CELL_SEPARATOR.join(cells) for cells in rows]
-    return [TABLE_LABEL.format(n=counter[0]) + lines[0], *lines[1:]]
+    header = rows[0]
+    lines = [TABLE_LABEL.format(n=counter[0]) + CELL_SEPARATOR.join(header)]
+    for cells in rows[1:]:
+        # Each row names its columns, so a row read alone (a cited chunk) still says
+        # that 6万亩 is the 2022年目标; rows merged unlike the header stay bare.
+        named = len(cells) == len(header)
+        lines.append(CELL_SEPARATOR.join(f"{name}：{value}" if named and name and value else value for name, value in zip(header, cells)))
+    return lines
 
 
 def _docx_lines(container: Any, counter: list[int] | None = None) -> list[str]:
@@ -56,7 +62,7 @@ def _docx_lines(container: Any, counter: list[int] | None = None) -> list[str]:
 
 def read_docx(path: Path) -> tuple[str, Metadata]:
     """Read a .docx: paragraphs in document order, one per line, and each table as
-    `表N：header | …` followed by one `cell | cell | …` line per row. Returns (text, {})."""
+    `表N：列名 | 列名 | …` followed by one `列名：值 | 列名：值 | …` line per row. Returns (text, {})."""
     import docx
 
     lines = _docx_lines(docx.Document(str(path)))
