@@ -39,8 +39,8 @@ def _table_lines(table: Any, counter: list[int]) -> list[str]:
     for cells in rows[1:]:
         # Each row names its columns, so a row read alone (a cited chunk) still says
         # that 6万亩 is the 2022年目标; rows merged unlike the header stay bare.
-        named = len(cells) == len(header)
-        lines.append(CELL_SEPARATOR.join(f"{name}：{value}" if named and name and value else value for name, value in zip(header, cells)))
+        names = header if len(cells) == len(header) else [""] * len(cells)
+        lines.append(CELL_SEPARATOR.join(f"{name}：{value}" if name and value else value for name, value in zip(names, cells)))
     return lines
 
 
