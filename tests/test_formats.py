@@ -14,12 +14,12 @@ import os
 import shutil
 import subprocess
 import sys
-import unicodedata
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from eval.ocr_bench import character_accuracy, render_scan_pdf
 from indexer.errors import InvalidArgumentError
 from indexer.loaders import load_corpus, load_document
 from indexer.loaders.pdf import MAX_OCR_PAGES
@@ -136,14 +136,7 @@ def write_ofd(path: Path, pages: list[str]) -> None:
 
 def write_scan(path: Path, lines: list[str]) -> None:
     """A policy page rendered to an A4 image at 150 dpi and wrapped in a PDF without a text layer."""
-    from PIL import Image, ImageDraw, ImageFont
-
-    font = ImageFont.truetype(str(make_cjk_font()), 34)
-    page = Image.new("L", (1240, 1754), 255)
-    draw = ImageDraw.Draw(page)
-    for number, line in enumerate(lines):
-        draw.text((120, 150 + number * 70), line, font=font, fill=0)
-    page.save(path, "PDF", resolution=150)
+    render_scan_pdf(path, [lines], make_cjk_font())
 
 
 def write_doc(path: Path, text: str) -> None:
@@ -235,25 +228,12 @@ def test_ofd_answer_cites_its_page(formats_assistant) -> None:
     assert citation.page == 2 and citation.to_json()["page"] == 2 and "300万元" in answer.text
 
 
-def character_accuracy(reference: str, recognised: str) -> float:
-    """1 - Levenshtein distance / reference length, whitespace ignored."""
-    a = "".join(reference.split())
-    b = "".join(recognised.split())
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return 1 - previous[-1] / len(a)
-
-
 def test_scanned_pdf_is_recognised_accurately_and_cited_as_a_scan(formats_assistant) -> None:
     document = formats_assistant.documents["shoutaitao"]
     assert document.ocr_pages == (1,) and document.page_starts == (0,)
     reference = "\n".join(SCAN_LINES)
-    accuracy = character_accuracy(reference, document.text)
-    normalised = character_accuracy(unicodedata.normalize("NFKC", reference), unicodedata.normalize("NFKC", document.text))
+    accuracy = character_accuracy(reference, document.text, normalise=False)
+    normalised = character_accuracy(reference, document.text)
     print(f"OCR character accuracy: {accuracy:.4f} (NFKC {normalised:.4f})")
     assert normalised >= 0.98, document.text
     assert document.doc_number == "青工信发〔2020〕3号" and document.issuer == "青岛市工业和信息化局"

@@ -11,6 +11,16 @@ _MIN_TEXT_CHARS = 10
 # Pages are rendered for recognition at this resolution: enough for 小四 print.
 _OCR_DPI = 200
 MAX_OCR_PAGES = 200
+# A page with less ink than this share of dark pixels is blank (a sheet's empty back).
+_DARK = 128
+_MIN_INK = 1e-4
+
+
+def is_blank(image) -> bool:
+    """Whether a page image has (almost) no dark pixels."""
+    import numpy as np
+
+    return float((np.asarray(image.convert("L")) < _DARK).mean()) < _MIN_INK
 
 
 def _recognise_pages(path: Path, pages: list[str], numbers: list[int], show_progress: bool) -> list[int]:
@@ -25,7 +35,10 @@ def _recognise_pages(path: Path, pages: list[str], numbers: list[int], show_prog
     document = pdfium.PdfDocument(str(path))
     try:
         for number in tqdm(numbers, desc=f"识别扫描件 {path.name}", unit="页", disable=not show_progress, leave=False):
-            text = recognise(document[number].render(scale=_OCR_DPI / 72).to_pil())
+            image = document[number].render(scale=_OCR_DPI / 72).to_pil()
+            if is_blank(image):  # the empty back of a sheet: nothing to recognise
+                continue
+            text = recognise(image)
             if len(text.strip()) > len(pages[number].strip()):
                 pages[number] = text
                 recognised.append(number)
