@@ -184,17 +184,24 @@ class Service:
         return self._state[1]
 
     # -- questions ----------------------------------------------------------------
-    def ask(self, question: str, top_k: int = 5, doc_ids: Sequence[str] | None = None) -> dict[str, Any]:
-        """`Answer.to_json()` for `question`, optionally restricted to `doc_ids`.
+    def ask(
+        self, question: str, top_k: int = 5, doc_ids: Sequence[str] | None = None, doc_filter: str | None = None
+    ) -> dict[str, Any]:
+        """`Answer.to_json()` for `question`, optionally restricted to `doc_ids`
+        and to the documents `doc_filter` accepts (`issuer=…,year=2019`, see qa.doc_filter).
 
         Raises InvalidQuestionError (empty, over 500 characters…) and
-        InvalidArgumentError (bad top_k, unknown doc id) with Chinese messages.
+        InvalidArgumentError (bad top_k, unknown doc id, bad filter or no
+        document passing it) with Chinese messages.
         """
+        from qa.doc_filter import parse_doc_filter
+
         if isinstance(top_k, bool) or not isinstance(top_k, int):
             raise InvalidArgumentError("top_k 必须是整数，例如 5。")
         wanted = self._check_doc_ids(doc_ids)
+        where = parse_doc_filter(doc_filter) if doc_filter else None
         with self._lock:
-            return self._assistant.ask(question, top_k=top_k, doc_ids=wanted).to_json()
+            return self._assistant.ask(question, top_k=top_k, doc_ids=wanted, where=where).to_json()
 
     def _check_doc_ids(self, doc_ids: Sequence[str] | None) -> list[str] | None:
         if doc_ids is None:
@@ -226,6 +233,12 @@ class Service:
                     "issuer": doc.issuer,
                     "source": doc.source,
                     "period": doc.period,
+                    "doc_number": doc.doc_number,
+                    "written": doc.written,
+                    "in_force": doc.in_force,
+                    "valid_until": doc.valid_until,
+                    "pages": len(doc.page_starts),
+                    "ocr_pages": len(doc.ocr_pages),
                     "chunks": len(view.chunks_by_doc.get(doc_id, [])),
                     "chars": len(doc.text),
                     "fixture": doc.fixture,
