@@ -322,3 +322,48 @@ def _blank_png() -> bytes:
     buffer = BytesIO()
     Image.new("L", (400, 300), 255).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def test_pdf_table_becomes_rows_cited_by_row(tmp_path: Path) -> None:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    from indexer.segment import segment_document
+
+    pdf = FPDF()
+    pdf.add_font("wqy", fname=str(make_cjk_font()))
+    pdf.set_font("wqy", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "一、发展目标\n到2022年，主要指标如下。")
+    with pdf.table(headings_style=FontFace()) as table:
+        for values in TARGETS:
+            row = table.row()
+            for value in values:
+                row.cell(value)
+    pdf.multi_cell(0, 8, "二、保障措施\n加强组织领导。")
+    pdf.output(str(tmp_path / "targets.pdf"))
+
+    document = load_document(tmp_path / "targets.pdf", tmp_path)
+    assert document.text.split("\n") == [
+        "一、发展目标",
+        "到2022年，主要指标如下。",
+        "表1：指标 | 2022年目标 | 牵头单位",
+        "指标：海洋牧场面积 | 2022年目标：6万亩 | 牵头单位：市海洋发展局",
+        "指标：人工鱼礁投放 | 2022年目标：80万空方 | 牵头单位：市农业农村局",
+        "二、保障措施",
+        "加强组织领导。",
+    ]
+    rows = {chunk.clause: chunk.text for chunk in segment_document(document) if chunk.kind == "table_row"}
+    assert rows == {
+        "一表1第1行": "指标：海洋牧场面积 | 2022年目标：6万亩 | 牵头单位：市海洋发展局",
+        "一表1第2行": "指标：人工鱼礁投放 | 2022年目标：80万空方 | 牵头单位：市农业农村局",
+    }
+
+
+def test_service_lists_header_fields_and_filters_questions(ui_service) -> None:
+    rows = {row["doc_id"]: row for row in ui_service.list_documents()}
+    assert rows["qingdao_ai_plan"]["issuer"] == "青岛市人民政府" and rows["qingdao_ai_plan"]["pages"] == 0
+    answer = ui_service.ask("谁担任攻势指挥长？", doc_filter="issuer=青岛市人民政府,year=2019")
+    assert answer["citations"] and answer["citations"][0]["page"] == 0
+    with pytest.raises(InvalidArgumentError, match="没有文件符合筛选条件"):
+        ui_service.ask("谁担任攻势指挥长？", doc_filter="year=2030")

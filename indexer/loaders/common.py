@@ -46,3 +46,28 @@ def as_raw_text(result: tuple[str, Metadata] | RawText) -> RawText:
         return result
     text, metadata = result
     return RawText(text, metadata)
+
+
+# What a table looks like in the text: "表N：" and its header row, then one
+# line per row, "列名：值" cells joined by CELL_SEPARATOR. indexer/segment.py
+# cuts such a table into one chunk per row, cited as 表N第M行.
+CELL_SEPARATOR = " | "
+TABLE_LABEL = "表{n}："
+
+
+def table_lines(rows: list[list[str]], counter: list[int]) -> list[str]:
+    """The lines of a table given as rows of cell texts; `counter[0]` numbers the
+    tables of a document and is advanced. A table of one row or one column (a
+    layout box rather than a table) comes back as plain lines."""
+    rows = [[" ".join(cell.split()) for cell in cells] for cells in rows if any(cell.strip() for cell in cells)]
+    if len(rows) < 2 or max(len(cells) for cells in rows) < 2:
+        return [text for cells in rows for text in cells if text]
+    counter[0] += 1
+    header = rows[0]
+    lines = [TABLE_LABEL.format(n=counter[0]) + CELL_SEPARATOR.join(header)]
+    for cells in rows[1:]:
+        # Each row names its columns, so a row read alone (a cited chunk) still says
+        # that 6万亩 is the 2022年目标; rows merged unlike the header stay bare.
+        names = header if len(cells) == len(header) else [""] * len(cells)
+        lines.append(CELL_SEPARATOR.join(f"{name}：{value}" if name and value else value for name, value in zip(names, cells)))
+    return lines

@@ -4,14 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .common import Metadata
-
-
-# What a table looks like in the text: "表N：" and its header row, then one
-# line per row, "列名：值" cells joined by CELL_SEPARATOR. indexer/segment.py
-# cuts such tables into one chunk per row, cited as 表N第M行.
-CELL_SEPARATOR = " | "
-TABLE_LABEL = "表{n}："
+from .common import Metadata, table_lines
 
 
 def _cell_text(cell: Any, counter: list[int]) -> str:
@@ -31,17 +24,7 @@ def _table_lines(table: Any, counter: list[int]) -> list[str]:
             seen.add(id(cell._tc))
             cells.append(_cell_text(cell, counter))
         rows.append(cells)
-    if len(rows) < 2 or max(len(cells) for cells in rows) < 2:
-        return [text for cells in rows for text in cells]
-    counter[0] += 1
-    header = rows[0]
-    lines = [TABLE_LABEL.format(n=counter[0]) + CELL_SEPARATOR.join(header)]
-    for cells in rows[1:]:
-        # Each row names its columns, so a row read alone (a cited chunk) still says
-        # that 6万亩 is the 2022年目标; rows merged unlike the header stay bare.
-        names = header if len(cells) == len(header) else [""] * len(cells)
-        lines.append(CELL_SEPARATOR.join(f"{name}：{value}" if name and value else value for name, value in zip(names, cells)))
-    return lines
+    return table_lines(rows, counter)
 
 
 def _docx_lines(container: Any, counter: list[int] | None = None) -> list[str]:

@@ -1,10 +1,11 @@
-"""PDF files: the text layer of each page, and text recognition for pages that are scans."""
+"""PDF files: the text layer of each page, ruled tables as rows, and text
+recognition for pages that are scans."""
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..errors import UnsupportedDocumentError
-from .common import RawText, join_pages
+from .common import RawText, join_pages, table_lines
 
 # A page whose text layer has fewer characters than this is treated as a scan.
 _MIN_TEXT_CHARS = 10
@@ -14,6 +15,31 @@ MAX_OCR_PAGES = 200
 # A page with less ink than this share of dark pixels is blank (a sheet's empty back).
 _DARK = 128
 _MIN_INK = 1e-4
+
+
+def _tables_as_rows(path: Path, pages: list[str], skip: set[int]) -> None:
+    """Rewrite the text of each page that holds ruled tables: the lines outside the
+    tables as they are, each table as row lines (see common.table_lines), in order
+    down the page. Pages without tables keep their text-layer text."""
+    import pdfplumber
+
+    counter = [0]
+    with pdfplumber.open(path) as pdf:
+        for number, page in enumerate(pdf.pages):
+            if number in skip:
+                continue
+            tables = page.find_tables()
+            if not tables:
+                continue
+            outside = page
+            for table in tables:
+                outside = outside.outside_bbox(table.bbox)
+            blocks: list[tuple[float, list[str]]] = [(line["top"], [line["text"]]) for line in outside.extract_text_lines()]
+            for table in tables:
+                # A cell's text wraps inside the cell: its lines are one value.
+                rows = [[(cell or "").replace("\n", "") for cell in row] for row in table.extract()]
+                blocks.append((table.bbox[1], table_lines(rows, counter)))
+            pages[number] = "\n".join(line for _, lines in sorted(blocks, key=lambda block: block[0]) for line in lines)
 
 
 def is_blank(image) -> bool:
@@ -48,7 +74,8 @@ def _recognise_pages(path: Path, pages: list[str], numbers: list[int], show_prog
 
 
 def read_pdf(path: Path, show_progress: bool = True) -> RawText:
-    """Read a PDF page by page; pages without a text layer are recognised with OCR.
+    """Read a PDF page by page; ruled tables become row lines, and pages without a
+    text layer are recognised with OCR.
 
     Args:
         path: the file.
@@ -71,6 +98,8 @@ def read_pdf(path: Path, show_progress: bool = True) -> RawText:
         raise UnsupportedDocumentError(
             f"{path.name}: 扫描件共 {len(scanned)} 页，超过文字识别上限 {MAX_OCR_PAGES} 页；请拆分后再放入语料文件夹，或提供文字版"
         )
+    if len(scanned) < len(pages):
+        _tables_as_rows(path, pages, set(scanned))
     recognised = _recognise_pages(path, pages, scanned, show_progress) if scanned else []
     if not "".join(pages).strip():
         raise UnsupportedDocumentError(
