@@ -57,5 +57,7 @@ def recognise(image: Any) -> str:
 
     if hasattr(image, "convert"):  # PIL
         image = np.asarray(image.convert("RGB"))[:, :, ::-1]  # RapidOCR expects OpenCV's BGR
-    results, _elapsed = _engine()(image)
+    # No per-line direction classifier: on upright page scans it turned whole lines
+    # upside down (then dropped as unreadable), 4 of 22 lines on a test page.
+    results, _elapsed = _engine()(image, use_cls=False)
     return "\n".join(_lines(results or []))
