@@ -286,12 +286,16 @@ def test_bad_files_get_one_line_each_and_the_rest_is_indexed(tmp_path: Path, mon
                          "<ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot><ofd:Encryptions>Encs.xml</ofd:Encryptions>"
                          "</ofd:DocBody></ofd:OFD>")
     (tmp_path / "garbage.doc").write_bytes(b"\x00\x01 not a word file")
+    # A Word 97 signature over damaged content: LibreOffice must fail, not import it as text.
+    ensure_debian_package("libreoffice-writer-nogui", lambda: shutil.which("soffice") is not None)
+    (tmp_path / "damaged.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 8)
     (tmp_path / "blank.png").write_bytes(_blank_png())
     _write_blank_pdf(tmp_path / "huge_scan.pdf", pages=MAX_OCR_PAGES + 1)
     documents, skipped = load_corpus(tmp_path)
     assert [d.doc_id for d in documents] == ["good"]
     reasons = dict(line.split(": ", 1) for line in skipped)
-    assert set(reasons) == {"blank.png", "broken.ofd", "garbage.doc", "locked.ofd", "huge_scan.pdf"}
+    assert set(reasons) == {"blank.png", "broken.ofd", "garbage.doc", "damaged.doc", "locked.ofd", "huge_scan.pdf"}
+    assert "LibreOffice 无法打开此文件" in reasons["damaged.doc"]
     assert f"超过文字识别上限 {MAX_OCR_PAGES} 页" in reasons["huge_scan.pdf"]
     assert "已损坏" in reasons["broken.ofd"] and "已加密" in reasons["locked.ofd"]
     assert "不是有效的 .doc 文件" in reasons["garbage.doc"] and "未识别出文字" in reasons["blank.png"]

@@ -21,7 +21,8 @@ LIBREOFFICE_PACKAGE = "libreoffice-writer-nogui"
 ANTIWORD_PACKAGE = "antiword"
 # Word 97-2003 and WPS files are OLE compound files; sites also publish RTF,
 # HTML ("<") and .docx (zip) under the .doc name, which LibreOffice reads too.
-_WORD_SIGNATURES = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"{\\rtf", b"PK\x03\x04")
+_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_WORD_SIGNATURES = (_OLE_SIGNATURE, b"{\\rtf", b"PK\x03\x04")
 # A document that takes longer is damaged or hostile; the rest of the corpus goes on.
 CONVERT_TIMEOUT_S = 120
 
@@ -33,14 +34,21 @@ def _soffice() -> str | None:
 def convert_to_docx(path: Path, soffice: str) -> Path:
     """Convert `path` with LibreOffice into a .docx in a new temporary folder; the caller removes it.
 
+    An OLE file (Word 97–2003, and WPS, which stores the same format) is opened
+    with the Word filter only: left to guess, LibreOffice imports a damaged
+    one as plain text and returns garbage.
+
     Raises:
         UnsupportedDocumentError: LibreOffice failed, timed out or wrote nothing.
     """
     out_dir = Path(tempfile.mkdtemp(prefix="policyqa-convert-"))
     # A profile of its own: a second LibreOffice (or a user's open one) would otherwise block on the lock.
     profile = out_dir / "profile"
+    with open(path, "rb") as f:
+        ole = f.read(len(_OLE_SIGNATURE)) == _OLE_SIGNATURE
     command = [
         soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+        *(["--infilter=MS Word 97"] if ole else []),
         "--convert-to", "docx:MS Word 2007 XML", "--outdir", str(out_dir), str(path),
     ]
     try:
