@@ -17,13 +17,14 @@ _DARK = 128
 _MIN_INK = 1e-4
 
 
-def _tables_as_rows(path: Path, pages: list[str], skip: set[int]) -> None:
-    """Rewrite the text of each page that holds ruled tables: the lines outside the
-    tables as they are, each table as row lines (see common.table_lines), in order
-    down the page. Pages without tables keep their text-layer text."""
+def _with_table_rows(path: Path, pages: list[str], skip: set[int]) -> list[str]:
+    """The page texts with each page that holds ruled tables rewritten: the lines
+    outside the tables as they are, each table as row lines (see
+    common.table_lines), in order down the page. Other pages keep their text."""
     import pdfplumber
 
     counter = [0]
+    pages = list(pages)
     with pdfplumber.open(path) as pdf:
         for number, page in enumerate(pdf.pages):
             if number in skip:
@@ -40,6 +41,7 @@ def _tables_as_rows(path: Path, pages: list[str], skip: set[int]) -> None:
                 rows = [[(cell or "").replace("\n", "") for cell in row] for row in table.extract()]
                 blocks.append((table.bbox[1], table_lines(rows, counter)))
             pages[number] = "\n".join(line for _, lines in sorted(blocks, key=lambda block: block[0]) for line in lines)
+    return pages
 
 
 def is_blank(image) -> bool:
@@ -99,7 +101,10 @@ def read_pdf(path: Path, show_progress: bool = True) -> RawText:
             f"{path.name}: 扫描件共 {len(scanned)} 页，超过文字识别上限 {MAX_OCR_PAGES} 页；请拆分后再放入语料文件夹，或提供文字版"
         )
     if len(scanned) < len(pages):
-        _tables_as_rows(path, pages, set(scanned))
+        try:
+            pages = _with_table_rows(path, pages, set(scanned))
+        except Exception:  # tables are a refinement: a PDF pdfplumber cannot parse keeps pypdf's text
+            pass
     recognised = _recognise_pages(path, pages, scanned, show_progress) if scanned else []
     if not "".join(pages).strip():
         raise UnsupportedDocumentError(
