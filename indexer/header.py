@@ -89,6 +89,7 @@ def iso_date(text: str) -> str:
         return ""
 
 
+@lru_cache(maxsize=32)
 def _label_pattern(labels: tuple[str, ...]) -> re.Pattern[str]:
     # Longest first, so 有效期至 wins over 有效期.
     alternatives = "|".join(re.escape(label) for label in sorted(labels, key=len, reverse=True))
