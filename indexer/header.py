@@ -48,7 +48,7 @@ class Header:
     doc_number: str = ""
     written: str = ""  # 成文日期, ISO
     published: str = ""  # 发布日期, ISO
-    in_force: str = ""  # 施行日期, ISO
+    effective: str = ""  # 施行日期, ISO
     valid_until: str = ""  # ISO when known, else as stated ("5年")
     subject_words: tuple[str, ...] = ()
     attachments: tuple[str, ...] = ()
@@ -222,11 +222,11 @@ def read_header(text: str) -> Header:
     written = iso_date(_labelled_value(head, labels["written"])) or signed
     published = iso_date(_labelled_value(head, labels["published"]))
 
-    verbs = "|".join(labels["_in_force_verbs"])
-    in_force = iso_date(_labelled_value(lines, labels["in_force"]))
-    if not in_force:
+    verbs = "|".join(labels["_effective_verbs"])
+    effective = iso_date(_labelled_value(lines, labels["effective"]))
+    if not effective:
         match = re.search(rf"自\s*({DATE})\s*起\s*(?:{verbs})", text)
-        in_force = iso_date(match.group(1)) if match else ""
+        effective = iso_date(match.group(1)) if match else ""
 
     valid_until = ""
     stated = _labelled_value(lines, labels["valid_until"])
@@ -238,7 +238,7 @@ def read_header(text: str) -> Header:
         valid_until = _first_date(stated)
     elif years:
         count = _cn_number(years.group(1))
-        start = in_force or written
+        start = effective or written
         valid_until = _add_years(start, count) if start else f"{count}年"
 
     subject = _labelled_value(lines, labels["subject_words"])
@@ -256,7 +256,7 @@ def read_header(text: str) -> Header:
 
     printed_by = next((m.group(1).strip() for m in map(printed.match, lines) if m), "")
     return Header(
-        issuer=issuer.strip(), doc_number=doc_number, written=written, published=published, in_force=in_force,
+        issuer=issuer.strip(), doc_number=doc_number, written=written, published=published, effective=effective,
         valid_until=valid_until, subject_words=subject_words, attachments=attachments, cc=cc, printed_by=printed_by,
         title=title,
     )

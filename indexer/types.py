@@ -23,11 +23,19 @@ class Document:
     period: str = ""  # e.g. "2019—2022"
     fixture: bool = False  # made up for a test, never a real policy
     content_hash: str = ""  # sha256 of the cleaned text
+    # A law's own history (indexer/lawmd.py) or a sidecar; jurisdiction also from the title.
+    jurisdiction: str = ""  # 国家 / 山东省 / 青岛市 …, "" when unknown
+    level: str = ""  # 国家级 / 省级 / 市级, "" when unknown
+    adopted: str = ""  # 通过日期 (first adoption), ISO date when known
+    # 施行日期 of this version, ISO date when known: a law's history, a sidecar, or a
+    # formal document's "自…起施行" (indexer/header.py).
+    effective: str = ""
+    revisions: tuple[str, ...] = ()  # ISO dates of each 修正 / 修订, oldest first
+    history: tuple[str, ...] = ()  # the document's own history lines (通过 / 批准 / 公布 / 施行 / 修订 …) as written
     # The red-header and closing lines of a formal document (indexer/header.py);
     # a sidecar may set or override each of them.
     doc_number: str = ""  # 发文字号, e.g. 青政发〔2019〕12号
     written: str = ""  # 成文日期, ISO date
-    in_force: str = ""  # 施行日期, ISO date ("自…起施行")
     valid_until: str = ""  # 有效期 end, ISO date when it can be known, else as stated (e.g. "5年")
     subject_words: tuple[str, ...] = ()  # 主题词
     attachments: tuple[str, ...] = ()  # titles of the 附件 listed after the body
@@ -39,8 +47,8 @@ class Document:
     ocr_pages: tuple[int, ...] = ()  # 1-based pages whose text was recognised from an image (识别自扫描件)
 
     def __post_init__(self) -> None:
-        # Loaded from JSON these arrive as lists; a frozen dataclass keeps tuples.
-        for name in ("subject_words", "attachments", "cc", "page_starts", "ocr_pages"):
+        # Documents read back from JSON carry lists; keep the dataclass hashable and equal to the original.
+        for name in ("revisions", "history", "subject_words", "attachments", "cc", "page_starts", "ocr_pages"):
             value = getattr(self, name)
             if not isinstance(value, tuple):
                 object.__setattr__(self, name, tuple(value))

@@ -2,20 +2,21 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from indexer.embed import Embedder, configured_model
-from indexer.errors import InvalidArgumentError
 from indexer.facts import facts_for_index
 from indexer.store import IndexContents, load_index
-from indexer.types import Document
 
-from .answer import AnswerComposer
+from .answer import Analysis, AnswerComposer
+from .answerability import AnswerModels
+from .doc_filter import DocFilter
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
-from .query import Query, parse_query
+from .query import Query, QueryParser
 from .retrieve import Retriever, validate_top_k
+from .route import DocumentRouter
 from .types import Answer, Citation, Hit
 
 
@@ -27,13 +28,19 @@ class Assistant:
         self.index = index
         self.embedder = embedder
         self.top_k = validate_top_k(top_k)
-        self.retriever = Retriever(index, embedder, top_k=top_k)
+        router = DocumentRouter(index.documents)
+        self.retriever = Retriever(index, embedder, top_k=top_k, router=router)
+        # Typos are corrected against the words this index holds.
+        self.parser = QueryParser(self.retriever.idf)
         self.documents = {document.doc_id: document for document in index.documents}
         sentence_vectors = {
             (index.chunks[position].chunk_id, int(start)): vector
             for (position, start, _end), vector in zip(index.sentences, index.sentence_embeddings)
         }
-        self.composer = AnswerComposer(self.documents, self.retriever.idf, embedder, sentence_vectors, index.chunks)
+        self.composer = AnswerComposer(
+            self.documents, self.retriever.idf, embedder, sentence_vectors, index.chunks, models=AnswerModels.load(),
+            router=router,
+        )
         self.facts = facts_for_index(index.documents, index.chunks, index.facts)
         self.chunks_by_id = {chunk.chunk_id: chunk for chunk in index.chunks}
 
@@ -44,37 +51,45 @@ class Assistant:
         index = load_index(Path(index_dir), model_id=model_id)
         return cls(index, Embedder(model_id), top_k=top_k)
 
+    def _retrieve(self, questions: Sequence[str], top_k: int, mode: str, doc_ids: Sequence[str] | None):
+        queries: list[Query] = [self.parser.parse(question) for question in questions]
+        query_vectors = self.retriever.embed_queries(queries)
+        # The composer reads a few more clauses than are shown when top_k is small.
+        hits = self.retriever.search_batch(
+            queries, top_k=max(top_k, self.composer.answer_chunks), mode=mode, doc_ids=doc_ids, query_vectors=query_vectors
+        )
+        return queries, query_vectors, hits
+
+    def analyse_batch(self, questions: Sequence[str], top_k: int = 10) -> list[Analysis]:
+        """What the answer decisions are made from, for training and inspecting them."""
+        queries, query_vectors, hits = self._retrieve(questions, validate_top_k(top_k), "hybrid", None)
+        return self.composer.analyse_batch(queries, hits, query_vectors)
+
     def ask_batch(
         self,
         questions: Sequence[str],
         top_k: int | None = None,
         mode: str = "hybrid",
         doc_ids: Sequence[str] | None = None,
-        where: Callable[[Document], bool] | None = None,
+        where: DocFilter | None = None,
     ) -> list[Answer]:
-        """Answer each question, from the documents `doc_ids` and/or those `where`
-        accepts (e.g. a qa.doc_filter.DocFilter) when given. Raises
+        """Answer each question, from the documents `doc_ids` and/or those the
+        metadata filter `where` accepts (`issuer=…,year=…`) when given. Raises
         InvalidQuestionError for an unusable question and InvalidArgumentError
         for a bad top_k or mode, or when no document passes the filter."""
         top_k = validate_top_k(self.top_k if top_k is None else top_k)
         if where is not None:
-            chosen = [d.doc_id for d in self.index.documents if where(d) and (doc_ids is None or d.doc_id in doc_ids)]
-            if not chosen:
-                raise InvalidArgumentError("没有文件符合筛选条件；请放宽条件，或先查看已索引文件的发文机关和年份")
-            doc_ids = chosen
+            doc_ids = where.choose(self.index.documents, doc_ids)
         started = time.perf_counter()
-        queries: list[Query] = [parse_query(question) for question in questions]
-        # The composer reads a few more clauses than are shown when top_k is small.
-        query_vectors = self.retriever.embed_queries(queries)
-        hits = self.retriever.search_batch(
-            queries, top_k=max(top_k, self.composer.answer_chunks), mode=mode, doc_ids=doc_ids, query_vectors=query_vectors
-        )
+        queries, query_vectors, hits = self._retrieve(questions, top_k, mode, doc_ids)
         retrieved = time.perf_counter()
         composed = self.composer.compose_batch(queries, hits, query_vectors)
         for row, query in enumerate(queries):
             # Exact facts (who leads, contacts, targets) answer completely when
             # the question asks for one; retrieval still supplies the passages
             # and decides which documents the question is about.
+            if self.composer.uncovered_places(query):
+                continue  # 济南's targets are not Qingdao's: the composer's abstention stands
             about = {hit.chunk.doc_id for hit in hits[row][:2]}
             documents = {k: v for k, v in self.documents.items() if k in about}
             fact_answer = answer_from_facts(query, self.facts, documents) if documents else None
@@ -112,9 +127,9 @@ class Assistant:
         top_k: int | None = None,
         mode: str = "hybrid",
         doc_ids: Sequence[str] | None = None,
-        where: Callable[[Document], bool] | None = None,
+        where: DocFilter | None = None,
     ) -> Answer:
         return self.ask_batch([question], top_k=top_k, mode=mode, doc_ids=doc_ids, where=where)[0]
 
     def search(self, question: str, top_k: int | None = None, mode: str = "hybrid") -> list[Hit]:
-        return self.retriever.search(parse_query(question), top_k=top_k, mode=mode)
+        return self.retriever.search(self.parser.parse(question), top_k=top_k, mode=mode)

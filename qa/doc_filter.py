@@ -37,20 +37,57 @@ class DocFilter:
     def __call__(self, document: Document) -> bool:
         return all(_meets(document, key, value) for key, value in self.conditions)
 
+    @classmethod
+    def of(cls, conditions: Iterable[tuple[str, str]]) -> "DocFilter":
+        """A filter from (key, value) pairs, checked as `parse_doc_filter` checks
+        them; pairs with an empty value are left out (a choice not made).
+
+        Raises:
+            InvalidArgumentError: an unknown key or a year that is not four digits.
+        """
+        return cls(tuple(_checked(key, value) for key, value in conditions if str(value or "").strip()))
+
     def doc_ids(self, documents: Iterable[Document]) -> list[str]:
         """The ids of the documents that pass, in the order given."""
         return [document.doc_id for document in documents if self(document)]
+
+    def choose(self, documents: Iterable[Document], doc_ids: Iterable[str] | None = None) -> list[str]:
+        """The ids of the documents that pass and, when `doc_ids` is given, are among them.
+
+        Raises:
+            InvalidArgumentError: no document passes.
+        """
+        allowed = set(doc_ids) if doc_ids else None
+        chosen = [doc_id for doc_id in self.doc_ids(documents) if allowed is None or doc_id in allowed]
+        if not chosen:
+            raise InvalidArgumentError(f"没有文件符合筛选条件（{self.describe()}）；请放宽条件，或先查看已索引文件的发文机关和年份")
+        return chosen
 
     def describe(self) -> str:
         return "，".join(f"{key}={value}" for key, value in self.conditions)
 
 
+def document_year(document: Document) -> str:
+    """The year a `year=` condition reads: of the 成文日期, else of the 发布日期; "" when neither is known."""
+    date = document.written or document.published
+    return date[:4] if re.match(r"\d{4}", date) else ""
+
+
 def _meets(document: Document, key: str, value: str) -> bool:
     if key == "year":
-        return (document.written or document.published).startswith(value)
+        return document_year(document) == value
     if key in _LIST_FIELDS:
         return any(value in item for item in getattr(document, _LIST_FIELDS[key]))
     return value in getattr(document, _TEXT_FIELDS[key])
+
+
+def _checked(key: str, value: str) -> tuple[str, str]:
+    key, value = str(key).strip().lower(), str(value).strip()
+    if key not in KEYS:
+        raise InvalidArgumentError(f"未知的文件筛选键“{key}”；可用的键：{'、'.join(KEYS)}")
+    if key == "year" and not re.fullmatch(r"\d{4}", value):
+        raise InvalidArgumentError(f"year 应是四位年份，例如 year=2019，收到“{value}”")
+    return key, value
 
 
 def parse_doc_filter(spec: str) -> DocFilter:
@@ -65,14 +102,9 @@ def parse_doc_filter(spec: str) -> DocFilter:
         if not part.strip():
             continue
         key, sep, value = part.partition("=")
-        key, value = key.strip().lower(), value.strip()
-        if not sep or not value:
+        if not sep or not value.strip():
             raise InvalidArgumentError(f"文件筛选条件“{part}”应写成 键=值，例如 issuer=青岛市人民政府")
-        if key not in KEYS:
-            raise InvalidArgumentError(f"未知的文件筛选键“{key}”；可用的键：{'、'.join(KEYS)}")
-        if key == "year" and not re.fullmatch(r"\d{4}", value):
-            raise InvalidArgumentError(f"year 应是四位年份，例如 year=2019，收到“{value}”")
-        conditions.append((key, value))
+        conditions.append(_checked(key, value))
     if not conditions:
         raise InvalidArgumentError("文件筛选条件为空；例如 --doc-filter 'issuer=青岛市人民政府'")
     return DocFilter(tuple(conditions))

@@ -22,6 +22,7 @@ import pytest
 from eval.ocr_bench import character_accuracy, render_scan_pdf
 from indexer.errors import InvalidArgumentError
 from indexer.loaders import load_corpus, load_document
+from qa.doc_filter import DocFilter
 from indexer.loaders.pdf import MAX_OCR_PAGES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -193,7 +194,7 @@ def first_citation(assistant, question: str, **kwargs):
 def test_red_header_fields_are_extracted_exactly(formats_assistant) -> None:
     document = formats_assistant.documents["haiyang"]
     assert (document.issuer, document.doc_number, document.written) == ("青岛市海洋发展局", "青海发〔2021〕8号", "2021-06-15")
-    assert (document.in_force, document.valid_until) == ("2021-07-01", "2023-06-30")
+    assert (document.effective, document.valid_until) == ("2021-07-01", "2023-06-30")
     assert document.subject_words == ("海洋牧场", "实施意见")
     assert document.attachments == ("青岛市海洋牧场示范区名单", "海洋牧场建设技术规范")
     assert document.cc == ("市委办公厅", "市政府办公厅", "市财政局")
@@ -371,3 +372,11 @@ def test_service_lists_header_fields_and_filters_questions(ui_service) -> None:
     assert answer["citations"] and answer["citations"][0]["page"] == 0
     with pytest.raises(InvalidArgumentError, match="没有文件符合筛选条件"):
         ui_service.ask("谁担任攻势指挥长？", doc_filter="year=2030")
+    # What the web UI's 发文机关 / 年份 dropdowns offer, and the filter they build.
+    offered = ui_service.filter_choices()
+    assert "青岛市人民政府" in offered["issuer"] and "2019" in offered["year"]
+    chosen = DocFilter.of([("issuer", "青岛市人民政府"), ("year", "")])
+    assert chosen.conditions == (("issuer", "青岛市人民政府"),)
+    assert ui_service.ask("谁担任攻势指挥长？", doc_filter=chosen)["citations"]
+    with pytest.raises(InvalidArgumentError, match="year"):
+        DocFilter.of([("year", "19")])

@@ -8,10 +8,12 @@ what cannot be read.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Any
 
+from ..docmeta import document_extras
 from ..errors import EmptyCorpusError, UnsupportedDocumentError
 from ..header import read_header
 from ..types import Document
@@ -54,7 +56,7 @@ SUPPORTED_SUFFIXES: tuple[str, ...] = tuple(_READERS)
 _SUPPORTED_LIST = "、".join(SUPPORTED_SUFFIXES)
 _META_STRING_KEYS = (
     "title", "published", "issuer", "source", "period", "doc_id",
-    "doc_number", "written", "in_force", "valid_until", "printed_by",
+    "doc_number", "written", "valid_until", "printed_by",
 )
 # Formats people often drop into a corpus folder, with what to do about them.
 _CONVERSION_HINTS = {
@@ -97,9 +99,13 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
     """Read, clean and describe one corpus file.
 
     Metadata comes from `<stem>.meta.json` beside the file (keys title,
-    published, issuer, source, period, fixture, doc_id), overriding Markdown
-    front matter. Without a title one is inferred from the first line; without
-    a published date, from a `发布日期：` line.
+    published, issuer, source, period, fixture, doc_id, jurisdiction, level,
+    adopted, effective and the header fields doc_number, written, valid_until,
+    subject_words, attachments, cc, printed_by), overriding what the file
+    carries (Markdown front matter, a law's own history lines), which
+    overrides what the red header and closing lines say (`indexer/header.py`).
+    Without a title one is inferred from the first line; without a published
+    date, from a `发布日期：` line.
 
     Args:
         path: the file.
@@ -120,20 +126,24 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
     strings = {key: str(metadata[key]).strip() for key in _META_STRING_KEYS if metadata.get(key) is not None}
     header = read_header(text)
     published = strings.get("published")
+    title = strings.get("title") or header.title or infer_title(text, path.stem)
+    issuer = strings.get("issuer") or header.issuer
+    # The header's 施行日期 is only a default: a law's history says "" on purpose when
+    # its "自…起施行" sentence is older than its last revision (indexer/lawmd.py).
+    extras = document_extras({"effective": header.effective, **metadata, "issuer": issuer}, title)
     return Document(
         doc_id=sanitise_doc_id(strings.get("doc_id") or path.stem),
-        title=strings.get("title") or header.title or infer_title(text, path.stem),
+        title=title,
         text=text,
         source_path=_relative_posix(path, corpus_dir),
         published=normalise_date(published) if published else header.published or infer_published(text),
-        issuer=strings.get("issuer") or header.issuer,
+        issuer=issuer,
         source=strings.get("source", ""),
         period=strings.get("period", ""),
         fixture=_as_bool(metadata.get("fixture", False)),
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         doc_number=strings.get("doc_number") or header.doc_number,
         written=normalise_date(strings["written"]) if strings.get("written") else header.written,
-        in_force=normalise_date(strings["in_force"]) if strings.get("in_force") else header.in_force,
         valid_until=normalise_date(strings["valid_until"]) if strings.get("valid_until") else header.valid_until,
         subject_words=_as_list(metadata.get("subject_words"), header.subject_words),
         attachments=_as_list(metadata.get("attachments"), header.attachments),
@@ -141,6 +151,7 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
         printed_by=strings.get("printed_by") or header.printed_by,
         page_starts=page_offsets(raw.text, raw.page_lines) if raw.page_lines else (),
         ocr_pages=raw.ocr_pages,
+        **extras,
     )
 
 
@@ -160,6 +171,22 @@ def _is_candidate(relative: Path) -> bool:
     return not name.lower().endswith(".meta.json") and not name.upper().startswith("README")
 
 
+def _outside_jail(path: Path, corpus_dir: Path) -> str:
+    """Why `path` (or its sidecar) must not be read although it sits in the
+    corpus folder: a symbolic link on the way, or a real location outside the
+    folder. "" when it may be read."""
+    root = os.path.realpath(corpus_dir)
+    for candidate in (path, sidecar_path(path)):
+        probe = corpus_dir
+        for part in candidate.relative_to(corpus_dir).parts:
+            probe = probe / part
+            if probe.is_symlink():
+                return "是符号链接，已跳过：语料文件夹中只读取普通文件，请把文件本身复制进来"
+        if candidate.exists() and not Path(os.path.realpath(candidate)).is_relative_to(root):
+            return "实际位置在语料文件夹之外，已跳过"
+    return ""
+
+
 def _skip_reason(relative: str, error: Exception, name: str) -> str:
     message = str(error).removeprefix(f"{name}: ")
     return f"{relative}: {message}"
@@ -169,8 +196,10 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
     """Load every document of a corpus folder, recursively and in sorted order.
 
     Hidden files and folders, `*.meta.json` sidecars and README files are
-    ignored. A file that cannot be read is skipped with a reason and never
-    stops the others; so is a second file with an already used doc_id.
+    ignored. The folder is a jail: a symbolic link, or a file whose real
+    location is outside the folder, is skipped with a reason. A file that
+    cannot be read is skipped with a reason and never stops the others; so is
+    a second file with an already used doc_id.
 
     Args:
         corpus_dir: the corpus folder.
@@ -193,6 +222,10 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
     owners: dict[str, str] = {}
     for path in files:
         relative = path.relative_to(corpus_dir).as_posix()
+        jailed = _outside_jail(path, corpus_dir)
+        if jailed:
+            skipped.append(f"{relative}: {jailed}")
+            continue
         try:
             document = load_document(path, corpus_dir)
         except (UnsupportedDocumentError, OSError) as e:

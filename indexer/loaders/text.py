@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import UnsupportedDocumentError
+from ..lawmd import is_lawmd, parse_lawmd
 from .common import Metadata
 
 _MAX_NON_TEXT_RATIO = 0.05
@@ -127,6 +128,13 @@ def read_txt(path: Path) -> tuple[str, Metadata]:
 
 
 def read_md(path: Path) -> tuple[str, Metadata]:
-    """Read a Markdown file as plain text. Returns (body, front matter metadata)."""
+    """Read a Markdown file as plain text. Returns (body, front matter metadata).
+
+    A LawRefBook law (`# title`, history lines, `<!-- INFO END -->`) yields its
+    body without the markup and its title and history as metadata.
+    """
     metadata, body = split_front_matter(read_text_file(path))
+    if is_lawmd(body):
+        body, law_metadata = parse_lawmd(body)
+        metadata = {**law_metadata, **metadata}
     return body, metadata
