@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from indexer.embed import Embedder, configured_model
 from indexer.facts import facts_for_index
 from indexer.store import IndexContents, load_index
+from indexer.types import Document
 
 from .answer import Analysis, AnswerComposer
 from .answerability import AnswerModels
-from .doc_filter import DocFilter
+from .doc_filter import choose
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
 from .query import Query, QueryParser
 from .retrieve import Retriever, validate_top_k
@@ -71,15 +72,15 @@ class Assistant:
         top_k: int | None = None,
         mode: str = "hybrid",
         doc_ids: Sequence[str] | None = None,
-        where: DocFilter | None = None,
+        where: Callable[[Document], bool] | None = None,
     ) -> list[Answer]:
-        """Answer each question, from the documents `doc_ids` and/or those the
-        metadata filter `where` accepts (`issuer=…,year=…`) when given. Raises
+        """Answer each question, from the documents `doc_ids` and/or those `where`
+        accepts (e.g. a qa.doc_filter.DocFilter, `issuer=…,year=…`) when given. Raises
         InvalidQuestionError for an unusable question and InvalidArgumentError
         for a bad top_k or mode, or when no document passes the filter."""
         top_k = validate_top_k(self.top_k if top_k is None else top_k)
         if where is not None:
-            doc_ids = where.choose(self.index.documents, doc_ids)
+            doc_ids = choose(where, self.index.documents, doc_ids)
         started = time.perf_counter()
         queries, query_vectors, hits = self._retrieve(questions, top_k, mode, doc_ids)
         retrieved = time.perf_counter()
@@ -127,7 +128,7 @@ class Assistant:
         top_k: int | None = None,
         mode: str = "hybrid",
         doc_ids: Sequence[str] | None = None,
-        where: DocFilter | None = None,
+        where: Callable[[Document], bool] | None = None,
     ) -> Answer:
         return self.ask_batch([question], top_k=top_k, mode=mode, doc_ids=doc_ids, where=where)[0]
 

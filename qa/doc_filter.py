@@ -8,7 +8,7 @@ Text fields match when the document's value contains the given text, so
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from indexer.errors import InvalidArgumentError
@@ -51,20 +51,23 @@ class DocFilter:
         """The ids of the documents that pass, in the order given."""
         return [document.doc_id for document in documents if self(document)]
 
-    def choose(self, documents: Iterable[Document], doc_ids: Iterable[str] | None = None) -> list[str]:
-        """The ids of the documents that pass and, when `doc_ids` is given, are among them.
-
-        Raises:
-            InvalidArgumentError: no document passes.
-        """
-        allowed = set(doc_ids) if doc_ids else None
-        chosen = [doc_id for doc_id in self.doc_ids(documents) if allowed is None or doc_id in allowed]
-        if not chosen:
-            raise InvalidArgumentError(f"没有文件符合筛选条件（{self.describe()}）；请放宽条件，或先查看已索引文件的发文机关和年份")
-        return chosen
-
     def describe(self) -> str:
         return "，".join(f"{key}={value}" for key, value in self.conditions)
+
+
+def choose(where: Callable[[Document], bool], documents: Iterable[Document], doc_ids: Iterable[str] | None = None) -> list[str]:
+    """The ids of the documents `where` accepts (a DocFilter or any predicate) and,
+    when `doc_ids` is given, are among them; in the order given.
+
+    Raises:
+        InvalidArgumentError: no document passes.
+    """
+    allowed = set(doc_ids) if doc_ids else None
+    chosen = [d.doc_id for d in documents if where(d) and (allowed is None or d.doc_id in allowed)]
+    if not chosen:
+        named = f"（{where.describe()}）" if isinstance(where, DocFilter) else ""
+        raise InvalidArgumentError(f"没有文件符合筛选条件{named}；请放宽条件，或先查看已索引文件的发文机关和年份")
+    return chosen
 
 
 def document_year(document: Document) -> str:

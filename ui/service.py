@@ -33,7 +33,7 @@ from indexer.errors import InvalidArgumentError, InvalidQuestionError, PolicyQAE
 from indexer.loaders import load_document, sidecar_path
 from indexer.store import index_lock
 from indexer.types import Chunk, Document
-from qa.doc_filter import DocFilter, document_year, parse_doc_filter
+from qa.doc_filter import DocFilter, choose, document_year, parse_doc_filter
 
 from .concurrency import FairLock, MicroBatcher, SerialEmbedder
 from .facts_rows import facts_rows
@@ -184,7 +184,7 @@ class Service:
         if doc_filter is not None and doc_filter.conditions:
             # Resolved here, against this snapshot: the batch key stays plain doc ids,
             # and a filter nothing passes is refused to this caller alone.
-            wanted = doc_filter.choose(self._view.documents.values(), wanted)
+            wanted = choose(doc_filter, self._view.documents.values(), wanted)
         return self._batcher.submit((top_k, tuple(wanted) if wanted else None), question)
 
     def _ask_group(self, key: tuple[int, tuple[str, ...] | None], questions: list[str]) -> list[dict[str, Any]]:
