@@ -270,7 +270,9 @@ def test_feedback_goes_to_the_log(page, ui_workspace):
 
 def choose_option(page, elem_id: str, option: str) -> None:
     page.click(f"#{elem_id} input")
-    page.get_by_role("option", name=option, exact=True).click()
+    page.fill(f"#{elem_id} input", "")  # the list shows only the options matching what the box holds
+    page.locator(f"#{elem_id}").get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
     page.wait_for_function(
         "([id, v]) => document.querySelector(`#${id} input`).value === v", arg=[elem_id, option]
     )
