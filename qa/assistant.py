@@ -2,22 +2,24 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from indexer.embed import Embedder, configured_model
 from indexer.facts import facts_for_index
 from indexer.store import IndexContents, load_index
+from indexer.types import Document
 
 from .answer import Analysis, AnswerComposer
 from .answerability import AnswerModels
+from .doc_filter import choose
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
 from .query import Query, QueryParser, normalise_question
 from .references import ReferenceResolver
 from .retrieve import Retriever, validate_top_k
 from .route import DocumentRouter
-from .types import Answer, Hit
+from .types import Answer, Citation, Hit
 
 
 class Assistant:
@@ -74,13 +76,17 @@ class Assistant:
         mode: str = "hybrid",
         doc_ids: Sequence[str] | None = None,
         as_of: str = "",
+        where: Callable[[Document], bool] | None = None,
     ) -> list[Answer]:
         """Answer each question from the versions in force on `as_of` (ISO date,
         default today). A question citing an article or chapter ("公司法第六十条")
         is answered with exactly that text; the others by retrieval. Raises
         InvalidQuestionError for an unusable question and InvalidArgumentError
-        for a bad top_k or mode."""
+        for a bad top_k or mode, or when no document passes `where` (e.g. a
+        qa.doc_filter.DocFilter, `issuer=…,year=…`)."""
         top_k = validate_top_k(self.top_k if top_k is None else top_k)
+        if where is not None:
+            doc_ids = choose(where, self.index.documents, doc_ids)
         answers: list[Answer | None] = []
         for question in questions:
             started = time.perf_counter()
@@ -125,11 +131,20 @@ class Assistant:
         label = self.references.versions.label
         return [
             Answer(
-                query.text, text, abstained, [replace(c, version=label(c.chunk.doc_id)) for c in citations],
+                query.text, text, abstained, self._placed([replace(c, version=label(c.chunk.doc_id)) for c in citations]),
                 query_hits[:top_k], dict(per_question), notes,
             )
             for query, query_hits, (text, abstained, citations, notes) in zip(queries, hits, composed)
         ]
+
+    def _placed(self, citations: list[Citation]) -> list[Citation]:
+        """Citations with the page they are on and whether that page was recognised from a scan."""
+        placed = []
+        for citation in citations:
+            document = self.documents[citation.chunk.doc_id]
+            page = document.page_of(citation.start)
+            placed.append(replace(citation, page=page, ocr=document.is_ocr(citation.start, citation.end)) if page else citation)
+        return placed
 
     @staticmethod
     def _verified(fact_answer: FactAnswer) -> bool:
@@ -138,10 +153,15 @@ class Assistant:
         return not verify_claims([(sentence, list(quotes)) for sentence, quotes in fact_answer.claims])[1]
 
     def ask(
-        self, question: str, top_k: int | None = None, mode: str = "hybrid", doc_ids: Sequence[str] | None = None,
+        self,
+        question: str,
+        top_k: int | None = None,
+        mode: str = "hybrid",
+        doc_ids: Sequence[str] | None = None,
         as_of: str = "",
+        where: Callable[[Document], bool] | None = None,
     ) -> Answer:
-        return self.ask_batch([question], top_k=top_k, mode=mode, doc_ids=doc_ids, as_of=as_of)[0]
+        return self.ask_batch([question], top_k=top_k, mode=mode, doc_ids=doc_ids, as_of=as_of, where=where)[0]
 
     def search(self, question: str, top_k: int | None = None, mode: str = "hybrid") -> list[Hit]:
         return self.retriever.search(self.parser.parse(question), top_k=top_k, mode=mode)

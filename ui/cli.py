@@ -106,6 +106,8 @@ def check_index(index_dir: Path, as_json: bool) -> None:
 
 def render_answer(answer_json: dict) -> str:
     """The human-readable form of an `ask --json` object."""
+    from .render import place_note
+
     # Notes the answer text does not already carry (a reference's older versions).
     notes = [f"注：{note}" for note in answer_json.get("notes", []) if note not in answer_json["answer"]]
     lines = [answer_json["answer"], *notes, ""]
@@ -113,7 +115,7 @@ def render_answer(answer_json: dict) -> str:
         lines.append("引用：")
         for citation in answer_json["citations"]:
             version = f"（{citation['version']}版）" if citation.get("version") else ""
-            lines.append(f"[{citation['n']}] 《{citation['doc_title']}》{version} {citation['clause']}")
+            lines.append(f"[{citation['n']}] 《{citation['doc_title']}》{version} {citation['clause']}{place_note(citation)}")
             lines.append(f"    {citation['path']}")
             lines.append(f"    “{citation['quote']}”")
     elif answer_json["passages"]:
@@ -129,11 +131,16 @@ def ask(
     index_dir: IndexOption = DEFAULT_INDEX,
     top_k: Annotated[int, typer.Option("--top-k", help="检索的条款数")] = 5,
     retriever: Annotated[str, typer.Option("--retriever", help="hybrid | lexical | dense")] = "hybrid",
+    doc_filter: Annotated[
+        Optional[str],
+        typer.Option("--doc-filter", help="只在符合条件的文件中回答，例：'issuer=青岛市人民政府,year=2019'（键：issuer doc_number year title subject …）"),
+    ] = None,
     model: ModelOption = None,
     as_of: Annotated[Optional[str], typer.Option("--as-of", help="按该日施行的版本回答，如 2020-01-01（默认今天）")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """回答一个问题，附逐条引用。例：policyqa ask "公司法第六十条的内容是什么？" --as-of 2020-01-01"""
+    from qa.doc_filter import parse_doc_filter
     from qa.query import normalise_question
     from qa.retrieve import validate_top_k
     from qa.versions import validate_day
@@ -142,10 +149,11 @@ def ask(
     normalise_question(question)
     validate_top_k(top_k)
     day = validate_day(as_of or "")
+    where = parse_doc_filter(doc_filter) if doc_filter is not None else None
     _use_model(model)
     from qa.assistant import Assistant
 
-    answer = Assistant.open(index_dir, top_k=top_k).ask(question, top_k=top_k, mode=retriever, as_of=day)
+    answer = Assistant.open(index_dir, top_k=top_k).ask(question, top_k=top_k, mode=retriever, as_of=day, where=where)
     result = answer.to_json()
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else render_answer(result))
 
