@@ -77,14 +77,18 @@ def run_evaluation(
     index_dir: Path = Path("index"),
     retrievers: list[str] | None = None,
     top_k: int = 10,
+    exhaustive: bool = False,
 ) -> str:
     """Evaluate and write results.jsonl, metrics.json, report.md, report.png and
-    the TREC files into `out_dir`; returns the headline table as text."""
+    the TREC files into `out_dir`; returns the headline table as text.
+    `exhaustive` scores every clause instead of the retrieval candidates (the
+    reference `--compare` checks the candidates against)."""
     from .report import headline_table, write_outputs
 
     paths = dataset if isinstance(dataset, list) else [dataset]
     items = [item for path in paths for item in load_dataset(path)]
     assistant = Assistant.open(index_dir)
+    assistant.retriever.exhaustive = exhaustive
     records = evaluation_records(assistant, items, retrievers or ["hybrid", "lexical", "dense"], top_k=top_k)
     metrics = write_outputs(records, Path(out_dir))
     return headline_table(metrics)

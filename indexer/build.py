@@ -15,6 +15,7 @@ from .segment import SEGMENTER_VERSION, embedding_text, segment_document, senten
 from .store import BuildSettings, corpus_hash, read_manifest, text_hash, write_index
 from .tokenize import tokenize_batch, tokenizer_fingerprint
 from .types import BuildReport, Chunk, Document
+from .vectors import StoreSpec, drop_milvus_collections
 
 Progress = Callable[[float, str], None]
 
@@ -67,13 +68,22 @@ def _embed_with_reuse(
     return np.stack([known[h] for h in hashes]).astype(np.float32), hashes, len(to_embed)
 
 
-def index_is_current(index_dir: Path, documents: list[Document], settings: BuildSettings) -> bool:
+def index_is_current(index_dir: Path, documents: list[Document], settings: BuildSettings, store: StoreSpec) -> bool:
     try:
         manifest = read_manifest(index_dir)
     except PolicyQAError:
         return False
     same_settings = all(manifest.get(key) == value for key, value in settings.__dict__.items())
-    return same_settings and manifest.get("corpus_hash") == corpus_hash(documents)
+    same_store = "vector_store" in manifest and StoreSpec.of_manifest(manifest) == store
+    return same_settings and same_store and manifest.get("corpus_hash") == corpus_hash(documents)
+
+
+def _previous_store(index_dir: Path) -> dict:
+    """The existing index's "vector_store" entry, {} when there is none."""
+    try:
+        return read_manifest(index_dir).get("vector_store") or {}
+    except PolicyQAError:
+        return {}
 
 
 def segment_corpus(documents: list[Document], embedder: Embedder) -> list[Chunk]:
@@ -90,11 +100,14 @@ def build_index(
     rebuild: bool = False,
     show_progress: bool = True,
     extract_facts: Callable[[list[Document], list[Chunk]], dict] | None = None,
+    store: StoreSpec | None = None,
 ) -> BuildReport:
     """Index every readable document of `corpus_dir` into `index_dir`.
 
     Unchanged chunks reuse their vectors unless `rebuild`; an index that is
-    already current is left as it is. Unreadable files are reported in
+    already current is left as it is. `store` says where the vectors are
+    searched; None keeps the existing index's store (FAISS for a new one).
+    Unreadable files are reported in
     `BuildReport.skipped`, never fatal. Raises EmptyCorpusError when nothing
     is readable, ModelUnavailableError when the model cannot load.
     """
@@ -104,7 +117,9 @@ def build_index(
     embedder = embedder or Embedder()
     settings = settings_for(embedder)
     report = BuildReport(documents=len(documents), skipped=skipped)
-    if not rebuild and index_is_current(index_dir, documents, settings):
+    previous_store = _previous_store(index_dir)
+    store = store or (StoreSpec.of_manifest({"vector_store": previous_store}) if previous_store else StoreSpec())
+    if not rebuild and index_is_current(index_dir, documents, settings, store):
         report.chunks = read_manifest(index_dir)["counts"]["chunks"]
         report.seconds = time.perf_counter() - started
         return report
@@ -123,8 +138,9 @@ def build_index(
     facts = extract_facts(documents, chunks) if extract_facts else {}
     write_index(
         index_dir, settings, documents, chunks, hashes, embeddings, tokens,
-        np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_hashes, sentence_vectors, facts,
+        np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_hashes, sentence_vectors, facts, store,
     )
+    drop_milvus_collections(previous_store)  # a server keeps them otherwise; the new folder no longer names them
     report.embedded = embedded
     report.chunks = len(chunks)
     report.seconds = time.perf_counter() - started

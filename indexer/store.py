@@ -8,7 +8,9 @@ Layout (format 1):
     sentences.npy    int64 (sentences, 3): chunk position, start, end of every sentence
     sentence_embeddings.npy  float32 (sentences, dimension), unit rows
     sentence_hashes.json     hash of each embedded sentence text (to reuse vectors)
-    dense.faiss      IndexFlatIP over those rows (inner product = cosine)
+    dense.faiss, sentences.faiss   FAISS indexes over those rows (inner product = cosine),
+                     or milvus.db / a Milvus server: see indexer/vectors.py and the
+                     manifest's "vector_store" entry
     lexical/         bm25s index over jieba tokens
     facts.json       policy facts extracted at indexing time (optional)
 """
@@ -27,14 +29,15 @@ from typing import Any
 
 import numpy as np
 
-from .errors import IndexMismatchError, IndexMissingError
+from .errors import IndexMismatchError, IndexMissingError, PolicyQAError
 from .types import Chunk, Document
+from .vectors import StoreSpec, open_vectors, write_vectors
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 REBUILD_HINT = "请运行 `policyqa index --rebuild` 重建索引。"
 _REQUIRED_FILES = (
-    MANIFEST, "documents.jsonl", "chunks.jsonl", "embeddings.npy", "dense.faiss", "lexical",
+    MANIFEST, "documents.jsonl", "chunks.jsonl", "embeddings.npy", "lexical",
     "sentences.npy", "sentence_embeddings.npy",
 )
 
@@ -81,7 +84,7 @@ class IndexContents:
     chunks: list[Chunk]
     embed_hashes: list[str]
     embeddings: np.ndarray
-    dense: Any  # faiss.Index
+    dense: Any  # indexer.vectors.FaissStore | MilvusStore: nearest clauses and sentences
     lexical: Any  # bm25s.BM25
     sentences: np.ndarray  # (n, 3) chunk position, start, end
     sentence_embeddings: np.ndarray
@@ -105,11 +108,12 @@ def write_index(
     sentence_hashes: list[str],
     sentence_embeddings: np.ndarray,
     facts: dict[str, Any] | None = None,
+    vector_store: StoreSpec | None = None,
 ) -> None:
     """Write the whole index into a temporary sibling folder, then swap it into
-    place, so a crash never leaves half an index where the old one was."""
+    place, so a crash never leaves half an index where the old one was.
+    `vector_store` says where the vectors are searched (default: FAISS files)."""
     import bm25s
-    import faiss
 
     index_dir = Path(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -127,10 +131,11 @@ def write_index(
         np.save(tmp_dir / "sentence_embeddings.npy", sentence_embeddings.astype(np.float32))
         with open(tmp_dir / "sentence_hashes.json", "w", encoding="utf-8") as f:
             json.dump(sentence_hashes, f)
-        dense = faiss.IndexFlatIP(settings.dimension)
-        if len(embeddings):
-            dense.add(embeddings)
-        faiss.write_index(dense, str(tmp_dir / "dense.faiss"))
+        sentence_ids = [f"{chunks[int(position)].chunk_id}:{int(start)}" for position, start, _ in sentences]
+        store_entry = write_vectors(
+            tmp_dir, vector_store or StoreSpec(), [c.chunk_id for c in chunks], embeddings,
+            sentence_ids, sentence_embeddings, settings.dimension,
+        )
         lexical = bm25s.BM25(k1=1.2, b=0.75)
         # An empty token list would make bm25s drop the row and shift ids.
         lexical.index([tokens or ["∅"] for tokens in chunk_tokens], show_progress=False)
@@ -148,6 +153,7 @@ def write_index(
                 for d in documents
             ],
             "counts": {"documents": len(documents), "chunks": len(chunks)},
+            "vector_store": store_entry,
             "versions": package_versions(),
             "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
@@ -200,7 +206,6 @@ def check_model(manifest: dict[str, Any], model_id: str) -> None:
 def load_index(index_dir: Path, model_id: str | None = None) -> IndexContents:
     """Load and verify an index; refuse one built with another model or damaged."""
     import bm25s
-    import faiss
 
     index_dir = Path(index_dir)
     manifest = read_manifest(index_dir)
@@ -218,17 +223,21 @@ def load_index(index_dir: Path, model_id: str | None = None) -> IndexContents:
             record["path"] = tuple(record["path"])
             chunks.append(Chunk(**record))
         embeddings = np.load(index_dir / "embeddings.npy")
-        dense = faiss.read_index(str(index_dir / "dense.faiss"))
+        dense = open_vectors(index_dir, manifest)
         sentences = np.load(index_dir / "sentences.npy")
         sentence_embeddings = np.load(index_dir / "sentence_embeddings.npy")
         lexical = bm25s.BM25.load(str(index_dir / "lexical"), show_progress=False, verbosity=0)
         facts_path = index_dir / "facts.json"
         facts = json.loads(facts_path.read_text(encoding="utf-8")) if facts_path.exists() else {}
+    except PolicyQAError:
+        raise
     except Exception as e:  # any parse failure means the folder is damaged
         raise IndexMismatchError(f"索引 {index_dir} 已损坏（{type(e).__name__}）。{REBUILD_HINT}") from e
     expected = manifest["counts"]["chunks"]
-    consistent = len(chunks) == expected == dense.ntotal == embeddings.shape[0] and dense.d == manifest["dimension"]
-    if not consistent or len(sentences) != len(sentence_embeddings):
+    consistent = len(chunks) == expected == dense.size("clauses") == embeddings.shape[0]
+    consistent = consistent and dense.dimension == manifest["dimension"]
+    consistent = consistent and len(sentences) == len(sentence_embeddings) == dense.size("sentences")
+    if not consistent:
         raise IndexMismatchError(f"索引 {index_dir} 的各文件互不一致。{REBUILD_HINT}")
     return IndexContents(
         manifest, documents, chunks, embed_hashes, embeddings, dense, lexical, sentences, sentence_embeddings, facts
