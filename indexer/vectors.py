@@ -178,14 +178,28 @@ def _milvus_client(uri: str):
         raise VectorStoreError(f"无法连接 Milvus（{uri}）：{e}") from e
 
 
+def _close_milvus(client, uri: str) -> None:
+    """Close the connection; for a Milvus Lite file also stop its in-process
+    server, which otherwise keeps the file locked (and so the index folder
+    could not be swapped into place or opened again)."""
+    client.close()
+    if not uri.startswith(("http://", "https://", "tcp://", "unix:")):
+        try:
+            from milvus_lite.server_manager import server_manager_instance
+        except ImportError:  # an older milvus-lite runs a separate process that stops with the client
+            return
+        server_manager_instance.release_server(uri)
+
+
 class MilvusStore:
     """Vectors searched in Milvus: a Milvus Lite file in the index folder, or a
     Milvus server / cluster for more than one machine can hold."""
 
     kind = "milvus"
 
-    def __init__(self, client, collections: dict[str, str], dimension: int) -> None:
+    def __init__(self, client, uri: str, collections: dict[str, str], dimension: int) -> None:
         self._client = client
+        self._uri = uri
         self._collections = collections
         self._dimension = dimension
 
@@ -217,7 +231,7 @@ class MilvusStore:
         return similarities, rows
 
     def close(self) -> None:
-        self._client.close()
+        _close_milvus(self._client, self._uri)
 
 
 def _milvus_schema(dimension: int):
@@ -265,7 +279,7 @@ def _write_milvus(
     except Exception as e:
         raise VectorStoreError(f"写入 Milvus（{uri}）失败：{e}") from e
     finally:
-        client.close()
+        _close_milvus(client, uri)
     return {
         "kind": "milvus",
         "uri": spec.uri or MILVUS_LITE_FILE,
@@ -286,9 +300,9 @@ def _open_milvus(folder: Path, entry: dict[str, Any]) -> MilvusStore:
         for name in entry["collections"].values():
             client.load_collection(name)
     except Exception as e:
-        client.close()
+        _close_milvus(client, uri)
         raise IndexMismatchError(f"Milvus（{entry['uri']}）中没有本索引的向量集合（{e}）。{_REBUILD_HINT}") from e
-    return MilvusStore(client, dict(entry["collections"]), int(entry["dimension"]))
+    return MilvusStore(client, uri, dict(entry["collections"]), int(entry["dimension"]))
 
 
 def drop_milvus_collections(entry: dict[str, Any]) -> None:
@@ -306,7 +320,7 @@ def drop_milvus_collections(entry: dict[str, Any]) -> None:
             if client.has_collection(name):
                 client.drop_collection(name)
     finally:
-        client.close()
+        _close_milvus(client, entry["uri"])
 
 
 # -- the two entry points store.py calls ----------------------------------------

@@ -309,6 +309,8 @@ class Retriever:
         doc_ids: Sequence[str] | None,
     ) -> list[Hit]:
         """Score the candidate `positions` (sorted) and keep the best `top_k`."""
+        if not len(positions):
+            return []
         scores = self._raw_scores(positions, lexical, vector)
         if mode == "hybrid":
             calibration = Calibration.of(scores) if self.exhaustive else self._calibration(lexical, vector)
