@@ -150,6 +150,10 @@ class Retriever:
         n = len(self.chunks)
         sample = np.random.default_rng(0).choice(n, STATS_SAMPLE, replace=False) if n > STATS_SAMPLE else np.arange(n)
         self._stats_sample = np.sort(sample)
+        # The sample's sentence vectors in one block: one product per question, no gathering.
+        has, offsets, rows = self._sentence_ranges(self._stats_sample)
+        self._sample_ranges = (has, offsets)
+        self._sample_vectors = np.ascontiguousarray(index.sentence_embeddings[rows], dtype=np.float32)
 
     def _prepare_moments(self, embeddings: np.ndarray) -> None:
         """Mean and second moment of the clause vectors: the mean and spread of
@@ -181,32 +185,44 @@ class Retriever:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.index.lexical.get_scores_from_ids(ids), dtype=np.float32)
 
-    def _best_sentence(self, positions: np.ndarray, vector: np.ndarray) -> np.ndarray:
-        """Similarity of each clause's best-matching sentence; -1 without sentences."""
+    def _sentence_ranges(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which clauses have sentences, where each one's run starts, and the
+        rows of sentence_embeddings of all their sentences, clause by clause."""
         starts, ends = self._sentence_bounds[positions], self._sentence_bounds[positions + 1]
-        counts = ends - starts
-        best = np.full(len(positions), -1.0, dtype=np.float32)
-        has = counts > 0
-        if not has.any():
-            return best
-        counts, starts = counts[has], starts[has]
-        offsets = np.concatenate(([0], np.cumsum(counts)[:-1]))
+        has = ends > starts
+        counts, starts = (ends - starts)[has], starts[has]
+        offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
         ranks = np.repeat(starts - offsets, counts) + np.arange(counts.sum())
-        similarities = self.index.sentence_embeddings[self._sentence_rows[ranks]] @ vector
-        best[has] = np.maximum.reduceat(similarities, offsets)
+        return has, offsets, self._sentence_rows[ranks]
+
+    @staticmethod
+    def _best_of(similarities: np.ndarray, has: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Per clause, its best sentence similarity; -1 without sentences."""
+        best = np.full(len(has), -1.0, dtype=np.float32)
+        if len(similarities):
+            best[has] = np.maximum.reduceat(similarities, offsets)
         return best
 
-    def _raw_scores(self, positions: np.ndarray, lexical: np.ndarray, vector: np.ndarray | None) -> dict[str, np.ndarray]:
+    def _best_sentence(self, positions: np.ndarray, vector: np.ndarray, sample_best: np.ndarray | None) -> np.ndarray:
+        """Similarity of each clause's best-matching sentence; -1 without sentences."""
+        if sample_best is not None and len(self._stats_sample) == len(self.chunks):
+            return sample_best[positions]  # the sample is every clause
+        has, offsets, rows = self._sentence_ranges(positions)
+        return self._best_of(self.index.sentence_embeddings[rows] @ vector, has, offsets)
+
+    def _raw_scores(
+        self, positions: np.ndarray, lexical: np.ndarray, vector: np.ndarray | None, sample_best: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
         scores = {"lexical": lexical[positions]} if lexical is not None else {}
         if vector is not None:
             scores["dense"] = self.index.embeddings[positions] @ vector
-            scores["sentence"] = self._best_sentence(positions, vector)
+            scores["sentence"] = self._best_sentence(positions, vector, sample_best)
         return scores
 
-    def _calibration(self, lexical: np.ndarray, vector: np.ndarray) -> Calibration:
+    def _calibration(self, lexical: np.ndarray, vector: np.ndarray, sentence: np.ndarray) -> Calibration:
+        """`sentence`: best-sentence similarities of the statistics sample."""
         mean = float(vector @ self._clause_mean)
         variance = float(vector @ self._clause_second @ vector) - mean * mean
-        sentence = self._best_sentence(self._stats_sample, vector)
         return Calibration(
             float(lexical.max()) if len(lexical) else 0.0,
             (mean, math.sqrt(max(variance, 0.0))),
@@ -311,9 +327,12 @@ class Retriever:
         """Score the candidate `positions` (sorted) and keep the best `top_k`."""
         if not len(positions):
             return []
-        scores = self._raw_scores(positions, lexical, vector)
+        sample_best = None
+        if vector is not None and not self.exhaustive:
+            sample_best = self._best_of(self._sample_vectors @ vector, *self._sample_ranges)
+        scores = self._raw_scores(positions, lexical, vector, sample_best)
         if mode == "hybrid":
-            calibration = Calibration.of(scores) if self.exhaustive else self._calibration(lexical, vector)
+            calibration = Calibration.of(scores) if self.exhaustive else self._calibration(lexical, vector, sample_best)
             eligible = np.isin(self._doc_ids[positions], list(doc_ids)) if doc_ids else np.ones(len(positions), bool)
             zeros = np.zeros(len(positions), dtype=np.float32)
             base = fuse_scores({**scores, "roles": zeros, "exact": zeros, "figures": zeros}, self.weights, calibration)
@@ -322,7 +341,7 @@ class Retriever:
             extra = np.setdiff1d(self._roles_by_doc.get(about, positions[:0]), positions)
             if len(extra) and (query.about_responsibility or query.proper_nouns):
                 positions = np.union1d(positions, extra)
-                scores = self._raw_scores(positions, lexical, vector)
+                scores = self._raw_scores(positions, lexical, vector, sample_best)
             scores["roles"] = self._role_scores(query, positions, about)
             scores["exact"] = self._exact_scores(query, positions)
             scores["figures"] = self._has_figure[positions] if query.asks_quantity else np.zeros(len(positions), np.float32)
