@@ -179,17 +179,22 @@ def _milvus_client(uri: str):
         raise VectorStoreError(f"无法连接 Milvus（{uri}）：{e}") from e
 
 
+def _release_lite(uri: str) -> None:
+    """Stop the in-process Milvus Lite server of a local file: it keeps the
+    file locked (so the index folder could not be swapped into place), and a
+    server still running for a replaced index folder would answer from it."""
+    if uri.startswith(("http://", "https://", "tcp://", "unix:")):
+        return
+    try:
+        from milvus_lite.server_manager import server_manager_instance
+    except ImportError:  # an older milvus-lite runs a separate process that stops with the client
+        return
+    server_manager_instance.release_server(uri)
+
+
 def _close_milvus(client, uri: str) -> None:
-    """Close the connection; for a Milvus Lite file also stop its in-process
-    server, which otherwise keeps the file locked (and so the index folder
-    could not be swapped into place or opened again)."""
     client.close()
-    if not uri.startswith(("http://", "https://", "tcp://", "unix:")):
-        try:
-            from milvus_lite.server_manager import server_manager_instance
-        except ImportError:  # an older milvus-lite runs a separate process that stops with the client
-            return
-        server_manager_instance.release_server(uri)
+    _release_lite(uri)
 
 
 class MilvusStore:
@@ -296,6 +301,7 @@ def _open_milvus(folder: Path, entry: dict[str, Any]) -> MilvusStore:
         if not (folder / MILVUS_LITE_FILE).exists():
             raise IndexMismatchError(f"索引 {folder} 缺少 Milvus Lite 文件 {MILVUS_LITE_FILE}。{_REBUILD_HINT}")
         uri = str(folder / MILVUS_LITE_FILE)
+        _release_lite(uri)  # a rebuilt index replaced the folder its server was started on
     client = _milvus_client(uri)
     try:
         for name in entry["collections"].values():

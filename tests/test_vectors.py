@@ -58,18 +58,21 @@ def test_restricting_to_documents_scores_only_theirs(assistant):
 
 
 def test_milvus_lite_indexes_and_answers_like_faiss(plan_corpus, plan_index, embedder, tmp_path):
+    import shutil
+
     from indexer.build import build_index
     from indexer.facts import extract_facts
     from qa.assistant import Assistant
 
-    index_dir = tmp_path / "index"
+    corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(plan_corpus, corpus)
     store = StoreSpec("milvus")
-    build_index(plan_corpus, index_dir, embedder=embedder, show_progress=False, extract_facts=extract_facts, store=store)
+    build_index(corpus, index_dir, embedder=embedder, show_progress=False, extract_facts=extract_facts, store=store)
     manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["vector_store"]["kind"] == "milvus" and manifest["vector_store"]["uri"] == "milvus.db"
     assert (index_dir / "milvus.db").exists() and not (index_dir / "dense.faiss").exists()
     # Unchanged corpus, no --store: the index keeps its store and is not rebuilt.
-    assert build_index(plan_corpus, index_dir, embedder=embedder, show_progress=False).embedded == 0
+    assert build_index(corpus, index_dir, embedder=embedder, show_progress=False).embedded == 0
 
     contents = load_index(index_dir, model_id=embedder.model_id)
     try:
@@ -84,6 +87,13 @@ def test_milvus_lite_indexes_and_answers_like_faiss(plan_corpus, plan_index, emb
         answer = milvus.ask(question)
         assert "50万辆" in answer.text and not answer.abstained
         assert [h.chunk.chunk_id for h in answer.hits] == [h.chunk.chunk_id for h in faiss.ask(question).hits]
+        # As the web UI does after an upload: rebuild in place while the old index is open, then reopen.
+        plan = corpus / "qingdao_ai_plan.txt"
+        plan.write_text(plan.read_text(encoding="utf-8").replace("产量达到50万辆", "产量达到60万辆"), encoding="utf-8")
+        assert build_index(corpus, index_dir, embedder=embedder, show_progress=False).embedded == 1
+        reopened = load_index(index_dir, model_id=embedder.model_id)
+        assert "60万辆" in Assistant(reopened, embedder).ask(question).text
+        reopened.dense.close()
     finally:
         contents.dense.close()
 
