@@ -78,11 +78,15 @@ def run_evaluation(
     retrievers: list[str] | None = None,
     top_k: int = 10,
     exhaustive: bool = False,
+    leave_one_out: bool = True,
 ) -> str:
     """Evaluate and write results.jsonl, metrics.json, report.md, report.png and
     the TREC files into `out_dir`; returns the headline table as text.
+
     `exhaustive` scores every clause instead of the retrieval candidates (the
-    reference `--compare` checks the candidates against)."""
+    reference `--compare` checks the candidates against). With several
+    datasets and `leave_one_out`, report.md also scores each dataset with
+    answer models trained on the others only (eval/train.py)."""
     from .report import headline_table, write_outputs
 
     paths = dataset if isinstance(dataset, list) else [dataset]
@@ -91,4 +95,15 @@ def run_evaluation(
     assistant.retriever.exhaustive = exhaustive
     records = evaluation_records(assistant, items, retrievers or ["hybrid", "lexical", "dense"], top_k=top_k)
     metrics = write_outputs(records, Path(out_dir))
-    return headline_table(metrics)
+    summary = headline_table(metrics)
+    if leave_one_out and len(paths) > 1:
+        from .train import collect_samples, load_datasets, loo_table
+        from .train import leave_one_out as score_left_out
+
+        datasets = load_datasets(paths)
+        table = loo_table(score_left_out(assistant, datasets, collect_samples(assistant, datasets)))
+        section = "\n\n## 留一数据集 / Leave one dataset out\n\n每行：该数据集的题目由只用其余数据集训练的作答模型回答（hybrid）。\n\n" + table + "\n"
+        with open(Path(out_dir) / "report.md", "a", encoding="utf-8") as f:
+            f.write(section)
+        summary += "\n\nLeave one dataset out:\n" + table
+    return summary

@@ -12,17 +12,27 @@ from .embed import Embedder
 from .errors import PolicyQAError
 from .loaders import load_corpus
 from .segment import SEGMENTER_VERSION, embedding_text, segment_document, sentence_embedding_text, sentence_spans
-from .store import BuildSettings, corpus_hash, read_manifest, text_hash, write_index
+from .store import (
+    FORMAT_VERSION, MANIFEST, BuildSettings, clean_after_crash, corpus_hash, index_lock, open_version, text_hash, write_index,
+)
 from .tokenize import tokenize_batch, tokenizer_fingerprint
 from .types import BuildReport, Chunk, Document
 from .vectors import StoreSpec, drop_milvus_collections
+from .versions import version_folders
 
 Progress = Callable[[float, str], None]
 
 
-def lexical_text(chunk: Chunk) -> str:
-    """What BM25 sees: the breadcrumb names the industry or action an item belongs to."""
-    return embedding_text(chunk)
+def statute_title(document: Document) -> str:
+    """A statute's articles are cited with the law's name (《中小企业促进法》第十条) and
+    have no topical headings, so its title gives them their topic; a plan's items
+    have headings that do (its long title in every item only blurs them: measured)."""
+    return document.title if document.history else ""
+
+
+def lexical_text(chunk: Chunk, title: str = "") -> str:
+    """What BM25 sees: the title names the law, the breadcrumb the industry or action an item belongs to."""
+    return embedding_text(chunk, title)
 
 
 def settings_for(embedder: Embedder) -> BuildSettings:
@@ -39,14 +49,16 @@ def _reusable_vectors(index_dir: Path, settings: BuildSettings) -> dict[str, np.
     """Vectors of the previous build keyed by the hash of the text embedded, when
     that build used the same model; anything unreadable is simply not reused."""
     try:
-        manifest = read_manifest(index_dir)
+        # Fully verified: a damaged vector must never be carried into a new version.
+        version = open_version(index_dir, full=True)
+        manifest, folder = version.manifest, version.folder
         if manifest.get("model_id") != settings.model_id or manifest.get("dimension") != settings.dimension:
             return {}
-        with open(index_dir / "chunks.jsonl", encoding="utf-8") as f:
+        with open(folder / "chunks.jsonl", encoding="utf-8") as f:
             hashes = [json.loads(line)["embed_hash"] for line in f if line.strip()]
-        with open(index_dir / "sentence_hashes.json", encoding="utf-8") as f:
+        with open(folder / "sentence_hashes.json", encoding="utf-8") as f:
             hashes += json.load(f)
-        vectors = np.concatenate([np.load(index_dir / "embeddings.npy"), np.load(index_dir / "sentence_embeddings.npy")])
+        vectors = np.concatenate([np.load(folder / "embeddings.npy"), np.load(folder / "sentence_embeddings.npy")])
         if len(hashes) != len(vectors):
             return {}
         return dict(zip(hashes, vectors))
@@ -69,9 +81,14 @@ def _embed_with_reuse(
 
 
 def index_is_current(index_dir: Path, documents: list[Document], settings: BuildSettings, store: StoreSpec) -> bool:
+    """Whether the current version is intact (every checksum) and was built
+    from these documents with these settings, into `store`."""
     try:
-        manifest = read_manifest(index_dir)
+        version = open_version(index_dir, full=True)
     except PolicyQAError:
+        return False
+    manifest = version.manifest
+    if version.warning or manifest.get("format_version") != FORMAT_VERSION:
         return False
     same_settings = all(manifest.get(key) == value for key, value in settings.__dict__.items())
     same_store = "vector_store" in manifest and StoreSpec.of_manifest(manifest) == store
@@ -79,11 +96,23 @@ def index_is_current(index_dir: Path, documents: list[Document], settings: Build
 
 
 def _previous_store(index_dir: Path) -> dict:
-    """The existing index's "vector_store" entry, {} when there is none."""
+    """The current version's "vector_store" entry, {} when there is none."""
     try:
-        return read_manifest(index_dir).get("vector_store") or {}
+        return open_version(index_dir).manifest.get("vector_store") or {}
     except PolicyQAError:
         return {}
+
+
+def _stores_by_version(index_dir: Path) -> dict[str, dict]:
+    """Each version folder's "vector_store" entry, read without verifying:
+    only used to drop a Milvus server's collections with their version."""
+    entries = {}
+    for folder in version_folders(index_dir):
+        try:
+            entries[folder.name] = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("vector_store") or {}
+        except (OSError, ValueError, AttributeError):
+            continue
+    return entries
 
 
 def segment_corpus(documents: list[Document], embedder: Embedder) -> list[Chunk]:
@@ -109,18 +138,37 @@ def build_index(
     searched; None keeps the existing index's store (FAISS for a new one).
     Unreadable files are reported in
     `BuildReport.skipped`, never fatal. Raises EmptyCorpusError when nothing
-    is readable, ModelUnavailableError when the model cannot load.
+    is readable, ModelUnavailableError when the model cannot load, IndexBusyError
+    when another process is writing the index.
     """
     started = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    # Read first: an empty corpus is refused before the index folder is created.
     documents, skipped = load_corpus(corpus_dir)
+    # One writer at a time, from reading the old version to publishing the new.
+    with index_lock(index_dir):
+        clean_after_crash(index_dir)
+        return _build(documents, skipped, index_dir, embedder, rebuild, show_progress, extract_facts, store, started)
+
+
+def _build(
+    documents: list[Document],
+    skipped: list[str],
+    index_dir: Path,
+    embedder: Embedder | None,
+    rebuild: bool,
+    show_progress: bool,
+    extract_facts: Callable[[list[Document], list[Chunk]], dict] | None,
+    store: StoreSpec | None,
+    started: float,
+) -> BuildReport:
     embedder = embedder or Embedder()
     settings = settings_for(embedder)
     report = BuildReport(documents=len(documents), skipped=skipped)
     previous_store = _previous_store(index_dir)
     store = store or (StoreSpec.of_manifest({"vector_store": previous_store}) if previous_store else StoreSpec())
     if not rebuild and index_is_current(index_dir, documents, settings, store):
-        report.chunks = read_manifest(index_dir)["counts"]["chunks"]
+        report.chunks = open_version(index_dir).manifest["counts"]["chunks"]
         report.seconds = time.perf_counter() - started
         return report
 
@@ -128,19 +176,29 @@ def build_index(
     documents_by_id = {document.doc_id: document for document in documents}
     sentences = [(position, start, end) for position, chunk in enumerate(chunks) for start, end in sentence_spans(chunk)]
     sentence_texts = [
-        sentence_embedding_text(chunks[position], documents_by_id[chunks[position].doc_id].text[start:end])
+        sentence_embedding_text(
+            chunks[position], documents_by_id[chunks[position].doc_id].text[start:end], statute_title(documents_by_id[chunks[position].doc_id])
+        )
         for position, start, end in sentences
     ]
     known = {} if rebuild else _reusable_vectors(index_dir, settings)
-    embeddings, hashes, embedded = _embed_with_reuse([embedding_text(c) for c in chunks], known, embedder, show_progress)
+    stores_before = _stores_by_version(index_dir)
+    embeddings, hashes, embedded = _embed_with_reuse(
+        [embedding_text(c, statute_title(documents_by_id[c.doc_id])) for c in chunks], known, embedder, show_progress
+    )
     sentence_vectors, sentence_hashes, _ = _embed_with_reuse(sentence_texts, known, embedder, show_progress)
-    tokens = tokenize_batch([lexical_text(chunk) for chunk in chunks])
+    tokens = tokenize_batch([lexical_text(chunk, statute_title(documents_by_id[chunk.doc_id])) for chunk in chunks])
     facts = extract_facts(documents, chunks) if extract_facts else {}
     write_index(
         index_dir, settings, documents, chunks, hashes, embeddings, tokens,
         np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_hashes, sentence_vectors, facts, store,
     )
-    drop_milvus_collections(previous_store)  # a server keeps them otherwise; the new folder no longer names them
+    # A Milvus server keeps a version's collections until that version is
+    # removed (the previous one stays as the fallback while the new one is current).
+    kept = {folder.name for folder in version_folders(index_dir)}
+    for name, entry in stores_before.items():
+        if name not in kept:
+            drop_milvus_collections(entry)
     report.embedded = embedded
     report.chunks = len(chunks)
     report.seconds = time.perf_counter() - started

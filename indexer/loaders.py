@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import unicodedata
 from collections.abc import Callable
@@ -17,7 +18,9 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
+from .docmeta import document_extras
 from .errors import EmptyCorpusError, UnsupportedDocumentError
+from .lawmd import is_lawmd, parse_lawmd
 from .types import Document
 
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
@@ -315,8 +318,15 @@ def read_txt(path: Path) -> tuple[str, Metadata]:
 
 
 def read_md(path: Path) -> tuple[str, Metadata]:
-    """Read a Markdown file as plain text. Returns (body, front matter metadata)."""
+    """Read a Markdown file as plain text. Returns (body, front matter metadata).
+
+    A LawRefBook law (`# title`, history lines, `<!-- INFO END -->`) yields its
+    body without the markup and its title and history as metadata.
+    """
     metadata, body = split_front_matter(read_text_file(path))
+    if is_lawmd(body):
+        body, law_metadata = parse_lawmd(body)
+        metadata = {**law_metadata, **metadata}
     return body, metadata
 
 
@@ -567,8 +577,9 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
     """Read, clean and describe one corpus file.
 
     Metadata comes from `<stem>.meta.json` beside the file (keys title,
-    published, issuer, source, period, fixture, doc_id), overriding Markdown
-    front matter. Without a title one is inferred from the first line; without
+    published, issuer, source, period, fixture, doc_id, jurisdiction, level,
+    adopted, effective), overriding Markdown front matter and a law's own
+    history lines. Without a title one is inferred from the first line; without
     a published date, from a `发布日期：` line.
 
     Args:
@@ -588,9 +599,10 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
         raise UnsupportedDocumentError(f"{path.name}: 文件中没有可读取的文字；请检查文件内容，或把它移出语料文件夹")
 
     strings = {key: str(metadata[key]).strip() for key in _META_STRING_KEYS if metadata.get(key) is not None}
+    title = strings.get("title") or infer_title(text, path.stem)
     return Document(
         doc_id=sanitise_doc_id(strings.get("doc_id") or path.stem),
-        title=strings.get("title") or infer_title(text, path.stem),
+        title=title,
         text=text,
         source_path=_relative_posix(path, corpus_dir),
         published=normalise_date(strings["published"]) if strings.get("published") else infer_published(text),
@@ -599,6 +611,7 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
         period=strings.get("period", ""),
         fixture=_as_bool(metadata.get("fixture", False)),
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        **document_extras(metadata, title),
     )
 
 
@@ -610,6 +623,22 @@ def _is_candidate(relative: Path) -> bool:
     return not name.lower().endswith(".meta.json") and not name.upper().startswith("README")
 
 
+def _outside_jail(path: Path, corpus_dir: Path) -> str:
+    """Why `path` (or its sidecar) must not be read although it sits in the
+    corpus folder: a symbolic link on the way, or a real location outside the
+    folder. "" when it may be read."""
+    root = os.path.realpath(corpus_dir)
+    for candidate in (path, sidecar_path(path)):
+        probe = corpus_dir
+        for part in candidate.relative_to(corpus_dir).parts:
+            probe = probe / part
+            if probe.is_symlink():
+                return "是符号链接，已跳过：语料文件夹中只读取普通文件，请把文件本身复制进来"
+        if candidate.exists() and not Path(os.path.realpath(candidate)).is_relative_to(root):
+            return "实际位置在语料文件夹之外，已跳过"
+    return ""
+
+
 def _skip_reason(relative: str, error: Exception, name: str) -> str:
     message = str(error).removeprefix(f"{name}: ")
     return f"{relative}: {message}"
@@ -619,7 +648,8 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
     """Load every document of a corpus folder, recursively and in sorted order.
 
     Hidden files and folders, `*.meta.json` sidecars and README files are
-    ignored. A file that cannot be read is skipped with a reason and never
+    ignored. The folder is a jail: a symbolic link, or a file whose real
+    location is outside the folder, is skipped with a reason. A file that cannot be read is skipped with a reason and never
     stops the others; so is a second file with an already used doc_id.
 
     Args:
@@ -643,6 +673,10 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
     owners: dict[str, str] = {}
     for path in files:
         relative = path.relative_to(corpus_dir).as_posix()
+        jailed = _outside_jail(path, corpus_dir)
+        if jailed:
+            skipped.append(f"{relative}: {jailed}")
+            continue
         try:
             document = load_document(path, corpus_dir)
         except (UnsupportedDocumentError, OSError) as e:

@@ -20,30 +20,42 @@ _CN_NUM = "一二三四五六七八九十百零〇"
 # Ranks: smaller is higher in the tree. A marker closes every open heading of
 # the same or a lower rank.
 RANK_ATTACHMENT = 0
-RANK_CHAPTER = 1
-RANK_SECTION = 2  # 一、
-RANK_ARTICLE = 3  # 第X条
-RANK_SUBSECTION = 4  # （一）
-RANK_ITEM = 5  # 1.
-RANK_SUBITEM = 6  # （1）
-RANK_ROSTER_FIELD = 7  # "队长:" / "牵头单位:" lines inside an attachment
+RANK_PART = 1  # 第X编 of a code
+RANK_SUBPART = 2  # 第X分编
+RANK_CHAPTER = 3
+RANK_LAW_SECTION = 4  # 第X节 inside a chapter
+RANK_SECTION = 5  # 一、
+RANK_ARTICLE = 6  # 第X条
+RANK_SUBSECTION = 7  # （一）
+RANK_ITEM = 8  # 1.
+RANK_SUBITEM = 9  # （1）
+RANK_ROSTER_FIELD = 10  # "队长:" / "牵头单位:" lines inside an attachment
 
+_NUMBER = rf"[{_CN_NUM}千\d]+"
 _LINE_MARKERS: list[tuple[int, re.Pattern[str]]] = [
     (RANK_ATTACHMENT, re.compile(r"(?:附件\s*\d*\s*[:：]|【\s*附\s*件\s*\d*\s*】|附件\s*\d*\s*$)", re.M)),
-    (RANK_CHAPTER, re.compile(rf"第[{_CN_NUM}\d]+章")),
+    (RANK_PART, re.compile(rf"第{_NUMBER}编")),
+    (RANK_SUBPART, re.compile(rf"第{_NUMBER}分编")),
+    (RANK_CHAPTER, re.compile(rf"第{_NUMBER}章")),
+    (RANK_LAW_SECTION, re.compile(rf"第{_NUMBER}节(?=[\s　]|$)", re.M)),
     (RANK_SECTION, re.compile(rf"[{_CN_NUM}]+、")),
-    (RANK_ARTICLE, re.compile(rf"第[{_CN_NUM}\d]+条")),
+    # An article number opens an article only when a space, a colon or the line end
+    # follows: "第三十条规定的…" or "第五条第二款…" at a line start is a reference.
+    (RANK_ARTICLE, re.compile(rf"第{_NUMBER}条(?:之[{_CN_NUM}]+)?(?=[\s　:：]|$)", re.M)),
     (RANK_SUBSECTION, re.compile(rf"[（(][{_CN_NUM}]+[)）]")),
     (RANK_ITEM, re.compile(r"\d{1,2}[.．、](?![\d%])")),
     (RANK_SUBITEM, re.compile(r"[（(]\d{1,2}[)）]")),
 ]
+# Statute divisions: named in a breadcrumb by their heading line ("第五章 法律责任"),
+# while an article is named by its number alone ("第四十五条"), which is how laws are cited.
+_STATUTE_HEADINGS = frozenset({RANK_PART, RANK_SUBPART, RANK_CHAPTER, RANK_LAW_SECTION})
 # Items "(1)…(2)…" often share one paragraph; they start after a sentence end.
 _INLINE_SUBITEM = re.compile(r"(?<=[。；;：:])\s*([（(](\d{1,2})[)）])")
 _ROSTER_FIELD = re.compile(r"([\u4e00-\u9fff][\u4e00-\u9fff\s]{0,10}?[\u4e00-\u9fff])[^\S\n]*[:：]")
 _LINE_START = re.compile(r"^[^\S\n]*(?=\S)", re.M)
 _SENTENCE_END = re.compile(r"[。；;！!？?]+[”’」』)）]*|\n+")
 
-SEGMENTER_VERSION = "numbered-units-v2"
+SEGMENTER_VERSION = "numbered-units-v6"  # v3: statute labels, 编/分编/节, no Markdown marks; v4: 题注; v5-6: statute titles in the embedded text
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,16 @@ def _heading_title(text: str, start: int, attachment: bool = False) -> str:
     return _to_fullwidth_parens(head)
 
 
+def _statute_heading(text: str, start: int, marker_end: int) -> str:
+    """"第一章  总  则" → "第一章 总则": the spaces laws put inside a short heading name nothing."""
+    line_end = text.find("\n", marker_end)
+    name = re.sub(r"\s+", "", text[marker_end : line_end if line_end != -1 else len(text)])
+    marker = text[start:marker_end]
+    if not name or len(name) > 24 or re.search(r"[。；;]", name):
+        return marker  # a marker followed by body text, not a heading line
+    return f"{marker} {name}"
+
+
 def _find_markers(text: str) -> list[_Marker]:
     markers: list[_Marker] = []
     in_attachment = False
@@ -98,7 +120,14 @@ def _find_markers(text: str) -> list[_Marker]:
                 if in_attachment:  # "【附 件】" after the "附件:" line opens nothing new
                     break
                 in_attachment = True
-            markers.append(_Marker(pos, rank, _label_component(rank, m.group(0)), _heading_title(text, pos, rank == RANK_ATTACHMENT)))
+            label = _label_component(rank, m.group(0))
+            if rank == RANK_ARTICLE:
+                title = label
+            elif rank in _STATUTE_HEADINGS:
+                title = _statute_heading(text, pos, m.end())
+            else:
+                title = _heading_title(text, pos, rank == RANK_ATTACHMENT)
+            markers.append(_Marker(pos, rank, label, title))
             break
         else:
             if in_attachment:
@@ -148,6 +177,11 @@ class Segment:
 def _clause_label(stack: list[_Marker]) -> str:
     if stack and stack[0].rank == RANK_ATTACHMENT:
         return "·".join(marker.label for marker in stack)
+    # Articles are numbered through the whole law and cited without their chapter:
+    # "第四十五条（一）", not "第五章第四十五条（一）".
+    articles = [i for i, marker in enumerate(stack) if marker.rank == RANK_ARTICLE]
+    if articles:
+        stack = stack[articles[-1]:]
     return "".join(marker.label for marker in stack)
 
 
@@ -255,14 +289,21 @@ def sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
     return spans
 
 
-def sentence_embedding_text(chunk: Chunk, sentence: str) -> str:
-    """A sentence with the heading it sits under, so "(2)…" items keep their topic."""
-    return f"{chunk.path[-1] if chunk.path else ''} {sentence}"
+def topic_title(title: str) -> str:
+    """A document's title as a topic: without brackets and quotes ("(2019—2022年)")."""
+    return re.sub(r"[“”\"]", "", re.sub(r"[（(][^）)]*[）)]", "", title)).strip()
 
 
-def embedding_text(chunk: Chunk) -> str:
-    """What the dense model sees: the breadcrumb gives a bare item its topic."""
-    return f"{chunk.breadcrumb}\n{chunk.text}"
+def sentence_embedding_text(chunk: Chunk, sentence: str, title: str = "") -> str:
+    """A sentence with its document's title and the heading it sits under, so
+    "(2)…" items and a statute's bare "第十条" keep their topic."""
+    return f"{topic_title(title)} {chunk.path[-1] if chunk.path else ''} {sentence}".strip()
+
+
+def embedding_text(chunk: Chunk, title: str = "") -> str:
+    """What the dense model and BM25 see: the title and breadcrumb give a bare
+    item (and a statute's articles, which have no headings) their topic."""
+    return f"{topic_title(title)} {chunk.breadcrumb}\n{chunk.text}".strip()
 
 
 def segment_document(
@@ -278,6 +319,9 @@ def segment_document(
     text = document.text
     chunks: list[Chunk] = []
     for segment in find_segments(text):
+        if segment.kind == "preamble" and document.history:
+            # A statute's opening lines are its 题注: when and by whom it was adopted and in force.
+            segment = Segment("题注", ("题注",), segment.start, segment.end, "history")
         body = text[segment.start : segment.end]
         breadcrumb = " › ".join(segment.path)
         if fits is None or fits(f"{breadcrumb}\n{body}"):

@@ -1,7 +1,10 @@
-"""The index folder: it describes itself and is written atomically.
+"""The index: what one version holds, written and loaded whole.
 
-Layout (format 1):
-    manifest.json    format version, model id, dimension, corpus hash, settings, versions
+An index folder holds checksummed versions and a CURRENT pointer (see
+indexer/versions.py: atomic swap, fsync, fallback, writer lock). One version
+(format 3):
+    manifest.json    format version, model id, dimension, corpus hash, settings,
+                     versions, and each file's size and SHA-256
     documents.jsonl  the cleaned documents (citations show their context)
     chunks.jsonl     one Chunk per line, with the hash of the text that was embedded
     embeddings.npy   float32 (chunks, dimension), unit rows, aligned with chunks.jsonl
@@ -9,8 +12,9 @@ Layout (format 1):
     sentence_embeddings.npy  float32 (sentences, dimension), unit rows
     sentence_hashes.json     hash of each embedded sentence text (to reuse vectors)
     dense.faiss, sentences.faiss   FAISS indexes over those rows (inner product = cosine),
-                     or milvus.db / a Milvus server: see indexer/vectors.py and the
-                     manifest's "vector_store" entry
+                     or milvus.db/ (Milvus Lite; its lock and write-ahead log are left
+                     out of the checksums: Milvus Lite touches them when it opens) or a
+                     Milvus server: see indexer/vectors.py and the manifest's "vector_store"
     lexical/         bm25s index over jieba tokens
     facts.json       policy facts extracted at indexing time (optional)
 """
@@ -18,9 +22,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
+import logging
 import shutil
-import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from importlib import metadata
@@ -29,15 +32,31 @@ from typing import Any
 
 import numpy as np
 
-from .errors import IndexMismatchError, IndexMissingError, PolicyQAError
+from .errors import IndexMismatchError, PolicyQAError
 from .types import Chunk, Document
-from .vectors import StoreSpec, open_vectors, write_vectors
+from .vectors import UNCHECKED_FILES, StoreSpec, open_vectors, write_vectors
+from .versions import (
+    MANIFEST,
+    REBUILD_HINT,
+    IndexBusyError,
+    clean_after_crash,
+    index_lock,
+    new_work_folder,
+    open_version,
+    publish_version,
+)
 
-FORMAT_VERSION = 1
-MANIFEST = "manifest.json"
-REBUILD_HINT = "请运行 `policyqa index --rebuild` 重建索引。"
+__all__ = [
+    "MANIFEST", "REBUILD_HINT", "BuildSettings", "IndexBusyError", "IndexContents", "clean_after_crash", "check_model", "corpus_hash", "index_lock",
+    "load_index", "open_version", "read_manifest", "text_hash", "write_index",
+]
+
+log = logging.getLogger("policyqa.index")
+
+# 3: vectors through indexer/vectors.py (sentences.faiss or Milvus, "vector_store" in the manifest).
+FORMAT_VERSION = 3
 _REQUIRED_FILES = (
-    MANIFEST, "documents.jsonl", "chunks.jsonl", "embeddings.npy", "lexical",
+    "documents.jsonl", "chunks.jsonl", "embeddings.npy",
     "sentences.npy", "sentence_embeddings.npy",
 )
 
@@ -89,6 +108,8 @@ class IndexContents:
     sentences: np.ndarray  # (n, 3) chunk position, start, end
     sentence_embeddings: np.ndarray
     facts: dict[str, Any] = field(default_factory=dict)
+    folder: Path | None = None  # the version folder it was read from
+    warning: str = ""  # set when a damaged current version was passed over for an older one
 
     @property
     def settings(self) -> BuildSettings:
@@ -110,87 +131,74 @@ def write_index(
     facts: dict[str, Any] | None = None,
     vector_store: StoreSpec | None = None,
 ) -> None:
-    """Write the whole index into a temporary sibling folder, then swap it into
-    place, so a crash never leaves half an index where the old one was.
-    `vector_store` says where the vectors are searched (default: FAISS files)."""
+    """Write the whole index as a new version of `index_dir` and make it current
+    in one atomic step (indexer/versions.py), under the writer lock; a crash
+    at any moment leaves the previous version current. `vector_store` says
+    where the vectors are searched (default: FAISS files); a Milvus Lite file
+    is written, closed and checksummed inside the version folder. Raises
+    IndexBusyError when another process holds the lock past its timeout,
+    VectorStoreError when Milvus refuses the vectors."""
     import bm25s
 
-    index_dir = Path(index_dir)
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp_dir = index_dir.parent / f".{index_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
-    tmp_dir.mkdir()
-    try:
-        with open(tmp_dir / "documents.jsonl", "w", encoding="utf-8") as f:
-            for document in documents:
-                f.write(json.dumps(asdict(document), ensure_ascii=False) + "\n")
-        with open(tmp_dir / "chunks.jsonl", "w", encoding="utf-8") as f:
-            for chunk, embed_hash in zip(chunks, embed_hashes, strict=True):
-                f.write(json.dumps({**asdict(chunk), "embed_hash": embed_hash}, ensure_ascii=False) + "\n")
-        np.save(tmp_dir / "embeddings.npy", embeddings)
-        np.save(tmp_dir / "sentences.npy", sentences.astype(np.int64).reshape(-1, 3))
-        np.save(tmp_dir / "sentence_embeddings.npy", sentence_embeddings.astype(np.float32))
-        with open(tmp_dir / "sentence_hashes.json", "w", encoding="utf-8") as f:
-            json.dump(sentence_hashes, f)
-        sentence_ids = [f"{chunks[int(position)].chunk_id}:{int(start)}" for position, start, _ in sentences]
-        store_entry = write_vectors(
-            tmp_dir, vector_store or StoreSpec(), [c.chunk_id for c in chunks], embeddings,
-            sentence_ids, sentence_embeddings, settings.dimension,
-        )
-        lexical = bm25s.BM25(k1=1.2, b=0.75)
-        # An empty token list would make bm25s drop the row and shift ids.
-        lexical.index([tokens or ["∅"] for tokens in chunk_tokens], show_progress=False)
-        lexical.save(str(tmp_dir / "lexical"), show_progress=False)
-        with open(tmp_dir / "facts.json", "w", encoding="utf-8") as f:
-            json.dump(facts or {}, f, ensure_ascii=False, indent=1)
-        manifest = {
-            "format_version": FORMAT_VERSION,
-            **asdict(settings),
-            "normalized": True,
-            "metric": "inner_product",
-            "corpus_hash": corpus_hash(documents),
-            "documents": [
-                {"doc_id": d.doc_id, "title": d.title, "source_path": d.source_path, "content_hash": d.content_hash}
-                for d in documents
-            ],
-            "counts": {"documents": len(documents), "chunks": len(chunks)},
-            "vector_store": store_entry,
-            "versions": package_versions(),
-            "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }
-        # The manifest goes last: a folder without one is never taken for an index.
-        with open(tmp_dir / MANIFEST, "w", encoding="utf-8") as f:
-            json.dump(manifest, f, ensure_ascii=False, indent=2)
-        _swap_into_place(tmp_dir, index_dir)
-    except BaseException:
-        shutil.rmtree(tmp_dir, ignore_errors=True)
-        raise
-
-
-def _swap_into_place(tmp_dir: Path, index_dir: Path) -> None:
-    old_dir = None
-    if index_dir.exists():
-        old_dir = index_dir.parent / f".{index_dir.name}.old-{uuid.uuid4().hex[:8]}"
-        os.replace(index_dir, old_dir)
-    os.replace(tmp_dir, index_dir)
-    if old_dir is not None:
-        shutil.rmtree(old_dir, ignore_errors=True)
+    with index_lock(index_dir):
+        tmp_dir = new_work_folder(index_dir)
+        try:
+            with open(tmp_dir / "documents.jsonl", "w", encoding="utf-8") as f:
+                for document in documents:
+                    f.write(json.dumps(asdict(document), ensure_ascii=False) + "\n")
+            with open(tmp_dir / "chunks.jsonl", "w", encoding="utf-8") as f:
+                for chunk, embed_hash in zip(chunks, embed_hashes, strict=True):
+                    f.write(json.dumps({**asdict(chunk), "embed_hash": embed_hash}, ensure_ascii=False) + "\n")
+            np.save(tmp_dir / "embeddings.npy", embeddings)
+            np.save(tmp_dir / "sentences.npy", sentences.astype(np.int64).reshape(-1, 3))
+            np.save(tmp_dir / "sentence_embeddings.npy", sentence_embeddings.astype(np.float32))
+            with open(tmp_dir / "sentence_hashes.json", "w", encoding="utf-8") as f:
+                json.dump(sentence_hashes, f)
+            sentence_ids = [f"{chunks[int(position)].chunk_id}:{int(start)}" for position, start, _ in sentences]
+            # Written and closed here, before the checksums are taken.
+            store_entry = write_vectors(
+                tmp_dir, vector_store or StoreSpec(), [c.chunk_id for c in chunks], embeddings,
+                sentence_ids, sentence_embeddings, settings.dimension,
+            )
+            lexical = bm25s.BM25(k1=1.2, b=0.75)
+            # An empty token list would make bm25s drop the row and shift ids.
+            lexical.index([tokens or ["∅"] for tokens in chunk_tokens], show_progress=False)
+            lexical.save(str(tmp_dir / "lexical"), show_progress=False)
+            with open(tmp_dir / "facts.json", "w", encoding="utf-8") as f:
+                json.dump(facts or {}, f, ensure_ascii=False, indent=1)
+            manifest = {
+                "format_version": FORMAT_VERSION,
+                **asdict(settings),
+                "normalized": True,
+                "metric": "inner_product",
+                "corpus_hash": corpus_hash(documents),
+                "documents": [
+                    {"doc_id": d.doc_id, "title": d.title, "source_path": d.source_path, "content_hash": d.content_hash}
+                    for d in documents
+                ],
+                "counts": {"documents": len(documents), "chunks": len(chunks)},
+                "vector_store": store_entry,
+                "versions": package_versions(),
+                "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            }
+            publish_version(index_dir, tmp_dir, manifest, unchecked=UNCHECKED_FILES)
+        except BaseException:
+            shutil.rmtree(tmp_dir, ignore_errors=True)
+            raise
 
 
 def read_manifest(index_dir: Path) -> dict[str, Any]:
-    """The manifest, or IndexMissingError / IndexMismatchError saying how to fix it."""
-    index_dir = Path(index_dir)
-    path = index_dir / MANIFEST
-    if not path.exists():
-        raise IndexMissingError(f"索引不存在：{index_dir}。请先运行 `policyqa index` 建立索引。")
-    try:
-        with open(path, encoding="utf-8") as f:
-            manifest = json.load(f)
-    except (OSError, ValueError) as e:
-        raise IndexMismatchError(f"索引清单 {path} 已损坏。{REBUILD_HINT}") from e
-    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+    """The manifest of the version a load would use (cheaply verified: the
+    manifest's checksum and every file's size), or IndexMissingError /
+    IndexMismatchError saying how to fix it."""
+    return _checked_manifest(open_version(Path(index_dir)))
+
+
+def _checked_manifest(version: Any) -> dict[str, Any]:
+    manifest = version.manifest
+    if manifest.get("format_version") != FORMAT_VERSION:
         raise IndexMismatchError(
-            f"索引格式版本为 {manifest.get('format_version') if isinstance(manifest, dict) else '未知'}，"
-            f"本程序需要 {FORMAT_VERSION}。{REBUILD_HINT}"
+            f"索引格式版本为 {manifest.get('format_version', '未知')}，本程序需要 {FORMAT_VERSION}。{REBUILD_HINT}"
         )
     return manifest
 
@@ -203,44 +211,70 @@ def check_model(manifest: dict[str, Any], model_id: str) -> None:
         )
 
 
-def load_index(index_dir: Path, model_id: str | None = None) -> IndexContents:
-    """Load and verify an index; refuse one built with another model or damaged."""
+def load_index(index_dir: Path, model_id: str | None = None, full_check: bool = True) -> IndexContents:
+    """Load and verify an index; refuse one built with another model or damaged.
+
+    Every file's SHA-256 is checked against the manifest (`full_check`; sizes
+    only when False). When the current version is damaged the newest older
+    version that verifies is loaded instead, with `IndexContents.warning` set
+    and logged. Raises IndexMissingError / IndexMismatchError with a message
+    that says how to fix it.
+    """
+    index_dir = Path(index_dir)
+    for attempt in range(2):
+        version = open_version(index_dir, full=full_check)
+        try:
+            contents = _load_version(version, model_id)
+        except IndexMismatchError:
+            # A writer may have removed this version between choosing and reading it.
+            if attempt == 0 and not version.folder.exists():
+                continue
+            raise
+        if contents.warning:
+            log.warning("%s", contents.warning)
+        return contents
+    raise AssertionError("unreachable")
+
+
+def _load_version(version: Any, model_id: str | None) -> IndexContents:
     import bm25s
 
-    index_dir = Path(index_dir)
-    manifest = read_manifest(index_dir)
+    manifest = _checked_manifest(version)
     if model_id is not None:
         check_model(manifest, model_id)
-    missing = [name for name in _REQUIRED_FILES if not (index_dir / name).exists()]
-    if missing:
-        raise IndexMismatchError(f"索引 {index_dir} 缺少文件：{', '.join(missing)}。{REBUILD_HINT}")
+    folder = version.folder
+    missing = [name for name in _REQUIRED_FILES if not (folder / name).exists()]
+    if missing or not (folder / "lexical").is_dir():
+        raise IndexMismatchError(f"索引 {folder} 缺少文件：{', '.join(missing) or 'lexical'}。{REBUILD_HINT}")
     try:
-        documents = [Document(**json.loads(line)) for line in _read_lines(index_dir / "documents.jsonl")]
+        documents = [Document(**json.loads(line)) for line in _read_lines(folder / "documents.jsonl")]
         chunks, embed_hashes = [], []
-        for line in _read_lines(index_dir / "chunks.jsonl"):
+        for line in _read_lines(folder / "chunks.jsonl"):
             record = json.loads(line)
             embed_hashes.append(record.pop("embed_hash"))
             record["path"] = tuple(record["path"])
             chunks.append(Chunk(**record))
-        embeddings = np.load(index_dir / "embeddings.npy")
-        dense = open_vectors(index_dir, manifest)
-        sentences = np.load(index_dir / "sentences.npy")
-        sentence_embeddings = np.load(index_dir / "sentence_embeddings.npy")
-        lexical = bm25s.BM25.load(str(index_dir / "lexical"), show_progress=False, verbosity=0)
-        facts_path = index_dir / "facts.json"
+        embeddings = np.load(folder / "embeddings.npy")
+        sentences = np.load(folder / "sentences.npy")
+        sentence_embeddings = np.load(folder / "sentence_embeddings.npy")
+        lexical = bm25s.BM25.load(str(folder / "lexical"), show_progress=False, verbosity=0)
+        facts_path = folder / "facts.json"
         facts = json.loads(facts_path.read_text(encoding="utf-8")) if facts_path.exists() else {}
+        dense = open_vectors(folder, manifest)  # last, so no failure above leaves it open
     except PolicyQAError:
         raise
     except Exception as e:  # any parse failure means the folder is damaged
-        raise IndexMismatchError(f"索引 {index_dir} 已损坏（{type(e).__name__}）。{REBUILD_HINT}") from e
+        raise IndexMismatchError(f"索引 {folder} 已损坏（{type(e).__name__}）。{REBUILD_HINT}") from e
     expected = manifest["counts"]["chunks"]
     consistent = len(chunks) == expected == dense.size("clauses") == embeddings.shape[0]
     consistent = consistent and dense.dimension == manifest["dimension"]
     consistent = consistent and len(sentences) == len(sentence_embeddings) == dense.size("sentences")
     if not consistent:
-        raise IndexMismatchError(f"索引 {index_dir} 的各文件互不一致。{REBUILD_HINT}")
+        dense.close()
+        raise IndexMismatchError(f"索引 {folder} 的各文件互不一致。{REBUILD_HINT}")
     return IndexContents(
-        manifest, documents, chunks, embed_hashes, embeddings, dense, lexical, sentences, sentence_embeddings, facts
+        manifest, documents, chunks, embed_hashes, embeddings, dense, lexical, sentences, sentence_embeddings, facts,
+        folder=folder, warning=version.warning,
     )
 
 

@@ -75,6 +75,12 @@ def proper_nouns(text: str) -> list[str]:
     ]
 
 
+def place_names(text: str) -> list[str]:
+    """Place names (provinces, cities, districts) that jieba's dictionary knows in `text`."""
+    known = _jieba().FREQ
+    return [pair.word for pair in _tagger().cut(text) if pair.flag == "ns" and len(pair.word) >= 2 and known.get(pair.word)]
+
+
 def tokenize_batch(texts: list[str]) -> list[list[str]]:
     return [tokenize(text) for text in texts]
 
@@ -86,3 +92,14 @@ def tokenizer_fingerprint() -> str:
     digest.update(" ".join(sorted(STOPWORDS)).encode("utf-8"))
     digest.update(b"cut_for_search;lower")
     return f"jieba-{jieba.__version__}-{digest.hexdigest()[:16]}"
+
+
+def cut_words(text: str) -> list[str]:
+    """jieba's precise cut of `text` (every character kept, nothing lower-cased),
+    with the same dictionary as `tokenize`."""
+    return list(_jieba().cut(text))
+
+
+def word_frequency(word: str) -> int:
+    """How common `word` is in jieba's general dictionary (0 if unknown)."""
+    return _jieba().FREQ.get(word, 0) or 0

@@ -22,6 +22,19 @@ class Document:
     period: str = ""  # e.g. "2019—2022"
     fixture: bool = False  # made up for a test, never a real policy
     content_hash: str = ""  # sha256 of the cleaned text
+    jurisdiction: str = ""  # 国家 / 山东省 / 青岛市 …, "" when unknown
+    level: str = ""  # 国家级 / 省级 / 市级, "" when unknown
+    adopted: str = ""  # 通过日期 (first adoption), ISO date when known
+    effective: str = ""  # 施行日期 of this version, ISO date when known
+    revisions: tuple[str, ...] = ()  # ISO dates of each 修正 / 修订, oldest first
+    history: tuple[str, ...] = ()  # the document's own history lines (通过 / 批准 / 公布 / 施行 / 修订 …) as written
+
+    def __post_init__(self) -> None:
+        # Documents read back from JSON carry lists; keep the dataclass hashable and equal to the original.
+        for name in ("revisions", "history"):
+            value = getattr(self, name)
+            if not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
 
 
 @dataclass(frozen=True)

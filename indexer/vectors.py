@@ -13,7 +13,9 @@ The FAISS index type follows the size: exact inner product below
 """
 from __future__ import annotations
 
+import threading
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,17 @@ STORES = ("faiss", "milvus")
 COLLECTIONS = ("clauses", "sentences")
 FAISS_FILES = {"clauses": "dense.faiss", "sentences": "sentences.faiss"}
 MILVUS_LITE_FILE = "milvus.db"
+# What Milvus Lite creates or rewrites whenever it opens its folder, even to
+# read: its flock file, write-ahead logs (empty once flushed) and staging
+# folder. A version's checksums leave these out; everything else in milvus.db/
+# (schemas, manifests, parquet data, index sidecars) is checksummed as written
+# and closed, and opening it for reading leaves those files as they are
+# (tests/test_vectors.py checks it).
+UNCHECKED_FILES = (
+    f"{MILVUS_LITE_FILE}/LOCK",
+    f"{MILVUS_LITE_FILE}/.database-staging/*",
+    f"{MILVUS_LITE_FILE}/*/wal/*",
+)
 # Below this many vectors exact search costs well under a millisecond per
 # 10k rows; above it HNSW keeps a query at a few milliseconds.
 EXACT_BELOW = 50_000
@@ -179,22 +192,41 @@ def _milvus_client(uri: str):
         raise VectorStoreError(f"无法连接 Milvus（{uri}）：{e}") from e
 
 
-def _release_lite(uri: str) -> None:
-    """Stop the in-process Milvus Lite server of a local file: it keeps the
-    file locked (so the index folder could not be swapped into place), and a
-    server still running for a replaced index folder would answer from it."""
-    if uri.startswith(("http://", "https://", "tcp://", "unix:")):
+def _is_server(uri: str) -> bool:
+    return uri.startswith(("http://", "https://", "tcp://", "unix:"))
+
+
+# Milvus Lite runs one in-process server per file, shared by every client of
+# that file in the process (two loads of one version, the web UI's old and new
+# index): it is stopped when the last of them closes.
+_lite_guard = threading.Lock()
+_lite_users: Counter[str] = Counter()
+
+
+def _open_client(uri: str):
+    client = _milvus_client(uri)
+    if not _is_server(uri):
+        with _lite_guard:
+            _lite_users[uri] += 1
+    return client
+
+
+def _close_milvus(client, uri: str) -> None:
+    """Close the connection; for a Milvus Lite file, stop its server once no
+    client of this process uses it (it holds the file's lock until then)."""
+    client.close()
+    if _is_server(uri):
         return
+    with _lite_guard:
+        _lite_users[uri] -= 1
+        if _lite_users[uri] > 0:
+            return
+        del _lite_users[uri]
     try:
         from milvus_lite.server_manager import server_manager_instance
     except ImportError:  # an older milvus-lite runs a separate process that stops with the client
         return
     server_manager_instance.release_server(uri)
-
-
-def _close_milvus(client, uri: str) -> None:
-    client.close()
-    _release_lite(uri)
 
 
 class MilvusStore:
@@ -237,7 +269,10 @@ class MilvusStore:
         return similarities, rows
 
     def close(self) -> None:
-        _close_milvus(self._client, self._uri)
+        """Release the connection (and a Milvus Lite server no one else uses); idempotent."""
+        if self._client is not None:
+            _close_milvus(self._client, self._uri)
+            self._client = None
 
 
 def _milvus_schema(dimension: int):
@@ -254,7 +289,7 @@ def _write_milvus(
     folder: Path, spec: StoreSpec, ids: dict[str, list[str]], vectors: dict[str, np.ndarray], dimension: int
 ) -> dict[str, Any]:
     uri = spec.uri or str(folder / MILVUS_LITE_FILE)
-    client = _milvus_client(uri)
+    client = _open_client(uri)
     # A fresh name per build: a server may hold the previous build's collections
     # until the new index folder is in place.
     prefix = f"policyqa_{uuid.uuid4().hex[:12]}"
@@ -300,9 +335,10 @@ def _open_milvus(folder: Path, entry: dict[str, Any]) -> MilvusStore:
     if uri == MILVUS_LITE_FILE:
         if not (folder / MILVUS_LITE_FILE).exists():
             raise IndexMismatchError(f"索引 {folder} 缺少 Milvus Lite 文件 {MILVUS_LITE_FILE}。{_REBUILD_HINT}")
+        # A version folder never changes once published, so a server already
+        # running for it (another load in this process) is the right one to share.
         uri = str(folder / MILVUS_LITE_FILE)
-        _release_lite(uri)  # a rebuilt index replaced the folder its server was started on
-    client = _milvus_client(uri)
+    client = _open_client(uri)
     try:
         for name in entry["collections"].values():
             client.load_collection(name)
@@ -319,7 +355,7 @@ def drop_milvus_collections(entry: dict[str, Any]) -> None:
     if entry.get("kind") != "milvus" or entry.get("uri", MILVUS_LITE_FILE) == MILVUS_LITE_FILE:
         return
     try:
-        client = _milvus_client(entry["uri"])
+        client = _open_client(entry["uri"])
     except VectorStoreError:
         return
     try:

@@ -130,11 +130,16 @@ class MatchResult:
         }
 
     def groups(self) -> list[tuple[str, list[MatchedMeasure]]]:
-        """Measures grouped by kind of support; groups in order of their best measure."""
-        grouped: dict[str, list[MatchedMeasure]] = {}
+        """Measures grouped by document, then by kind of support ("《…》· 金融");
+        documents and groups in order of their best measure."""
+        by_document: dict[str, dict[str, list[MatchedMeasure]]] = {}
         for measure in self.measures:
-            grouped.setdefault(measure.support, []).append(measure)
-        return list(grouped.items())
+            by_document.setdefault(measure.doc_title, {}).setdefault(measure.support, []).append(measure)
+        return [
+            (f"《{title}》· {support}", measures)
+            for title, kinds in by_document.items()
+            for support, measures in kinds.items()
+        ]
 
     def render_text(self) -> str:
         """The result in Chinese for the CLI."""
@@ -146,7 +151,7 @@ class MatchResult:
         if not self.measures:
             lines.append("文件中没有找到与该企业行业或类型明确相关的措施。")
         else:
-            lines.append("相关措施（按支持类型分组，组内按相关度排序）：")
+            lines.append("相关措施（按文件、再按支持类型分组，组内按相关度排序）：")
             n = 0
             for support, measures in self.groups():
                 lines.append(f"【{support}】")
@@ -270,8 +275,8 @@ def relevance(measure: Measure, profile: FirmProfile, vocabulary: Vocabulary) ->
     if kinds:
         score += W_KIND * min(len(kinds), 2)
         reasons.extend(f"面向{h.tag}（“{'、'.join(h.words)}”）" for h in kinds)
-    if wanted:
-        score += W_WANTED
+    if wanted:  # a measure offering more of the kinds of support asked for concerns the firm more
+        score += W_WANTED * min(len(wanted), 2)
         reasons.append(f"提供{'、'.join(h.tag for h in wanted)}方面的支持")
     if foreign:
         score -= P_FOREIGN

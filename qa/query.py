@@ -1,9 +1,11 @@
-"""Understand a question: validate it, expand colloquial terms, and work out
-what kind of evidence would answer it."""
+"""Understand a question: validate it, convert traditional characters, read
+English terms and typos, expand colloquial terms, find the clause that asks
+and work out what kind of evidence would answer it."""
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -11,37 +13,22 @@ from pathlib import Path
 from indexer.errors import InvalidQuestionError
 from indexer.tokenize import proper_nouns, tokenize
 
+from .cues import load_cues, read_term_table
+from .focus import asking_focus
+from .language import detect_language, glossary_terms, to_simplified
+from .spelling import Speller
+
 MAX_QUESTION_CHARS = 500
 SYNONYMS_PATH = Path(__file__).parent / "data" / "synonyms.tsv"
 
-# Kinds of evidence a question can ask for, with the cue words that ask for it.
-# An answer is only given when the retrieved text contains that kind of thing.
-_ASKS = {
-    "money": re.compile(
-        r"多少钱|金额|补贴多少|补助多少|奖励多少|多少补贴|多少奖励|资助多少|几万|多少万|多少亿|多少资金|补贴标准|奖励标准|额度|能拿多少|给多少"
-        r"|减免多少|优惠多少|价格|费用|收费|租金|房租|总规模|规模多大"
-    ),
-    "date": re.compile(r"截止|截至|哪天|几号|几月|日期|期限|申报时间|申请时间"),
-    "when": re.compile(r"什么时候|啥时候|何时|哪一年|哪年"),
-    "location": re.compile(r"哪个区|哪个市|什么位置|什么地方|建在哪|设在哪|落在哪|位于哪|选址"),
-    "length": re.compile(r"多长|多少公里|多少米|长度"),
-    "phone": re.compile(r"电话|手机|联系方式|热线|座机"),
-    "email": re.compile(r"邮箱|e-?mail|电子邮件|邮件地址", re.I),
-    "procedure": re.compile(r"流程|程序|手续|材料|怎么申请|如何申请|怎么申报|如何申报|怎样申请|申报条件|申请条件|门槛|去哪(?:里|儿)?申请|在哪(?:里|儿)?申请|怎么报名"),
-    "contact": re.compile(r"联系人|对接人|联络人|找谁|联系谁"),
-    "company_names": re.compile(r"哪(?:几|些)家|哪(?:几个|几所|些)[\u4e00-\u9fff]{0,3}(?:公司|高校|大学|院校|机构)|公司名单|企业名单|名单里有"),
-    "address": re.compile(r"地址|在哪里办|办公地点|窗口在哪"),
-    "website": re.compile(r"网址|网站|官网|网页链接|链接地址"),
-}
-# "多少辆", "几个" …: the measure word the answer's number must carry.
-_ASKED_UNIT = re.compile(r"(?:多少|几)(万|亿)?(辆|个|家|项|台|套|条|元|人|名|亩|吨|艘|款)([\u4e00-\u9fffA-Za-z0-9]{0,8})")
-ROLE_WORDS = ("指挥长", "队长", "牵头单位", "联系人", "电话", "参与单位", "攻坚队", "指挥部", "负责人", "对接人", "牵头")
+# The cue words (what kind of evidence is asked, measure words, role words)
+# are in qa/data/question_cues.json, see qa/cues.py.
 _QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’']{2,30})[”\"」』’']")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?(?:%|万|亿)|\d{2,}")
-_QUANTITY = re.compile(r"多少|几(?:个|家|项|条|所|台|座|种|成)|百分之几|比例|比重|目标是|产量|营收|营业收入|产值")
-_STRUCTURE = re.compile(r"下面(?:分|有|包括)|分成|分为|分哪|分几|由哪几部分|一共几个|共有几个|哪几(?:个|项|块|部分|方面|大)(?:行动|机制|方面|部分|块|层面|攻坚战|领域)|哪几块|分别叫")
 _YEAR = re.compile(r"(20\d{2})\s*年?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_HAN_OR_DIGIT = re.compile(r"[\u4e00-\u9fff0-9]")
+_LATIN_ONLY = re.compile(r"^[a-z'&-]+$")
 
 
 @dataclass(frozen=True)
@@ -60,6 +47,11 @@ class Query:
     asks_quantity: bool = False  # 多少 / 几个 …: the answer is a figure
     asks_structure: bool = False  # 下面分成哪几个 …: the answer is a list of parts
     measured: str = ""  # head noun of an asked quantity: 多少个5G基站 → 基站
+    original: str = ""  # the question as the user wrote it
+    language: str = "zh"  # "zh", "en" or "mixed" (see qa.language.detect_language)
+    focus: str = ""  # the clause(s) that ask; the cues above are read from it only
+    corrections: tuple[tuple[str, str], ...] = ()  # (typo, word of the index) pairs
+    glossary_terms: tuple[str, ...] = ()  # Chinese terms of the English words used
 
     @property
     def about_responsibility(self) -> bool:
@@ -84,16 +76,7 @@ def normalise_question(question: object) -> str:
 @lru_cache(maxsize=1)
 def synonym_table() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(colloquial term, formal terms), longest term first so 电动汽车 wins over 电动."""
-    entries = []
-    with open(SYNONYMS_PATH, encoding="utf-8") as f:
-        for line in f:
-            line = line.rstrip("\n")
-            if not line.strip() or line.startswith("#"):
-                continue
-            term, _, formal = line.partition("\t")
-            entries.append((term.strip().lower(), tuple(t.strip() for t in formal.split(",") if t.strip())))
-    entries.sort(key=lambda entry: -len(entry[0]))
-    return tuple(entries)
+    return read_term_table(SYNONYMS_PATH)
 
 
 def expand_synonyms(text: str) -> str:
@@ -106,27 +89,105 @@ def expand_synonyms(text: str) -> str:
     return f"{text} {' '.join(extra)}" if extra else text
 
 
+class QueryParser:
+    """Reads questions. Built once per index: given the index's vocabulary it
+    also corrects typos against it (电化 → 电话); without one it does not."""
+
+    def __init__(self, vocabulary: Iterable[str] | None = None) -> None:
+        self.vocabulary = frozenset(vocabulary) if vocabulary is not None else None
+        self.speller = Speller(self.vocabulary) if self.vocabulary else None
+
+    def parse(self, question: object) -> Query:
+        """The question's text, expansion, tokens and what it asks.
+        Raises InvalidQuestionError for an empty, too long or non-text question."""
+        normalised = normalise_question(question)
+        # Traditional characters first: every later step knows simplified words only.
+        text = to_simplified(normalised)
+        language = detect_language(text)
+        corrections = self.speller.corrections(text) if self.speller and language != "en" else ()
+        corrected = text
+        for typo, word in corrections:
+            corrected = corrected.replace(typo, word, 1)
+        focus = asking_focus(corrected, language)
+        terms = tuple(t for t in glossary_terms(text) if t not in text)
+        # The typo and the correction both stay: the typo may be a real word.
+        added = [word for _, word in corrections] + list(terms)
+        expanded = expand_synonyms(f"{text} {' '.join(added)}" if added else text)
+        focus_expanded = expand_synonyms(" ".join([focus, *glossary_terms(focus)]))
+        return Query(
+            text=text,
+            expanded=expanded,
+            tokens=self._tokens(expanded, language),
+            asks=_asks(focus, language),
+            asked_unit=_asked_unit(focus)[0],
+            years=tuple(int(y) for y in _YEAR.findall(focus)),
+            role_words=tuple(word for word in load_cues().role_words if word in focus_expanded),
+            proper_nouns=tuple(name for name in proper_nouns(focus) if _HAN_OR_DIGIT.search(name)),
+            phrases=_phrases(text, language),
+            asks_quantity=_asks_quantity(focus, language),
+            asks_structure=_asks_structure(focus, language),
+            measured=_asked_unit(focus)[1],
+            original=question if isinstance(question, str) else normalised,
+            language=language,
+            focus=focus,
+            corrections=corrections,
+            glossary_terms=terms,
+        )
+
+    def _tokens(self, expanded: str, language: str) -> tuple[str, ...]:
+        tokens = tokenize(expanded)
+        if language == "zh":
+            return tuple(tokens)
+        # English words cannot match Chinese documents; their glossary terms do.
+        known = self.vocabulary or frozenset()
+        return tuple(t for t in tokens if not _LATIN_ONLY.match(t) or t in known)
+
+
+def _asks(focus: str, language: str) -> frozenset[str]:
+    cues = load_cues()
+    kinds = set()
+    if language != "en":
+        kinds |= {kind for kind, pattern in cues.asks.items() if pattern.search(focus)}
+    if language != "zh":
+        kinds |= {kind for kind, pattern in cues.asks_en.items() if pattern.search(focus)}
+    return frozenset(kinds)
+
+
+def _asked_unit(focus: str) -> tuple[str, str]:
+    """(measure word, head noun of the thing counted) of 多少辆新能源汽车, or ("", "")."""
+    match = load_cues().asked_unit.search(focus)
+    return (match.group(2), _head_noun(match.group(3))) if match else ("", "")
+
+
+def _asks_quantity(focus: str, language: str) -> bool:
+    cues = load_cues()
+    return bool((language != "en" and cues.quantity.search(focus)) or (language != "zh" and cues.quantity_en.search(focus)))
+
+
+def _asks_structure(focus: str, language: str) -> bool:
+    cues = load_cues()
+    return bool((language != "en" and cues.structure.search(focus)) or (language != "zh" and cues.structure_en.search(focus)))
+
+
+def _phrases(text: str, language: str) -> tuple[str, ...]:
+    """Quoted phrases and numbers, to be matched exactly. In English an
+    apostrophe is no quotation mark, and an English phrase is not in the documents."""
+    quoted = _QUOTED.findall(text)
+    if language != "zh":
+        quoted = [phrase for phrase in quoted if _HAN_OR_DIGIT.search(phrase) and "'" not in phrase]
+    numbers = [n for n in _NUMBER.findall(text) if not _YEAR.fullmatch(n)]
+    return tuple(dict.fromkeys(quoted + numbers))
+
+
+@lru_cache(maxsize=1)
+def _plain_parser() -> QueryParser:
+    return QueryParser()
+
+
 def parse_query(question: object) -> Query:
-    text = normalise_question(question)
-    expanded = expand_synonyms(text)
-    asks = frozenset(kind for kind, pattern in _ASKS.items() if pattern.search(text))
-    unit_match = _ASKED_UNIT.search(text)
-    years = tuple(int(y) for y in _YEAR.findall(text))
-    role_words = tuple(word for word in ROLE_WORDS if word in expanded)
-    return Query(
-        text=text,
-        expanded=expanded,
-        tokens=tuple(tokenize(expanded)),
-        asks=asks,
-        asked_unit=unit_match.group(2) if unit_match else "",
-        years=years,
-        role_words=role_words,
-        proper_nouns=tuple(proper_nouns(text)),
-        phrases=tuple(dict.fromkeys(_QUOTED.findall(text) + [n for n in _NUMBER.findall(text) if not _YEAR.fullmatch(n)])),
-        asks_quantity=bool(_QUANTITY.search(text)),
-        asks_structure=bool(_STRUCTURE.search(text)),
-        measured=_head_noun(unit_match.group(3)) if unit_match else "",
-    )
+    """Read one question without typo correction (no index vocabulary at hand);
+    the serving path uses a `QueryParser` built from the index."""
+    return _plain_parser().parse(question)
 
 
 def _head_noun(phrase: str) -> str:

@@ -6,7 +6,8 @@ of the embeddings (whole clause and best sentence), so exact terms, numbers
 and unit names and paraphrases all reach their clause.
 
 Only candidates are scored: the BM25 top N, the nearest clauses and the
-clauses of the nearest sentences from the vector store, and the rosters and
+clauses of the nearest sentences from the vector store, the clauses of the
+documents the question names (they get the route score), and the rosters and
 contact clauses a responsibility question can promote. Their scores are put
 on the scale of the whole index (`Calibration`), so the ranking is the one
 that scoring every clause would give (`exhaustive=True` does exactly that).
@@ -24,11 +25,15 @@ from indexer.embed import Embedder
 from indexer.errors import InvalidArgumentError
 from indexer.store import IndexContents
 
-from .query import ROLE_WORDS, Query
+from .cues import load_cues
+from .query import Query
+from .route import DocumentRouter
 from .types import Hit
 
 RETRIEVERS = ("hybrid", "lexical", "dense")
-DEFAULT_WEIGHTS = {"lexical": 1.0, "dense": 0.1, "sentence": 0.1, "roles": 1.0, "exact": 1.0, "figures": 0.15}
+# "route": the clauses of a document the question names by title (1) or by its jurisdiction (0.5);
+# set a priori at half the best lexical score, not tuned (the dev sets over the plan name no documents).
+DEFAULT_WEIGHTS = {"lexical": 1.0, "dense": 0.1, "sentence": 0.1, "roles": 1.0, "exact": 1.0, "figures": 0.15, "route": 0.5}
 CANDIDATES = 100  # per source: BM25, nearest clauses, nearest sentences
 # Up to this many clauses the best-sentence statistics are computed over all
 # of them; above it over a fixed random sample of this size (a 2% error on
@@ -83,6 +88,7 @@ def fuse_scores(scores: dict[str, np.ndarray], weights: dict[str, float], calibr
     fused = fused + weights["sentence"] * standardise(scores["sentence"], calibration.sentence)
     roles = scores["roles"]
     fused = fused + weights["roles"] * ((roles > 0) + 0.1 * roles)
+    fused = fused + weights["route"] * scores["route"]
     return fused + weights["exact"] * scores["exact"] + weights["figures"] * scores["figures"]
 
 
@@ -120,8 +126,10 @@ class Retriever:
         weights: dict[str, float] | None = None,
         candidates: int = CANDIDATES,
         exhaustive: bool = False,
+        router: DocumentRouter | None = None,
     ) -> None:
         self.index = index
+        self.router = router or DocumentRouter(index.documents)
         self.embedder = embedder
         self.top_k = validate_top_k(top_k)
         self.weights = weights or dict(DEFAULT_WEIGHTS)
@@ -170,10 +178,11 @@ class Retriever:
         self._attachment = np.array([c.kind == "attachment" for c in self.chunks], dtype=bool)
         holds_contact = np.array([any(mark in c.text for mark in _CONTACT_MARKS) for c in self.chunks], dtype=bool)
         self._role_candidate = self._attachment | holds_contact
-        self._role_words = np.zeros((len(self.chunks), len(ROLE_WORDS)), dtype=np.float32)
+        self._role_vocabulary = load_cues().role_words
+        self._role_words = np.zeros((len(self.chunks), len(self._role_vocabulary)), dtype=np.float32)
         for position in np.flatnonzero(self._role_candidate):
             text = self.chunks[position].text
-            self._role_words[position] = [word in text for word in ROLE_WORDS]
+            self._role_words[position] = [word in text for word in self._role_vocabulary]
         self._roles_by_doc = _positions_by(np.where(self._role_candidate, self._doc_ids, None))
         self._roles_by_doc.pop(None, None)
 
@@ -236,7 +245,7 @@ class Retriever:
         scores = np.zeros(len(positions), dtype=np.float32)
         if not query.about_responsibility and not names:
             return scores
-        asked = np.array([word in query.role_words for word in ROLE_WORDS], dtype=bool)
+        asked = np.array([word in query.role_words for word in self._role_vocabulary], dtype=bool)
         roles = self._role_words[positions][:, asked].sum(axis=1)
         in_about = self._doc_ids[positions] == about
         named = np.array(
@@ -256,6 +265,10 @@ class Retriever:
             return np.zeros(len(positions), dtype=np.float32)
         found = [sum(1.0 for phrase in query.phrases if phrase in self._squeezed[p]) for p in positions]
         return np.array(found, dtype=np.float32) / len(query.phrases)
+
+    def _route_scores(self, positions: np.ndarray, routed: dict[str, float]) -> np.ndarray:
+        """Route score of each clause: that of its document, named by title (1) or jurisdiction (0.5)."""
+        return np.array([routed.get(doc_id, 0.0) for doc_id in self._doc_ids[positions]], dtype=np.float32)
 
     # -- search ----------------------------------------------------------------
     def embed_queries(self, queries: Sequence[Query]) -> np.ndarray:
@@ -302,6 +315,7 @@ class Retriever:
         for row, query in enumerate(queries):
             vector = vectors[row] if vectors is not None else None
             lexical = self._lexical_all(query) if mode != "dense" else None
+            routed = self.router.doc_scores(self.router.route(query.text)) if mode == "hybrid" else {}
             if self.exhaustive:
                 positions = everything
             elif doc_ids:
@@ -310,8 +324,10 @@ class Retriever:
                 proposed = [] if nearest is None else [nearest[row]]
                 if lexical is not None:
                     proposed.append(np.argpartition(-lexical, min(self.candidates, len(lexical) - 1))[: self.candidates])
+                # The route score lifts every clause of a named document: all of them compete.
+                proposed.extend(self._by_doc[doc_id] for doc_id in routed if doc_id in self._by_doc)
                 positions = np.concatenate(proposed)
-            results.append(self._rank(query, np.unique(positions), lexical, vector, mode, top_k, doc_ids))
+            results.append(self._rank(query, np.unique(positions), lexical, vector, mode, top_k, doc_ids, routed))
         return results
 
     def _rank(
@@ -323,8 +339,10 @@ class Retriever:
         mode: str,
         top_k: int,
         doc_ids: Sequence[str] | None,
+        routed: dict[str, float],
     ) -> list[Hit]:
-        """Score the candidate `positions` (sorted) and keep the best `top_k`."""
+        """Score the candidate `positions` (sorted) and keep the best `top_k`;
+        `routed`: the route score of each document the question names."""
         if not len(positions):
             return []
         sample_best = None
@@ -335,7 +353,7 @@ class Retriever:
             calibration = Calibration.of(scores) if self.exhaustive else self._calibration(lexical, vector, sample_best)
             eligible = np.isin(self._doc_ids[positions], list(doc_ids)) if doc_ids else np.ones(len(positions), bool)
             zeros = np.zeros(len(positions), dtype=np.float32)
-            base = fuse_scores({**scores, "roles": zeros, "exact": zeros, "figures": zeros}, self.weights, calibration)
+            base = fuse_scores({**scores, "roles": zeros, "exact": zeros, "figures": zeros, "route": zeros}, self.weights, calibration)
             # Roster bonuses only within the document the question is about.
             about = self._doc_ids[positions[int(np.argmax(np.where(eligible, base, -np.inf)))]]
             extra = np.setdiff1d(self._roles_by_doc.get(about, positions[:0]), positions)
@@ -345,6 +363,7 @@ class Retriever:
             scores["roles"] = self._role_scores(query, positions, about)
             scores["exact"] = self._exact_scores(query, positions)
             scores["figures"] = self._has_figure[positions] if query.asks_quantity else np.zeros(len(positions), np.float32)
+            scores["route"] = self._route_scores(positions, routed)
             fused = fuse_scores(scores, self.weights, calibration)
         else:
             fused = scores[mode].astype(np.float64)

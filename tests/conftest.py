@@ -37,9 +37,10 @@ def embedder():
 
 @pytest.fixture(scope="session")
 def plan_corpus(tmp_path_factory) -> Path:
-    """A copy of the repo's corpus: tests may not touch the real one."""
+    """A copy of the plan (text and sidecar) from the repo's corpus: tests may not
+    touch the real one, and the plan alone keeps the session index small and fast."""
     target = tmp_path_factory.mktemp("corpus")
-    for path in CORPUS.iterdir():
+    for path in CORPUS.glob(f"{PLAN_TEXT.stem}.*"):
         shutil.copy(path, target / path.name)
     return target
 

@@ -1,6 +1,7 @@
 """The `policyqa` command as a user runs it: real processes, real index."""
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import subprocess
@@ -8,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from indexer.store import open_version
 
 POLICYQA = str(Path(sys.executable).parent / "policyqa")
 
@@ -61,9 +64,13 @@ def test_missing_index_and_empty_corpus(tmp_path: Path):
 def test_model_mismatch_says_how_to_fix(plan_index: Path, tmp_path: Path):
     index_dir = tmp_path / "index"
     shutil.copytree(plan_index, index_dir)
-    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    # An intact index built with another model: its manifest says so, and CURRENT vouches for it.
+    folder = open_version(index_dir).folder
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     manifest["model_id"] = "some-other-model"
-    (index_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    raw = json.dumps(manifest).encode("utf-8")
+    (folder / "manifest.json").write_bytes(raw)
+    (index_dir / "CURRENT").write_text(f"{folder.name} {hashlib.sha256(raw).hexdigest()}\n", encoding="ascii")
     result = run("ask", "牵头单位是谁？", "--index-dir", str(index_dir))
     assert result.returncode == 2 and "--rebuild" in result.stderr and "Traceback" not in result.stderr
 

@@ -1,7 +1,6 @@
 """The index folder: manifest, atomic writes, incremental rebuilds, refusals."""
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
@@ -9,11 +8,11 @@ import pytest
 
 from indexer.build import build_index
 from indexer.errors import EmptyCorpusError, IndexMismatchError, IndexMissingError
-from indexer.store import FORMAT_VERSION, load_index
+from indexer.store import FORMAT_VERSION, load_index, open_version, read_manifest
 
 
 def test_manifest_describes_the_index(plan_index: Path, embedder):
-    manifest = json.loads((plan_index / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(plan_index)
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["model_id"] == "m3e-small" and manifest["dimension"] == 512
     assert manifest["normalized"] is True and len(manifest["corpus_hash"]) == 64
@@ -23,7 +22,8 @@ def test_manifest_describes_the_index(plan_index: Path, embedder):
     assert contents.dense.size("clauses") == len(contents.chunks) == contents.embeddings.shape[0]
     assert manifest["vector_store"]["kind"] == "faiss" and contents.dense.size("sentences") == len(contents.sentences)
     assert len(contents.sentences) == len(contents.sentence_embeddings) > len(contents.chunks)
-    assert not list(plan_index.parent.glob(".index.tmp-*"))  # no temporary folder left behind
+    assert sorted(p.name for p in plan_index.iterdir() if not p.name.startswith("v")) == [".lock", "CURRENT"]
+    assert all(entry["size"] > 0 and len(entry["sha256"]) == 64 for entry in manifest["files"].values())
 
 
 def test_rebuild_reembeds_only_changed_chunks(plan_corpus: Path, embedder, tmp_path: Path):
@@ -52,10 +52,11 @@ def test_damaged_or_missing_index_is_refused(plan_index: Path, tmp_path: Path):
         load_index(tmp_path / "nowhere")
     damaged = tmp_path / "damaged"
     shutil.copytree(plan_index, damaged)
-    (damaged / "chunks.jsonl").write_text("{not json\n", encoding="utf-8")
+    folder = open_version(damaged).folder
+    (folder / "chunks.jsonl").write_text("{not json\n", encoding="utf-8")
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         load_index(damaged)
-    (damaged / "manifest.json").write_text("garbage", encoding="utf-8")
+    (folder / "manifest.json").write_text("garbage", encoding="utf-8")
     with pytest.raises(IndexMismatchError, match="--rebuild"):
         load_index(damaged)
 
@@ -63,12 +64,12 @@ def test_damaged_or_missing_index_is_refused(plan_index: Path, tmp_path: Path):
 def test_failed_build_leaves_the_old_index_intact(plan_index: Path, embedder, tmp_path: Path):
     index_dir = tmp_path / "index"
     shutil.copytree(plan_index, index_dir)
-    before = (index_dir / "manifest.json").read_text(encoding="utf-8")
+    before = read_manifest(index_dir)
     empty = tmp_path / "empty"
     empty.mkdir()
     with pytest.raises(EmptyCorpusError):
         build_index(empty, index_dir, embedder=embedder, show_progress=False)
-    assert (index_dir / "manifest.json").read_text(encoding="utf-8") == before
+    assert read_manifest(index_dir) == before
     load_index(index_dir)
 
 

@@ -64,7 +64,9 @@ def test_other_genres_chapters_articles_and_stray_numbers():
     text = "总则说明。\n第一章 总则\n第一条 为了规范管理，制定本办法(2019—2022年)。\n第二条 本办法适用于全市。(1)甲项;(2)乙项。\n第二章 附则\n第三条 本办法自发布之日起施行。"
     segments = find_segments(text)
     labels = [s.clause for s in segments]
-    assert labels == ["引言", "第一章", "第一章第一条", "第一章第二条", "第一章第二条（1）", "第一章第二条（2）", "第二章", "第二章第三条"]
+    # Articles are numbered through the document and cited without their chapter.
+    assert labels == ["引言", "第一章", "第一条", "第二条", "第二条（1）", "第二条（2）", "第二章", "第三条"]
+    assert segments[3].path == ("第一章 总则", "第二条")
 
 
 def test_long_unit_is_split_only_at_sentence_ends():

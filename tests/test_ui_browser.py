@@ -9,8 +9,6 @@ from __future__ import annotations
 import json
 import re
 import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -60,19 +58,10 @@ def free_port() -> int:
 
 def serve_app(app):
     """Run `app` with uvicorn on a free local port in a thread; yields its base URL."""
-    import uvicorn
+    from ui.reliability_http import serve_in_thread
 
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_in_thread(app) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Tests of ui.web's HTML rendering: pure functions of what qa returns, no model needed.
+"""Tests of ui.render's HTML rendering: pure functions of what qa returns, no model needed.
 
 Everything taken from a document or a user is escaped; highlights nest properly;
 long documents are windowed; the outline follows the chunks' paths.
@@ -11,15 +11,8 @@ from html.parser import HTMLParser
 
 from indexer.types import Chunk, Document
 from ui.service import CorpusView
-from ui.web import (
-    outline_tree,
-    plain_text,
-    render_conversation,
-    render_document,
-    render_documents_table,
-    render_outline,
-    render_search,
-)
+from ui.render import outline_tree, plain_text, render_conversation, render_document, render_documents_table
+from ui.render import render_outline, render_search
 
 PAYLOAD = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import InvalidArgumentError, InvalidQuestionError, PolicyQAError
-from indexer.store import load_index
+from indexer.store import load_index, read_manifest
 from ui.service import (
     MAX_UPLOAD_BYTES,
     DocumentNotFoundError,
@@ -50,7 +50,7 @@ def corpus_snapshot(folder: Path) -> dict[str, str]:
 
 
 def state(service, workspace) -> tuple:
-    manifest = json.loads((workspace.index / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(workspace.index)
     return (
         corpus_snapshot(workspace.corpus),
         manifest["corpus_hash"],

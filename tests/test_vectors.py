@@ -2,7 +2,6 @@
 scoring every clause, with the real model, real FAISS and a real Milvus Lite."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -10,8 +9,9 @@ import pytest
 
 from eval.run import load_dataset
 from indexer.errors import InvalidArgumentError
-from indexer.store import load_index
-from indexer.vectors import StoreSpec, ann_recall_at_k, build_faiss_index, faiss_index_kind
+from indexer.store import load_index, open_version
+from indexer.vectors import UNCHECKED_FILES, StoreSpec, ann_recall_at_k, build_faiss_index, faiss_index_kind
+from indexer.versions import check_versions
 from qa.query import parse_query
 from qa.retrieve import Retriever
 
@@ -66,36 +66,60 @@ def test_milvus_lite_indexes_and_answers_like_faiss(plan_corpus, plan_index, emb
 
     corpus, index_dir = tmp_path / "corpus", tmp_path / "index"
     shutil.copytree(plan_corpus, corpus)
-    store = StoreSpec("milvus")
-    build_index(corpus, index_dir, embedder=embedder, show_progress=False, extract_facts=extract_facts, store=store)
-    manifest = json.loads((index_dir / "manifest.json").read_text(encoding="utf-8"))
+    build_index(corpus, index_dir, embedder=embedder, show_progress=False, extract_facts=extract_facts, store=StoreSpec("milvus"))
+    version = open_version(index_dir)
+    manifest = version.manifest
     assert manifest["vector_store"]["kind"] == "milvus" and manifest["vector_store"]["uri"] == "milvus.db"
-    assert (index_dir / "milvus.db").exists() and not (index_dir / "dense.faiss").exists()
+    # The Milvus Lite folder lives inside the version; its data files are checksummed, its lock and log are not.
+    assert (version.folder / "milvus.db").is_dir() and not (version.folder / "dense.faiss").exists()
+    milvus_files = [name for name in manifest["files"] if name.startswith("milvus.db/")]
+    assert any(name.endswith(".parquet") for name in milvus_files) and "milvus.db/LOCK" not in manifest["files"]
+    assert manifest["unchecked"] == list(UNCHECKED_FILES)
     # Unchanged corpus, no --store: the index keeps its store and is not rebuilt.
     assert build_index(corpus, index_dir, embedder=embedder, show_progress=False).embedded == 0
 
-    contents = load_index(index_dir, model_id=embedder.model_id)
+    # Loaded twice in one process: both share the Milvus Lite server; closing one leaves the other working.
+    first = load_index(index_dir, model_id=embedder.model_id)
+    second = load_index(index_dir, model_id=embedder.model_id)
     try:
         # Chunk ids are the Milvus primary keys; rows point back into chunks.jsonl.
-        stored = contents.dense._client.query(
+        stored = first.dense._client.query(
             manifest["vector_store"]["collections"]["clauses"], filter="row < 3", output_fields=["row"]
         )
-        assert {record["id"] for record in stored} == {contents.chunks[r["row"]].chunk_id for r in stored}
-        milvus = Assistant(contents, embedder)
+        assert {record["id"] for record in stored} == {first.chunks[r["row"]].chunk_id for r in stored}
         faiss = Assistant(load_index(plan_index, model_id=embedder.model_id), embedder)
         question = "2022年新能源汽车产量要达到多少？"
-        answer = milvus.ask(question)
+        answer = Assistant(first, embedder).ask(question)
         assert "50万辆" in answer.text and not answer.abstained
         assert [h.chunk.chunk_id for h in answer.hits] == [h.chunk.chunk_id for h in faiss.ask(question).hits]
-        # As the web UI does after an upload: rebuild in place while the old index is open, then reopen.
+        second.dense.close()
+        assert "50万辆" in Assistant(first, embedder).ask(question).text
+        # Opening Milvus Lite changed no checksummed file, even while it is open.
+        assert [ok for _, ok, _ in check_versions(index_dir)] == [True]
+        assert not open_version(index_dir, full=True).warning
+
+        # As the web UI does after an upload: rebuild while the old version is open, then open the new one.
         plan = corpus / "qingdao_ai_plan.txt"
         plan.write_text(plan.read_text(encoding="utf-8").replace("产量达到50万辆", "产量达到60万辆"), encoding="utf-8")
         assert build_index(corpus, index_dir, embedder=embedder, show_progress=False).embedded == 1
         reopened = load_index(index_dir, model_id=embedder.model_id)
-        assert "60万辆" in Assistant(reopened, embedder).ask(question).text
-        reopened.dense.close()
+        try:
+            assert reopened.folder != first.folder and "60万辆" in Assistant(reopened, embedder).ask(question).text
+            assert "50万辆" in Assistant(first, embedder).ask(question).text  # the old version still serves
+        finally:
+            reopened.dense.close()
+        # A damaged Milvus data file is caught like any other: the previous version is used instead.
+        damaged = next((reopened.folder / name) for name in open_version(index_dir).manifest["files"] if name.endswith(".parquet"))
+        damaged.write_bytes(damaged.read_bytes()[:-1] + b"\0")
+        fallback = load_index(index_dir, model_id=embedder.model_id)
+        try:
+            assert fallback.folder == first.folder and fallback.warning
+        finally:
+            fallback.dense.close()
+        assert [ok for _, ok, _ in check_versions(index_dir)] == [False, True]
     finally:
-        contents.dense.close()
+        first.dense.close()
+        second.dense.close()  # closing twice does nothing
 
 
 def test_store_spec_refuses_what_it_cannot_do():

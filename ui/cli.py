@@ -77,8 +77,12 @@ def index(
     ] = None,
     model: ModelOption = None,
     as_json: JsonOption = False,
+    check: Annotated[bool, typer.Option("--check", help="只校验索引：逐个版本核对每个文件的 SHA-256，不建立索引")] = False,
 ) -> None:
-    """建立或更新索引（只重新嵌入有变化的条款）。例：policyqa index --corpus corpus/ --store milvus"""
+    """建立或更新索引（只重新嵌入有变化的条款）。例：policyqa index --corpus corpus/ --store milvus；校验：policyqa index --check"""
+    if check:
+        check_index(index_dir, as_json)
+        return
     from indexer.vectors import StoreSpec
 
     # Without --store the index keeps the store it has (FAISS for a new one).
@@ -92,6 +96,25 @@ def index(
         f"索引完成：{report.documents} 份文件，{report.chunks} 个条款，本次嵌入 {report.embedded} 个，"
         f"用时 {report.seconds:.1f} 秒 → {index_dir}"
     )
+
+
+def check_index(index_dir: Path, as_json: bool) -> None:
+    """Verify every version of the index in full; exit 2 unless the current one is intact."""
+    from indexer.errors import IndexMissingError
+    from indexer.versions import check_versions, open_version
+
+    open_version(index_dir)  # IndexMissingError / old layout: one line, exit 2
+    results = check_versions(index_dir)
+    if not results:
+        raise IndexMissingError(f"索引不存在：{index_dir}。请先运行 `policyqa index` 建立索引。")
+    if as_json:
+        _echo_json([{"version": name, "ok": ok, "problem": problem} for name, ok, problem in results])
+    else:
+        for position, (name, ok, problem) in enumerate(results):
+            role = "当前版本" if position == 0 else "备用版本"
+            typer.echo(f"{role} {name}：{'完好' if ok else '已损坏：' + problem}")
+    if not results[0][1]:
+        _fail(f"当前版本已损坏（{results[0][2]}）：请运行 policyqa index 重建索引。")
 
 
 def render_answer(answer_json: dict) -> str:
@@ -179,6 +202,7 @@ def evaluate(
     compare: Annotated[Optional[tuple[Path, Path]], typer.Option("--compare", help="比较两次运行：--compare DIR_A DIR_B")] = None,
     exhaustive: Annotated[bool, typer.Option("--exhaustive", help="为每个条款打分（不只候选），用作核对候选检索的基准")] = False,
     model: ModelOption = None,
+    leave_one_out: Annotated[bool, typer.Option("--leave-one-out/--no-leave-one-out", help="多个数据集时，逐个留出并用其余数据集训练的模型评测")] = True,
 ) -> None:
     """在数据集上评测检索与回答。例：policyqa eval --dataset eval/data/dev_qa.jsonl --out runs/dev"""
     if compare:
@@ -191,9 +215,37 @@ def evaluate(
     _use_model(model)
     from eval.run import run_evaluation
 
-    names = [r.strip() for r in retrievers.split(",") if r.strip()]
-    summary = run_evaluation(dataset, out, index_dir=index_dir, retrievers=names, top_k=top_k, exhaustive=exhaustive)
+    chosen = [r.strip() for r in retrievers.split(",") if r.strip()]
+    summary = run_evaluation(
+        dataset, out, index_dir=index_dir, retrievers=chosen, top_k=top_k, exhaustive=exhaustive, leave_one_out=leave_one_out
+    )
     typer.echo(summary)
+
+
+@app.command()
+def train(
+    dataset: Annotated[Optional[list[Path]], typer.Option("--dataset", help="带标注的数据集（默认 eval/data/ 下全部 .jsonl）")] = None,
+    index_dir: IndexOption = DEFAULT_INDEX,
+    out: Annotated[Path, typer.Option("--out", help="模型文件")] = Path("qa/data/answer_models.json"),
+    model: ModelOption = None,
+) -> None:
+    """训练“能否作答”与“选句”模型，并给出留一数据集评测。例：policyqa train"""
+    _use_model(model)
+    from eval.train import train_command
+
+    paths = dataset or sorted(Path("eval/data").glob("*.jsonl"))
+    if not paths:
+        _fail("没有数据集：请用 --dataset 指定，或把 .jsonl 放在 eval/data/ 下。")
+    typer.echo(train_command(paths, index_dir, out))
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def reliability(ctx: typer.Context) -> None:
+    """测量崩溃、损坏、攻击与负载下的表现（kill -9 ×50、逐位翻转、未授权访问、8 客户端负载、上传时提问）。
+    例：policyqa reliability [--quick] [--only kill,bitflip] [--out figures.json]"""
+    from ui.reliability import main as run_reliability
+
+    raise typer.Exit(code=run_reliability(list(ctx.args)))
 
 
 def main() -> None:

@@ -1,23 +1,28 @@
 """The one object the web UI and the HTTP API share.
 
-`Service` holds ONE `Assistant` (index + embedding model, loaded once) behind a
-lock, answers questions, lists documents, and adds or removes corpus files,
-rebuilding the index incrementally and reloading the Assistant with the same
-embedder. It holds no retrieval or answering logic of its own: questions go to
-`Assistant.ask`, indexing to `indexer.build.build_index`.
+`Service` holds ONE `Assistant` (index + embedding model, loaded once), answers
+questions, lists documents, and adds or removes corpus files, rebuilding the
+index incrementally and reloading the Assistant with the same embedder. It
+holds no retrieval or answering logic of its own: questions go to
+`Assistant.ask_batch` (micro-batched, see ui/concurrency.py), indexing to
+`indexer.build.build_index`.
+
+Questions never wait for a corpus change: the rebuild runs beside them (it
+shares only the model, slice by slice) and the new Assistant is swapped in
+with one assignment when it is ready. Corpus changes are serialised in the
+process and, through the index's writer lock, with `policyqa index` runs.
 
 Every refusal is a `PolicyQAError` whose message is Chinese and says what to do;
 a refused upload or removal leaves the corpus folder and the index unchanged.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import re
 import shutil
 import tempfile
 import threading
-import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,35 +30,23 @@ from pathlib import Path
 from typing import Any
 
 from indexer.errors import InvalidArgumentError, InvalidQuestionError, PolicyQAError
-from indexer.loaders import SUPPORTED_SUFFIXES, load_document, sidecar_path
+from indexer.loaders import load_document, sidecar_path
+from indexer.store import index_lock
 from indexer.types import Chunk, Document
 
+from .concurrency import FairLock, MicroBatcher, SerialEmbedder
+from .facts_rows import facts_rows
+from .uploads import UploadRejectedError, clean_work_folders, sanitise_filename
+
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
-MAX_FILENAME_STEM = 80
+MAX_TOP_K = 100  # passages per answer: more is no answer, only a dump of the corpus
+INTERNAL_ERROR = "出现内部错误，请稍后再试；如果问题持续，请联系管理员查看服务日志。"
 MAX_COMMENT_CHARS = 1000
 MAX_PROFILE_CHARS = 500  # a firm's description, like a question
 FEEDBACK_FILE = "feedback.jsonl"
 RATINGS = ("有用", "没用")
-SUPPORTED_LIST = " ".join(SUPPORTED_SUFFIXES)
 
 Progress = Callable[[float, str], None]
-
-# Letters, digits, _ - ( ) and CJK ideographs (with full-width brackets) are kept;
-# anything else in a file name becomes "_".
-_UNSAFE_NAME_CHARS = re.compile(r"[^A-Za-z0-9_\-()（）\u3400-\u4dbf\u4e00-\u9fff]+")
-_CONVERSION_HINTS = {
-    ".doc": "请用 Word 或 WPS 另存为 .docx 后再上传",
-    ".wps": "请用 WPS 另存为 .docx 后再上传",
-    ".rtf": "请另存为 .docx 或 .txt 后再上传",
-    ".ofd": "请导出为 PDF 后再上传",
-    ".xls": "请把内容另存为 .docx 或 .txt 后再上传",
-    ".xlsx": "请把内容另存为 .docx 或 .txt 后再上传",
-}
-
-
-class UploadRejectedError(PolicyQAError):
-    """An uploaded file was refused; nothing was changed."""
-
 
 class DocumentNotFoundError(PolicyQAError):
     """No document with that id is in the index."""
@@ -65,34 +58,6 @@ class RemovalRefusedError(PolicyQAError):
 
 class FeedbackError(PolicyQAError):
     """A feedback record is incomplete."""
-
-
-def sanitise_filename(name: str) -> str:
-    """A safe corpus file name for an uploaded file's original name.
-
-    Only the last path component is kept (both / and \\ separate), so no path
-    traversal survives; characters other than letters, digits, _ - ( ) and CJK
-    ideographs become "_"; leading dots go (hidden files are never indexed);
-    the suffix is lower-cased; a README name is prefixed (README files are not
-    indexed). Raises UploadRejectedError when no supported suffix is left.
-    """
-    base = unicodedata.normalize("NFKC", str(name or "")).replace("\\", "/").split("/")[-1]
-    base = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip()
-    stem, dot, suffix = base.rpartition(".")
-    if not dot:
-        stem, suffix = base, ""
-    suffix = f".{suffix.lower()}" if suffix else ""
-    if suffix not in SUPPORTED_SUFFIXES:
-        shown = suffix or "（无扩展名）"
-        hint = _CONVERSION_HINTS.get(suffix, f"支持的类型：{SUPPORTED_LIST}")
-        raise UploadRejectedError(f"不支持的文件类型 {shown}：{hint}。")
-    stem = _UNSAFE_NAME_CHARS.sub("_", stem)
-    stem = re.sub(r"_+", "_", stem).strip("_-")[:MAX_FILENAME_STEM].strip("_-")
-    if not stem:
-        stem = "上传文件"
-    if stem.upper().startswith("README"):
-        stem = f"文件_{stem}"
-    return f"{stem}{suffix}"
 
 
 @dataclass(frozen=True)
@@ -138,17 +103,21 @@ def _facts_extractor() -> Callable | None:
 class Service:
     """One Assistant shared by the web UI and the HTTP API.
 
-    `ask`, `add_document` and `remove_document` run under one lock (the
-    embedding model is not safe to use from two threads at once); the lookups
-    (`view`, `list_documents`, `index_state`) read an immutable snapshot.
+    `ask` queues the question for the batcher, which answers everything
+    waiting in one `ask_batch` under the model lock; `add_document` and
+    `remove_document` hold the change lock and the index's writer lock, and
+    use the model only slice by slice; the lookups (`view`, `list_documents`,
+    `index_state`) read an immutable snapshot.
     """
 
     def __init__(self, assistant: Any, index_dir: Path, corpus_dir: Path, data_dir: Path) -> None:
         self.index_dir = Path(index_dir)
         self.corpus_dir = Path(corpus_dir)
         self.data_dir = Path(data_dir)
-        self._lock = threading.RLock()
+        self._change_lock = threading.Lock()  # one corpus change at a time
+        self._model_lock = FairLock()  # the embedding model, one thread at a time, in turn
         self._feedback_lock = threading.Lock()
+        self._batcher = MicroBatcher(self._ask_group)
         self._install(assistant)
 
     @classmethod
@@ -190,11 +159,22 @@ class Service:
         Raises InvalidQuestionError (empty, over 500 characters…) and
         InvalidArgumentError (bad top_k, unknown doc id) with Chinese messages.
         """
+        from qa.query import normalise_question
+
         if isinstance(top_k, bool) or not isinstance(top_k, int):
             raise InvalidArgumentError("top_k 必须是整数，例如 5。")
+        if not 0 < top_k <= MAX_TOP_K:
+            raise InvalidArgumentError(f"top_k 必须在 1 到 {MAX_TOP_K} 之间，收到的是 {top_k}。")
+        normalise_question(question)  # refuse a bad question here, not inside someone else's batch
         wanted = self._check_doc_ids(doc_ids)
-        with self._lock:
-            return self._assistant.ask(question, top_k=top_k, doc_ids=wanted).to_json()
+        return self._batcher.submit((top_k, tuple(wanted) if wanted else None), question)
+
+    def _ask_group(self, key: tuple[int, tuple[str, ...] | None], questions: list[str]) -> list[dict[str, Any]]:
+        top_k, doc_ids = key
+        assistant = self._assistant  # the snapshot this batch is answered from
+        with self._model_lock:
+            answers = assistant.ask_batch(questions, top_k=top_k, doc_ids=list(doc_ids) if doc_ids else None)
+        return [answer.to_json() for answer in answers]
 
     def _check_doc_ids(self, doc_ids: Sequence[str] | None) -> list[str] | None:
         if doc_ids is None:
@@ -264,58 +244,7 @@ class Service:
         period), `targets` (指标) and `roles` (people, units and duties), each
         row with the `source` it was read from (doc_id, chunk_id, clause,
         quote, start, end), or None."""
-        facts = self._assistant.facts
-        titles = {info.doc_id: info.title for info in facts.documents}
-
-        def source(src: Any) -> dict[str, Any] | None:
-            if src is None:
-                return None
-            return {
-                "doc_id": src.doc_id,
-                "doc_title": titles.get(src.doc_id, src.doc_id),
-                "chunk_id": src.chunk_id,
-                "clause": src.clause,
-                "quote": src.quote,
-                "start": src.start,
-                "end": src.end,
-            }
-
-        documents = [
-            {
-                "doc_id": info.doc_id,
-                "title": info.title,
-                "issuer": info.issuer,
-                "published": info.published,
-                "period": info.period,
-                "period_start": info.period_start,
-                "period_end": info.period_end,
-                "source": source(info.source),
-            }
-            for info in facts.documents
-        ]
-        targets = [
-            {
-                "metric": t.metric,
-                "value": t.value,
-                "unit": t.unit,
-                "amount": t.amount,
-                "comparison": t.comparison,
-                "year": t.year,
-                "base_year": t.base_year,
-                "scope": t.scope,
-                "phrase": t.phrase,
-                "source": source(t.source),
-            }
-            for t in facts.targets
-        ]
-        empty = {"post": "", "contact": "", "phone": "", "duty": ""}
-        roles = [{**empty, "role": p.role, "name": p.name, "post": p.post, "source": source(p.source)} for p in facts.people]
-        roles += [
-            {**empty, "role": u.role, "name": u.unit, "contact": u.person, "phone": u.phone, "source": source(u.source)}
-            for u in facts.units
-        ]
-        roles += [{**empty, "role": "职责", "name": d.body, "duty": d.duty, "source": source(d.source)} for d in facts.duties]
-        return {"documents": documents, "targets": targets, "roles": roles}
+        return facts_rows(self._assistant.facts)
 
     # -- corpus changes -------------------------------------------------------------
     def add_document(self, path: Path | str, filename: str | None = None, progress: Progress | None = None) -> dict[str, Any]:
@@ -326,7 +255,7 @@ class Service:
         or doc id already in use, or the same content as an indexed document.
         """
         report = progress or (lambda fraction, message: None)
-        with self._lock:
+        with self._changing():
             report(0.05, "正在检查文件…")
             name = sanitise_filename(filename if filename is not None else Path(path).name)
             source = Path(path)
@@ -398,7 +327,7 @@ class Service:
     def remove_document(self, doc_id: str, progress: Progress | None = None) -> dict[str, Any]:
         """Remove a document (and its .meta.json) from the corpus and the index."""
         report = progress or (lambda fraction, message: None)
-        with self._lock:
+        with self._changing():
             document = self._view.documents.get(doc_id)
             if document is None:
                 raise DocumentNotFoundError(f"找不到文件编号 {doc_id}：它可能已被删除，请刷新页面。")
@@ -431,16 +360,30 @@ class Service:
             report(1.0, "完成")
             return {"doc_id": doc_id, "title": document.title, "file": document.source_path, "chunks": build.chunks}
 
+    @contextlib.contextmanager
+    def _changing(self):
+        """Hold the change lock and the index's writer lock; staging folders
+        left in the corpus by a crash are removed first (no writer can be
+        using them while both locks are held)."""
+        with self._change_lock, index_lock(self.index_dir):
+            clean_work_folders(self.corpus_dir)
+            yield
+
     def _rebuild(self) -> Any:
         """Update the index from the corpus folder and swap in a fresh Assistant
-        built on the same embedder (the model is not loaded again)."""
+        built on the same embedder (the model is not loaded again). Questions go
+        on meanwhile: the build shares the model with them slice by slice."""
         from indexer.build import build_index
         from indexer.store import load_index
         from qa.assistant import Assistant
 
         embedder = self._assistant.embedder
         build = build_index(
-            self.corpus_dir, self.index_dir, embedder=embedder, show_progress=False, extract_facts=_facts_extractor()
+            self.corpus_dir,
+            self.index_dir,
+            embedder=SerialEmbedder(embedder, self._model_lock),
+            show_progress=False,
+            extract_facts=_facts_extractor(),
         )
         index = load_index(self.index_dir, model_id=embedder.model_id)
         self._install(Assistant(index, embedder, top_k=self._assistant.top_k))

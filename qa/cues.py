@@ -1,0 +1,81 @@
+"""The cue words of questions, read once from qa/data/question_cues.json,
+and the reader of the term tables (synonyms, English glossary).
+
+Which words ask for a sum of money, a date, a phone number…, which words mark
+the clause that asks, the measure words of a counted answer and the words of
+responsibility are vocabularies, so they live in a data file; this module only
+compiles them.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+CUES_PATH = Path(__file__).parent / "data" / "question_cues.json"
+
+
+@dataclass(frozen=True)
+class Cues:
+    """Compiled cue patterns; `*_en` ones are for English text (lower-cased, word-bounded)."""
+
+    asks: dict[str, re.Pattern[str]]
+    asks_en: dict[str, re.Pattern[str]]
+    question: re.Pattern[str]  # marks a clause that asks
+    request: re.Pattern[str]  # 想了解, 请问…: where the asking starts
+    question_en: re.Pattern[str]
+    quantity: re.Pattern[str]
+    quantity_en: re.Pattern[str]
+    structure: re.Pattern[str]
+    structure_en: re.Pattern[str]
+    asked_unit: re.Pattern[str]  # 多少(万)?辆… : group 2 the measure word, group 3 what follows
+    role_words: tuple[str, ...]
+
+
+def _either(fragments: list[str]) -> re.Pattern[str]:
+    return re.compile("|".join(f"(?:{fragment})" for fragment in fragments))
+
+
+def _either_en(fragments: list[str]) -> re.Pattern[str]:
+    # Word boundaries so that "fee" does not fire inside "coffee"; an anchor (^) keeps its place.
+    return re.compile("|".join(f"(?:{f})" if f.startswith(("^", "[")) else rf"\b(?:{f})\b" for f in fragments), re.I)
+
+
+@lru_cache(maxsize=1)
+def load_cues(path: Path = CUES_PATH) -> Cues:
+    """Read and compile the cue file once per process."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    measures = "|".join(map(re.escape, data["measure_words"]))
+    scales = "|".join(map(re.escape, data["scales"]))
+    return Cues(
+        asks={kind: _either(words) for kind, words in data["asks"].items()},
+        asks_en={kind: _either_en(words) for kind, words in data["asks_en"].items()},
+        question=_either(data["question_words"]),
+        request=_either(data["request_words"]),
+        question_en=_either_en(data["question_words_en"]),
+        quantity=_either(data["quantity"]),
+        quantity_en=_either_en(data["quantity_en"]),
+        structure=_either(data["structure"]),
+        structure_en=_either_en(data["structure_en"]),
+        asked_unit=re.compile(rf"(?:多少|几)({scales})?({measures})([\u4e00-\u9fffA-Za-z0-9]{{0,8}})"),
+        role_words=tuple(data["role_words"]),
+    )
+
+
+def read_term_table(path: Path) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A TSV of `term<TAB>comma-separated terms` (# comments), as (lower-cased
+    term, its terms), longest term first so that a longer term is read before
+    its parts (电动汽车 before 电动, "industrial internet" before "internet")."""
+    entries: list[tuple[str, tuple[str, ...]]] = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line.strip() or line.startswith("#"):
+                continue
+            term, _, others = line.partition("\t")
+            entries.append((term.strip().lower(), tuple(t.strip() for t in others.split(",") if t.strip())))
+    entries.sort(key=lambda entry: -len(entry[0]))
+    return tuple(entries)

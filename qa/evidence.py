@@ -1,0 +1,215 @@
+"""What the retrieved text holds of what a question asks for.
+
+Each check says whether the evidence lacks something the question asks for
+(an amount, a date, a phone number of the unit named, a figure for the year
+named, a firm the documents never name…). The checks do not decide alone:
+they are features of the learned answerability model (`qa/answerability.py`),
+which weighs them against retrieval scores and word coverage.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.roster import UNIT_NAME, parse_contacts, squeeze
+from indexer.segment import sentence_spans
+from indexer.tokenize import tokenize
+from indexer.types import Chunk, Document
+
+from .query import Query
+from .types import Hit
+
+# A number as statutes write it too: 五万元, 百分之五十, 三十日.
+NUMBER = r"(?:\d[\d.,]*|[零一二三四五六七八九十百千两]+)"
+MONEY = re.compile(rf"{NUMBER}\s*(?:万|亿)?元")
+# "提多少奖励": a reward is often a share of the income, not an amount.
+MONEY_OR_SHARE = re.compile(rf"{MONEY.pattern}|百分之{NUMBER}|\d+(?:\.\d+)?\s*%|{NUMBER}成")
+_MONEY_NOUNS = re.compile(r"补贴|补助|奖励|资助|奖补|扶持资金|资金|罚款|费用|收费")
+DATE = re.compile(rf"{NUMBER}月{NUMBER}日|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{NUMBER}月底|年底前|月底前")
+PHONE = re.compile(r"\d{7,}")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+_WEBSITE = re.compile(r"https?://|www\.|网址")
+_ADDRESS = re.compile(r"地址|[路街]\d+号")
+_PROCEDURE = re.compile(r"申请|申报|提交|办理|流程|程序|材料|受理")
+_COMPANY = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}(?:集团|公司|股份)")
+_NUMBER_WITH_UNIT = r"\d[\d.]*\s*(?:万|亿)?{unit}"
+# A district asked about as the maker of its own policy ("西海岸新区对芯片企业有哪些政策").
+_LOCAL_POLICY = re.compile(r"([\u4e00-\u9fff]{2,4}(?:新区|区|县))(?=对|出台|的政策|的扶持|有哪些|有什么|有没有)")
+WHEN = re.compile(rf"20\d{{2}}年|{NUMBER}月|年底|年内|今年|明年|日起|之日|{NUMBER}日内|每年|每季度")
+_PLACE = re.compile(r"[\u4e00-\u9fff]{2,}(?:区|县|镇|街道|路)(?![\u4e00-\u9fff]*(?:建设|发展))|位于|选址")
+# A number with its unit (万辆, 个, 空方, %…), not a year.
+FIGURE = re.compile(
+    rf"(?<!\d)(?!20\d{{2}}年)\d+(?:\.\d+)?\s*(?:%|[万亿]?[\u4e00-\u9fff])|百分之{NUMBER}"
+    rf"|{NUMBER}(?:倍|个百分点|[万亿]?元|个?工作日|日|天|个月|年|项|家|个|人|次|万|亿)"
+)
+# "多长": a distance or a length of time (三十日, 两年, 15个工作日).
+_LENGTH = re.compile(rf"{NUMBER}\s*(?:公里|千米|米|km|个?工作日|日|天|个月|月|年|小时)")
+_REAL_UNITS = frozenset("辆 元 吨 亩 艘 人 名".split())
+# Cue words that ask for a kind of evidence say nothing about the topic.
+ASK_WORDS = frozenset("日期 截止 时间 电话 联系 联系人 多少 金额 流程 材料 申请 邮箱 地址 网址".split())
+
+# (kind asked, pattern the evidence must hold, whether it must sit in a sentence on the question's topic)
+_KIND_PATTERNS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
+    ("date", DATE, True),
+    ("when", WHEN, True),
+    ("location", _PLACE, True),
+    ("length", _LENGTH, True),
+    ("procedure", _PROCEDURE, True),
+    ("company_names", _COMPANY, True),
+    ("email", _EMAIL, False),
+    ("website", _WEBSITE, False),
+    ("address", _ADDRESS, False),
+)
+
+
+@dataclass(frozen=True)
+class Sentence:
+    chunk: Chunk
+    rank: int  # rank of its chunk in the retrieval
+    start: int  # offsets in the document text
+    end: int
+    text: str
+
+
+def split_sentences(chunk: Chunk, rank: int, document_text: str) -> list[Sentence]:
+    return [Sentence(chunk, rank, start, end, document_text[start:end]) for start, end in sentence_spans(chunk)]
+
+
+def wanted_pattern(query: Query) -> re.Pattern[str] | None:
+    """The kind of text that answers: an amount, a date, a phone number, a figure."""
+    if "money" in query.asks:
+        return MONEY_OR_SHARE
+    if "date" in query.asks:
+        return DATE
+    if query.asks & {"phone", "contact"}:
+        return PHONE
+    if "when" in query.asks:
+        return WHEN
+    if query.asks_quantity:
+        return FIGURE
+    return None
+
+
+class EvidenceChecker:
+    """Checks retrieved clauses against what a question asks for."""
+
+    def __init__(self, documents: dict[str, Document], idf: dict[str, float], answer_chunks: int = 4,
+                 min_topical: float = 0.3) -> None:
+        self.documents = documents
+        # Names are looked up in the documents with padding spaces removed ("姜  波").
+        self._squeezed_documents = [squeeze(d.text) for d in documents.values()]
+        self.idf = idf
+        self.answer_chunks = answer_chunks
+        self.min_topical = min_topical
+
+    def coverage(self, query_tokens: set[str], text: str) -> float:
+        """IDF-weighted share of the question's words that `text` contains."""
+        if not query_tokens:
+            return 0.0
+        text_tokens = set(tokenize(text))
+        total = sum(self.idf.get(t, 1.0) for t in query_tokens)
+        found = sum(self.idf.get(t, 1.0) for t in query_tokens if t in text_tokens)
+        return found / total if total else 0.0
+
+    def sentences(self, chunk: Chunk, rank: int) -> list[Sentence]:
+        return split_sentences(chunk, rank, self.documents[chunk.doc_id].text)
+
+    @staticmethod
+    def topic(query: Query) -> set[str]:
+        return {t for t in query.tokens if t not in ASK_WORDS}
+
+    def unmentioned(self, names: list[str]) -> list[str]:
+        """Those of `names` that no document mentions."""
+        return [name for name in names if not any(name in text for text in self._squeezed_documents)]
+
+    def unknown_names(self, query: Query) -> list[str]:
+        """Firms, people or districts' own policies the documents never name."""
+        return self.unmentioned(list(query.proper_nouns) + _LOCAL_POLICY.findall(query.focus or query.text))
+
+    def checks(self, query: Query, hits: list[Hit]) -> dict[str, bool]:
+        """Every check, True where the evidence lacks what it looks for:
+        `unknown_name`, `period`, `kind` (an asked kind of evidence absent from
+        the topical sentences), `contact`, `quantity` (no figure for the year named)."""
+        top = hits[: self.answer_chunks]
+        evidence_text = "\n".join(hit.chunk.text for hit in top)
+        topic = self.topic(query)
+        sentences = [s for hit in top for s in self.sentences(hit.chunk, 0)]
+        topical = [s for s in sentences if self.coverage(topic, f"{s.chunk.breadcrumb} {s.text}") >= self.min_topical]
+
+        def lacks(pattern: re.Pattern[str], on_topic: bool) -> bool:
+            if on_topic:
+                return not any(pattern.search(s.text) for s in topical)
+            return not pattern.search(evidence_text)
+
+        kind_missing = False
+        if "money" in query.asks:
+            if _MONEY_NOUNS.search(query.focus or query.text):  # the amount must be for the support asked about
+                kind_missing = not any(MONEY_OR_SHARE.search(s.text) and _MONEY_NOUNS.search(s.text) for s in topical)
+            else:
+                kind_missing = lacks(MONEY_OR_SHARE, True)
+        for kind, pattern, on_topic in _KIND_PATTERNS:
+            if kind in query.asks and lacks(pattern, on_topic):
+                kind_missing = True
+        # A figure asked for ("比例是多少", "几天") and none on the topic.
+        if query.asks_quantity and not query.years and lacks(FIGURE, True):
+            kind_missing = True
+        quantity_missing = False
+        if query.years and (query.asked_unit or query.asks_quantity):
+            quantity_missing = not any(self._states_figure_for(query, s, topic) for s in sentences)
+        return {
+            "unknown_name": bool(self.unknown_names(query)),
+            "period": bool(self.period_notes(query, hits)),
+            "kind": kind_missing,
+            "contact": bool(query.asks & {"phone", "contact"}) and not self.contacts_for(query, hits),
+            "quantity": quantity_missing,
+        }
+
+    def _states_figure_for(self, query: Query, sentence: Sentence, topic: set[str]) -> bool:
+        """Whether `sentence` gives a figure for a year the question names: the
+        nearest year before the number must be that year (so a 2022 target is
+        not passed off as a 2018 figure), in the unit asked when it is a real
+        unit (辆, 元…) rather than a counter (个, 家)."""
+        if self.coverage(topic - {str(y) for y in query.years}, f"{sentence.chunk.breadcrumb} {sentence.text}") < self.min_topical:
+            return False
+        if query.measured and query.measured not in sentence.text:  # a figure for something else
+            return False
+        unit = query.asked_unit if query.asked_unit in _REAL_UNITS else "[\u4e00-\u9fff%]"
+        for m in re.finditer(_NUMBER_WITH_UNIT.format(unit=unit), sentence.text):
+            if re.fullmatch(r"20\d{2}", m.group(0)[:4]) and m.group(0)[4:5] in ("年", ""):
+                continue  # the year itself
+            # "在2018年基础上翻一番": a base year, not the year of the figure.
+            years_before = re.findall(r"(20\d{2})年(?!基础|为基数)", sentence.text[: m.start()])
+            if years_before and int(years_before[-1]) in query.years:
+                return True
+        return False
+
+    def contacts_for(self, query: Query, hits: list[Hit]):
+        """Contacts stated in the retrieved clauses that fit the unit or person
+        the question names; none when it names someone given no contact."""
+        if not hits:
+            return []
+        doc_id = hits[0].chunk.doc_id  # the document the question is about
+        retrieved = [hit.chunk for hit in hits[: self.answer_chunks] if hit.chunk.doc_id == doc_id]
+        contacts = [
+            contact
+            for contact in parse_contacts(self.documents[doc_id].text)
+            if any(contact.phone in squeeze(chunk.text) for chunk in retrieved)
+        ]
+        if not contacts:
+            return []
+        named_units = {squeeze(u) for u in UNIT_NAME.findall(query.expanded)}
+        if named_units:
+            return [c for c in contacts if c.unit in named_units]
+        if re.search(r"指挥长|队长|局长|市长|书记", query.focus or query.text):  # posts have no contact in a roster
+            return []
+        return contacts
+
+    def period_notes(self, query: Query, hits: list[Hit]) -> list[str]:
+        """A note when the question asks about a year after the document's period."""
+        if not hits or not query.years:
+            return []
+        document = self.documents.get(hits[0].chunk.doc_id)
+        years = [int(y) for y in re.findall(r"20\d{2}", document.period if document else "")]
+        if years and max(query.years) > max(years):
+            return [f"《{document.title}》的实施期限为{document.period}年，文件未涉及{max(query.years)}年的安排。"]
+        return []

@@ -1,0 +1,57 @@
+"""The part of a question that asks.
+
+A long situational question ("我们是2015年成立的软件企业，员工50人，想了解有哪些
+税收优惠？") carries a preamble whose words would otherwise be read as what is
+asked: its year, its figures, the firm's own name. The evidence checks run on
+the asking clauses only; retrieval still reads the whole question.
+"""
+from __future__ import annotations
+
+import re
+
+from .cues import load_cues
+
+# Above this many characters a single sentence is split at its commas too:
+# a short question's clauses are all part of what it asks.
+LONG_QUESTION_CHARS = 30
+# An asking clause this short ("是多少", "有哪些") asks about the clause before it.
+SHORT_CLAUSE_CHARS = 6
+
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
+_SENTENCE_END_EN = re.compile(r"(?<=[.!?;])\s+")
+_CLAUSE_END = re.compile(r"(?<=[，,：:])")
+
+
+def asking_focus(text: str, language: str = "zh") -> str:
+    """The sentences of `text` that ask and, in a long sentence, its asking
+    clauses; the whole text when nothing asks."""
+    cues = load_cues()
+    if language == "en":
+        sentences = [s for s in _SENTENCE_END_EN.split(text) if s.strip()]
+        asking = [s for s in sentences if cues.question_en.search(s.strip())]
+        return " ".join(asking).strip() or text
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    asking = [s for s in sentences if cues.question.search(s) or cues.request.search(s)]
+    if not asking:
+        return text
+    if len(text) > LONG_QUESTION_CHARS:
+        asking = [_asking_clauses(s) for s in asking]
+    return "".join(asking).strip()
+
+
+def _asking_clauses(sentence: str) -> str:
+    """From "想了解/请问…" to the end; without such words, the last run of
+    clauses holding a question word, so that a "几年前" or "什么都做" of the
+    preamble does not pull the preamble in."""
+    cues = load_cues()
+    clauses = [c for c in _CLAUSE_END.split(sentence) if c]
+    requests = [i for i, clause in enumerate(clauses) if cues.request.search(clause)]
+    if requests:
+        return "".join(clauses[requests[0]:])
+    asking = [i for i, clause in enumerate(clauses) if cues.question.search(clause)]
+    first = asking[-1] if asking else 0
+    while first > 0 and cues.question.search(clauses[first - 1]):
+        first -= 1
+    if first > 0 and len(re.sub(r"[，,：:？?。！!\s]", "", clauses[first])) <= SHORT_CLAUSE_CHARS:
+        first -= 1
+    return "".join(clauses[first:])

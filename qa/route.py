@@ -1,0 +1,113 @@
+"""Which documents a question names: by title ("中小企业促进法", "营商环境条例")
+or by jurisdiction ("山东省…", "国家层面…", "青岛…").
+
+A question that names a document or a level wants that document's clauses
+first; a question that names a province or city no document governs
+(济南 over a Qingdao/Shandong/national corpus) cannot be answered from it.
+Place names come from `indexer/data/jurisdictions.json` and jieba's
+dictionary, never from lists in code.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from indexer.jurisdiction import load_places
+from indexer.tokenize import place_names
+from indexer.types import Document
+
+ROUTING_PATH = Path(__file__).parent / "data" / "routing.json"
+# Brackets and the year of a version: "(2019—2022年)", "（2021年修订）".
+_BRACKETED = re.compile(r"[（(][^）)]*[）)]")
+_QUOTES = re.compile(r"[“”\"'‘’「」『』]")
+# The shortest title fragment that names a document on its own ("专利保护规定").
+MIN_ALIAS_CHARS = 4
+
+
+@lru_cache(maxsize=1)
+def national_words() -> tuple[str, ...]:
+    """Words by which a question means the national level (全国, 国务院…)."""
+    return tuple(json.loads(ROUTING_PATH.read_text(encoding="utf-8"))["national"])
+
+
+@dataclass(frozen=True)
+class Route:
+    """What a question names: documents by title, and jurisdictions."""
+
+    titled: frozenset[str] = frozenset()  # doc ids whose title the question names
+    jurisdictions: frozenset[str] = frozenset()  # 国家 / 山东省 / 青岛市 … named
+    uncovered: tuple[str, ...] = ()  # provinces or cities named that no document governs
+
+    @property
+    def empty(self) -> bool:
+        return not self.titled and not self.jurisdictions
+
+
+def title_aliases(title: str, jurisdiction: str) -> set[str]:
+    """How a question may name a document: its title without brackets and
+    quotes, and without the jurisdiction it starts with (山东省… → …)."""
+    base = _QUOTES.sub("", _BRACKETED.sub("", title)).strip()
+    aliases = {base}
+    places = load_places()
+    for prefix in (*places.national_prefixes, *(p for p, _ in places.prefixes)):
+        # "山东省…" minus "山东" leaves "省…", which names nothing.
+        if base.startswith(prefix) and len(base) - len(prefix) >= MIN_ALIAS_CHARS and base[len(prefix)] not in "省市区":
+            aliases.add(base[len(prefix):])
+    return {alias for alias in aliases if len(alias) >= MIN_ALIAS_CHARS}
+
+
+class DocumentRouter:
+    """Resolves what a question names against the documents of one index."""
+
+    def __init__(self, documents: list[Document]) -> None:
+        self.places = load_places()
+        self.titles = " ".join(d.title for d in documents)
+        self.aliases: list[tuple[str, str]] = sorted(
+            ((alias, d.doc_id) for d in documents for alias in title_aliases(d.title, d.jurisdiction)),
+            key=lambda pair: -len(pair[0]),
+        )
+        self.by_jurisdiction: dict[str, set[str]] = {}
+        for document in documents:
+            if document.jurisdiction:
+                self.by_jurisdiction.setdefault(document.jurisdiction, set()).add(document.doc_id)
+        # Province of each city jurisdiction: a question about 山东 is also about 青岛's rules.
+        self.covered = frozenset(self.by_jurisdiction)
+
+    def _named_places(self, text: str) -> list[str]:
+        """Full names of the jurisdictions `text` names (山东 → 山东省, 济南 → 济南市, 全国 → 国家)."""
+        named = []
+        for prefix, place in self.places.prefixes:
+            if prefix in text:
+                named.append(place.name)
+        for word in place_names(text):  # bare city names jieba knows: 济南, 烟台
+            place = self.places.by_name(word + "市") or self.places.by_name(word)
+            if place is not None:
+                named.append(place.name)
+        if any(word in text for word in national_words()):
+            named.append(self.places.national.name)
+        return list(dict.fromkeys(named))
+
+    def route(self, text: str) -> Route:
+        """The documents and jurisdictions `text` names."""
+        titled, remaining = set(), text
+        for alias, doc_id in self.aliases:
+            if alias in remaining:
+                titled.add(doc_id)
+                remaining = remaining.replace(alias, " ")  # "山东省企业技术改造条例" names a document, not just 山东
+        named = self._named_places(remaining)
+        jurisdictions = frozenset(name for name in named if name in self.covered)
+        uncovered = tuple(name for name in named if name not in self.covered)
+        return Route(frozenset(titled), jurisdictions, uncovered)
+
+    def doc_scores(self, route: Route) -> dict[str, float]:
+        """1 for a document named by title, 0.5 for one of a jurisdiction named."""
+        scores: dict[str, float] = {}
+        for jurisdiction in route.jurisdictions:
+            for doc_id in self.by_jurisdiction.get(jurisdiction, ()):
+                scores[doc_id] = 0.5
+        for doc_id in route.titled:
+            scores[doc_id] = 1.0
+        return scores

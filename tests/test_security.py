@@ -1,0 +1,111 @@
+"""The holes a probe found in the served app (issue 8), each reproduced and
+shown closed: server files read through the upload event, anonymous upload
+and removal, unlimited password guesses, symlinks in the corpus, hostile
+/api/ask bodies."""
+from __future__ import annotations
+
+import os
+import shutil
+
+import pytest
+
+from indexer.loaders import load_corpus
+from ui.guard import AdminGate, ManagementDeniedError, UnsafeRequestError, json_depth, require_upload
+from ui.reliability import Workspace
+from ui.reliability_http import hostile_requests, security_probe
+
+
+@pytest.fixture(scope="module")
+def space(plan_corpus, plan_index, tmp_path_factory) -> Workspace:
+    root = tmp_path_factory.mktemp("security")
+    shutil.copytree(plan_corpus, root / "corpus")
+    shutil.copytree(plan_index, root / "index")
+    return Workspace(root, root / "corpus", root / "index", root / "data")
+
+
+def test_no_event_reads_a_server_file_or_removes_a_document_without_authentication(space, embedder):
+    """Every backend event of the app, called with a server file as FileData and
+    with the removal arguments, no password and a guessed one."""
+    figures = security_probe(space, embedder)
+    assert figures["events"] >= 10
+    assert figures["server_file_readable"] == 0
+    assert figures["documents_removed"] == 0 and figures["corpus_changed"] == 0
+    assert figures["join_statuses"].get("403", 0) >= figures["events"]  # every FileData naming the file refused up front
+    assert figures["tracebacks_logged"] == 0
+
+
+def test_hostile_api_bodies_get_a_4xx_without_buffering_or_tracebacks(space, embedder):
+    figures = hostile_requests(space, embedder, huge_mb=16)
+    statuses = figures["statuses"]
+    assert statuses["top_k_100"] == 200
+    for name in ("deep_json", "deep_json_in_object", "top_k_1e9", "not_json", "gradio_deep_json"):
+        assert statuses[name] == 400, name
+    assert statuses["huge_streamed_body"] == 413 and statuses["huge_declared_length"] == 413
+    assert figures["memory_growth_mb_for_huge_body"] < 8  # never the whole body in memory
+    assert figures["tracebacks_logged"] == 0
+
+
+def test_management_needs_a_secret_even_without_a_password(monkeypatch):
+    monkeypatch.delenv("POLICYQA_ADMIN_PASSWORD", raising=False)
+    gate = AdminGate()
+    assert gate.generated and len(gate.secret) >= 16 and gate.secret in gate.banner()
+    for wrong in ("", "admin", None):
+        with pytest.raises(ManagementDeniedError, match="管理口令"):
+            gate.check(wrong, "10.0.0.1")
+    gate.check(gate.secret, "10.0.0.1")
+    monkeypatch.setenv("POLICYQA_ADMIN_PASSWORD", "正确的口令")
+    assert not AdminGate().generated and AdminGate().secret == "正确的口令"
+
+
+def test_password_guesses_are_rate_limited():
+    now = [0.0]
+    gate = AdminGate("正确的口令", clock=lambda: now[0])
+    for _ in range(5):
+        with pytest.raises(ManagementDeniedError, match="不正确"):
+            gate.check("猜一个", "10.0.0.2")
+    with pytest.raises(ManagementDeniedError, match="次数过多"):
+        gate.check("正确的口令", "10.0.0.2")  # refused while locked out, even when right
+    gate.check("正确的口令", "10.0.0.3")  # another client is not locked out
+    now[0] = 61.0
+    gate.check("正确的口令", "10.0.0.2")
+    for n in range(20):  # guesses spread over many addresses are limited in total
+        with pytest.raises(ManagementDeniedError):
+            gate.check("猜", f"10.1.0.{n}")
+    with pytest.raises(ManagementDeniedError, match="次数过多"):
+        gate.check("正确的口令", "10.9.9.9")
+
+
+def test_an_upload_path_must_lie_in_the_upload_cache(tmp_path):
+    cache, outside = tmp_path / "cache", tmp_path / "secret.txt"
+    (cache / "abc").mkdir(parents=True)
+    outside.write_text("机密", encoding="utf-8")
+    (cache / "abc" / "ok.txt").write_text("政策", encoding="utf-8")
+    (cache / "abc" / "link.txt").symlink_to(outside)
+    assert require_upload(cache / "abc" / "ok.txt", cache) == (cache / "abc" / "ok.txt").resolve()
+    for bad in (outside, cache / "abc" / "link.txt", cache / ".." / "secret.txt", cache, "/etc/passwd"):
+        with pytest.raises(UnsafeRequestError) as refused:
+            require_upload(bad, cache)
+        assert refused.value.status == 403
+
+
+def test_json_depth_is_measured_without_parsing():
+    assert json_depth(b'{"question": "[[[{{", "doc_ids": ["a"]}') == 2
+    assert json_depth(b'"\\"[[["') == 0
+    assert json_depth(b"[" * 100_000) == 100_000
+
+
+def test_the_corpus_is_a_jail(plan_corpus, tmp_path):
+    """`corpus/x.txt -> /etc/passwd` was indexed and quoted in answers."""
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    shutil.copytree(plan_corpus, corpus)
+    outside.mkdir()
+    (outside / "secret.txt").write_text("一、机密\n绝密内容不得外传。\n", encoding="utf-8")
+    (corpus / "x.txt").symlink_to(outside / "secret.txt")
+    (corpus / "linked").symlink_to(outside, target_is_directory=True)
+    (corpus / "passwd.txt").symlink_to("/etc/passwd")
+    documents, skipped = load_corpus(corpus)
+    assert [d.doc_id for d in documents] == ["qingdao_ai_plan"]
+    assert any(reason.startswith("x.txt:") and "符号链接" in reason for reason in skipped)
+    assert any(reason.startswith("passwd.txt:") and "符号链接" in reason for reason in skipped)
+    assert all("绝密" not in d.text for d in documents)
+    assert os.path.islink(corpus / "x.txt")  # skipped, not touched

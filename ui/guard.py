@@ -1,0 +1,322 @@
+"""The security code of the web app, in one place.
+
+* `AdminGate`: who may upload or remove documents. Always someone: the admin
+  password ($POLICYQA_ADMIN_PASSWORD) when set, otherwise a random token made
+  at start and printed on the console (as Jupyter does). Wrong guesses are
+  rate-limited per client and in total.
+* `require_upload(path, upload_root)`: a file handed to the upload event must be
+  a regular file inside Gradio's upload cache, checked before anything touches it.
+* `GradioRequestGuard`: ASGI middleware in front of Gradio's own routes. It
+  reads each JSON request body while streaming (refused past a size limit),
+  refuses deep nesting, and refuses any `FileData` whose path lies outside the
+  upload cache, before Gradio copies a single file (Gradio skips that check
+  when mounted with `mount_gradio_app`).
+* `read_json_body`: the same limits for `/api/ask`.
+
+Refusals are one line in the log, never a traceback.
+"""
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, MutableMapping
+from pathlib import Path
+from typing import Any
+
+from indexer.errors import PolicyQAError
+
+log = logging.getLogger("policyqa.security")
+
+ADMIN_PASSWORD_ENV = "POLICYQA_ADMIN_PASSWORD"
+MAX_FAILURES_PER_CLIENT = 5  # wrong guesses per client per window
+MAX_FAILURES_TOTAL = 20  # wrong guesses from all clients per window (clients behind one proxy, rotating addresses)
+FAILURE_WINDOW_S = 60.0
+GRADIO_BODY_LIMIT = 1024 * 1024  # event payloads are small: files go through /upload
+GRADIO_DEPTH_LIMIT = 32
+API_BODY_LIMIT = 64 * 1024
+API_DEPTH_LIMIT = 8
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+
+class ManagementDeniedError(PolicyQAError):
+    """Upload or removal refused: wrong or missing password, or too many guesses."""
+
+
+class UnsafeRequestError(PolicyQAError):
+    """A request refused before it reached the app; `status` is its HTTP code."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# ---------------------------------------------------------------------------
+# Who may manage documents
+# ---------------------------------------------------------------------------
+
+
+class AdminGate:
+    """The secret that upload and removal require, and the guess limiter.
+
+    `AdminGate(None)` reads $POLICYQA_ADMIN_PASSWORD and, when it is unset or
+    empty, makes a random token (`generated` is then True); the caller shows it
+    to whoever started the server.
+    """
+
+    def __init__(self, password: str | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        if password is None:
+            password = os.environ.get(ADMIN_PASSWORD_ENV, "")
+        self.generated = not password
+        self.secret = password or secrets.token_urlsafe(12)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._failures: dict[str, deque[float]] = {}
+        self._all_failures: deque[float] = deque()
+
+    def banner(self) -> str:
+        """The console line that tells the operator how to manage documents."""
+        if self.generated:
+            return (
+                f"未设置管理密码（环境变量 {ADMIN_PASSWORD_ENV}）。本次启动的管理口令：{self.secret}\n"
+                "在“文件管理”页输入该口令才能上传或删除文件；重启后口令会改变。"
+            )
+        return f"文件管理需要管理密码（来自环境变量 {ADMIN_PASSWORD_ENV}）。"
+
+    def check(self, given: str | None, client: str = "") -> None:
+        """Return when `given` is the secret; else raise ManagementDeniedError.
+
+        While a client (or all clients together) has used up its wrong guesses
+        for the window, every attempt is refused, the right one too, so guessing
+        gains nothing from speed.
+        """
+        now = self._clock()
+        with self._lock:
+            mine = self._failures.setdefault(client, deque())
+            for window in (mine, self._all_failures):
+                while window and now - window[0] > FAILURE_WINDOW_S:
+                    window.popleft()
+            if len(mine) >= MAX_FAILURES_PER_CLIENT or len(self._all_failures) >= MAX_FAILURES_TOTAL:
+                oldest = mine[0] if len(mine) >= MAX_FAILURES_PER_CLIENT else self._all_failures[0]
+                wait = max(1, int(FAILURE_WINDOW_S - (now - oldest)) + 1)
+                log.warning("admin guess refused (rate limit) from %s", client or "?")
+                raise ManagementDeniedError(f"密码错误次数过多：请 {wait} 秒后再试。")
+            if hmac.compare_digest((given or "").encode("utf-8"), self.secret.encode("utf-8")):
+                mine.clear()
+                return
+            mine.append(now)
+            self._all_failures.append(now)
+        log.warning("wrong admin password from %s", client or "?")
+        hint = "管理密码" if not self.generated else "管理口令（见服务启动时的控制台输出）"
+        raise ManagementDeniedError(f"{hint}不正确。")
+
+
+# ---------------------------------------------------------------------------
+# Files handed to the upload event
+# ---------------------------------------------------------------------------
+
+
+def inside(path: str | os.PathLike[str], root: str | os.PathLike[str]) -> bool:
+    """Whether `path`, every symlink resolved, lies strictly inside `root`."""
+    try:
+        real = Path(os.path.realpath(path))
+        base = Path(os.path.realpath(root))
+    except (OSError, ValueError):
+        return False
+    return real != base and real.is_relative_to(base)
+
+
+def require_upload(path: str | os.PathLike[str], upload_root: str | os.PathLike[str]) -> Path:
+    """The resolved path of an uploaded file, which must be a regular file inside
+    Gradio's upload cache; UnsafeRequestError otherwise. Nothing is read."""
+    if not inside(path, upload_root):
+        log.warning("upload path outside the upload cache refused: %r", str(path)[:200])
+        raise UnsafeRequestError("上传的文件无效：请在“文件管理”页重新选择文件上传。", 403)
+    real = Path(os.path.realpath(path))
+    if not real.is_file():
+        raise UnsafeRequestError("上传的文件不存在或已失效：请重新选择文件上传。", 400)
+    return real
+
+
+def _file_paths(value: Any, depth: int = 0):
+    """Every `path` of a Gradio FileData object (a dict whose meta._type is
+    gradio.FileData) anywhere in a decoded JSON value."""
+    if depth > GRADIO_DEPTH_LIMIT:
+        return
+    if isinstance(value, dict):
+        meta = value.get("meta")
+        if isinstance(meta, dict) and meta.get("_type") == "gradio.FileData" and "path" in value:
+            yield value.get("path")
+        for item in value.values():
+            yield from _file_paths(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _file_paths(item, depth + 1)
+
+
+# ---------------------------------------------------------------------------
+# Request bodies
+# ---------------------------------------------------------------------------
+
+
+def json_depth(raw: bytes) -> int:
+    """The deepest nesting of [ and { in a JSON text, strings skipped; computed
+    without parsing, so a hostile body never reaches the recursive parser."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (0x5D, 0x7D):
+            depth -= 1
+    return deepest
+
+
+def _declared_length(headers: Any) -> int | None:
+    try:
+        value = headers.get("content-length") if hasattr(headers, "get") else None
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def too_large(limit: int) -> UnsafeRequestError:
+    return UnsafeRequestError(f"请求过大（上限 {limit // 1024} KB）：问题请控制在 500 字以内。", 413)
+
+
+async def read_json_body(request: Any, limit: int = API_BODY_LIMIT, max_depth: int = API_DEPTH_LIMIT) -> Any:
+    """The decoded JSON body of a Starlette request, read chunk by chunk and
+    refused (UnsafeRequestError 413) as soon as it passes `limit` bytes; deeper
+    than `max_depth` or not JSON: UnsafeRequestError 400."""
+    declared = _declared_length(request.headers)
+    if declared is not None and declared > limit:
+        raise too_large(limit)
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw.extend(chunk)
+        if len(raw) > limit:
+            raise too_large(limit)
+    return decode_json(bytes(raw), max_depth)
+
+
+def decode_json(raw: bytes, max_depth: int) -> Any:
+    """`raw` decoded as JSON, refusing nesting deeper than `max_depth`."""
+    if json_depth(raw) > max_depth:
+        raise UnsafeRequestError(f"请求的 JSON 嵌套过深（上限 {max_depth} 层）。")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise UnsafeRequestError('请求体必须是 JSON 对象，例如 {"question": "牵头单位是谁？", "top_k": 5}。') from None
+
+
+class GradioRequestGuard:
+    """ASGI middleware for every POST to Gradio's routes except its file upload.
+
+    The body is read while streaming (413 past GRADIO_BODY_LIMIT), refused when
+    nested deeper than GRADIO_DEPTH_LIMIT, and refused (403) when it names a
+    FileData path outside `upload_root()`; otherwise it is replayed unchanged.
+    """
+
+    def __init__(self, app: Callable[..., Awaitable[None]], upload_root: Callable[[], str], prefix: str = "/gradio_api/") -> None:
+        self.app = app
+        self.upload_root = upload_root
+        self.prefix = prefix
+
+    def _applies(self, scope: Scope) -> bool:
+        path = scope.get("path", "")
+        return (
+            scope["type"] == "http"
+            and scope.get("method") == "POST"
+            and path.startswith(self.prefix)
+            and not path.startswith(self.prefix + "upload")
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not self._applies(scope):
+            await self.app(scope, receive, send)
+            return
+        try:
+            body = await self._read(scope, receive)
+            self._check(body)
+        except UnsafeRequestError as e:
+            log.warning("refused %s: %s", scope.get("path"), e)
+            await _send_json(send, e.status, {"error": str(e)})
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, scope: Scope, receive: Receive) -> bytes:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        declared = _declared_length(headers)
+        if declared is not None and declared > GRADIO_BODY_LIMIT:
+            raise too_large(GRADIO_BODY_LIMIT)
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise UnsafeRequestError("连接已断开。", 400)
+            body.extend(message.get("body", b""))
+            if len(body) > GRADIO_BODY_LIMIT:
+                raise too_large(GRADIO_BODY_LIMIT)
+            if not message.get("more_body", False):
+                return bytes(body)
+
+    def _check(self, body: bytes) -> None:
+        if not body.strip():
+            return
+        if json_depth(body) > GRADIO_DEPTH_LIMIT:
+            raise UnsafeRequestError(f"请求的 JSON 嵌套过深（上限 {GRADIO_DEPTH_LIMIT} 层）。")
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return  # not JSON: Gradio answers it with its own 4xx
+        root = self.upload_root()
+        for path in _file_paths(payload):
+            if not isinstance(path, str) or not inside(path, root):
+                raise UnsafeRequestError("请求中的文件不是通过本页面上传的，已拒绝。", 403)
+
+
+async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def client_of(request: Any) -> str:
+    """The client address of a Gradio or Starlette request ("" when unknown),
+    the key of the per-client guess limit."""
+    client = getattr(request, "client", None)
+    return str(getattr(client, "host", "") or "")
