@@ -25,7 +25,8 @@ from .run import evaluation_records, load_dataset
 # below the target of 0.05, because a threshold set on some question sets
 # refuses more on others.
 TARGET_FALSE_ABSTENTION = 0.03
-CUTOFF_GRID = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+# (relative cutoff, most sentences) tried for the sentence selection.
+SELECTION_GRID = tuple((cutoff, most) for most in (4, 6, 8) for cutoff in (0.1, 0.2, 0.3, 0.5, 0.7))
 REGULARISATION = 0.5  # C of the logistic regressions: few, noisy labels
 LOO_COLUMNS = ("hit@5", "mrr@10", "evr@5", "cit_evr", "abstention", "false_abstention")
 
@@ -122,15 +123,19 @@ def train_models(assistant: Assistant, samples: list[Sample]) -> AnswerModels:
     accept = _accept_model(samples)
     select = _select_model(samples)
     answerable = [s for s in samples if s.answerable]
-    recall = {cutoff: _citation_recall(assistant, AnswerModels(accept, select, cutoff), answerable) for cutoff in CUTOFF_GRID}
-    cutoff = max(recall, key=lambda c: (round(recall[c], 3), -c))
+    recall = {
+        (cutoff, most): _citation_recall(assistant, AnswerModels(accept, select, cutoff, most), answerable)
+        for cutoff, most in SELECTION_GRID
+    }
+    # The most cited evidence; on a tie, the shorter answer.
+    cutoff, most = max(recall, key=lambda key: (round(recall[key], 3), -key[1], key[0]))
     trained_on = tuple(sorted({s.dataset for s in samples}))
     report = {
         "items": len(samples),
         "answerable": len(answerable),
-        "citation_recall_by_cutoff": {str(c): round(v, 4) for c, v in recall.items()},
+        "citation_recall_by_selection": {f"{c}/{m}": round(v, 4) for (c, m), v in recall.items()},
     }
-    return AnswerModels(accept, select, cutoff, trained_on, report)
+    return AnswerModels(accept, select, cutoff, most, trained_on, report)
 
 
 def leave_one_out(assistant: Assistant, datasets: dict[str, list[dict]], samples: list[Sample]) -> dict[str, dict[str, Any]]:
@@ -188,7 +193,7 @@ def train_command(dataset_paths: list[Path], index_dir: Path, out: Path) -> str:
         "Built by `policyqa train` from: " + ", ".join(f"`{p}`" for p in dataset_paths),
         f"{len(samples)} questions, {sum(s.answerable for s in samples)} answerable.",
         f"Accept threshold {models.accept.threshold:.3f} (out-of-fold, false abstention ≤ {TARGET_FALSE_ABSTENTION});"
-        f" sentence cutoff {models.relative_cutoff} of the best sentence's probability.",
+        f" sentences whose probability is at least {models.relative_cutoff} of the best one's, at most {models.max_sentences}.",
         "",
         "## Each dataset scored by models trained without it (hybrid retrieval)",
         "",

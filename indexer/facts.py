@@ -31,7 +31,7 @@ from .roster import (
 )
 from .types import Chunk, Document
 
-FACTS_VERSION = 1
+FACTS_VERSION = 2  # 2: duties statutes assign
 DATA_DIR = Path(__file__).parent / "data"
 INDUSTRIES_PATH = DATA_DIR / "industries.json"
 SUPPORT_KINDS_PATH = DATA_DIR / "support_kinds.json"
@@ -655,6 +655,22 @@ def clause_responsibilities(chunk: Chunk) -> list[UnitRole]:
     return found
 
 
+# A statute assigns a duty to a body of government: "县级以上人民政府科学技术行政部门负责…".
+_STATUTE_DUTY = re.compile(
+    r"(?P<body>(?:国务院|县级以上|省|设区的市|市|县|区（市）|地方各级|各级)[^，。；：]{0,30}?(?:部门|人民政府|机关|机构))"
+    # "…负责相关工作的部门应当…" names another body, not a duty.
+    r"(?:应当)?(?P<verb>负责|主管|统筹|指导|协调|组织)(?![^。；，]{0,12}的部门)(?P<duty>[^。；]{4,120})"
+)
+
+
+def statute_duties(chunk: Chunk) -> list[Duty]:
+    """The duties an article assigns, each with the sentence that says so."""
+    return [
+        Duty(m.group("body"), m.group("verb") + m.group("duty"), _sentence_around(chunk, m.start(), m.end()))
+        for m in _STATUTE_DUTY.finditer(chunk.text)
+    ]
+
+
 # ---------------------------------------------------------------------------
 # Extraction and (de)serialisation
 # ---------------------------------------------------------------------------
@@ -700,6 +716,8 @@ def extract_policy_facts(documents: list[Document], chunks: list[Chunk], vocabul
                 units += [_relink(f, parts) for f in u]
                 duties += [_relink(f, parts) for f in d]
                 continue
+            if document.history:  # a statute
+                duties += [_relink(f, parts) for f in statute_duties(chunk)]
             targets += [_relink(f, parts) for f in targets_in_chunk(chunk, info.period_end)]
             units += [_relink(f, parts) for f in clause_responsibilities(chunk)]
             if _is_numbered_item(chunk, next_chunk):

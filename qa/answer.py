@@ -18,7 +18,7 @@ import numpy as np
 from indexer.roster import squeeze
 from indexer.build import statute_title
 from indexer.segment import sentence_embedding_text
-from indexer.tokenize import place_names, tokenize
+from indexer.tokenize import tokenize
 from indexer.types import Chunk, Document
 
 from .answerability import QUESTION_FEATURES, SENTENCE_FEATURES, AnswerModels, log_length
@@ -155,10 +155,8 @@ class AnswerComposer:
     def uncovered_places(self, query: Query) -> list[str]:
         """Provinces and cities the question names that no document governs, and
         places no document mentions (济南 over a Qingdao/Shandong/national corpus)."""
-        text = getattr(query, "focus", "") or query.text
-        # Districts and counties are not in the gazetteer: one no document mentions is not covered either.
-        districts = [name for name in place_names(text) if name[-1] in "区县" and name not in self.router.titles]
-        return list(dict.fromkeys(list(self.router.route(text).uncovered) + self.checker.unmentioned(districts)))
+        # Districts are not in the gazetteer: a city's documents cover its districts.
+        return list(self.router.route(query.focus or query.text).uncovered)
 
     def analyse_batch(self, queries: list[Query], hits_per_query: list[list[Hit]], query_vectors: np.ndarray) -> list[Analysis]:
         """The features of every question and of its candidate sentences."""
@@ -188,6 +186,10 @@ class AnswerComposer:
         without models, that no check fired."""
         if not analysis.hits or not analysis.candidates:
             return False
+        if analysis.checks["period"] or self.uncovered_places(analysis.query):
+            # Not a matter of weighing: a plan says nothing of the years after its period,
+            # and a province's or city's own rules are not in a corpus that lacks them.
+            return False
         if self.models is not None:
             accept = self.models.accept
             return bool(accept.probabilities(analysis.question_row)[0] >= accept.threshold)
@@ -207,8 +209,8 @@ class AnswerComposer:
         order = sorted(range(len(group)), key=lambda i: -scores[i])
         substantive = [i for i in order if not _is_bare_heading(group[i])] or order
         best = scores[substantive[0]]
-        cutoff = self.models.relative_cutoff if self.models is not None else 0.8
-        chosen = [group[i] for i in substantive if scores[i] >= cutoff * best][: self.max_sentences]
+        cutoff, most = (self.models.relative_cutoff, self.models.max_sentences) if self.models else (0.8, self.max_sentences)
+        chosen = [group[i] for i in substantive if scores[i] >= cutoff * best][:most]
         return sorted(chosen, key=lambda s: (s.rank, s.start))
 
     def _structure_sentences(self, query: Query, hits: list[Hit]) -> list[Sentence]:

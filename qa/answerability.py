@@ -84,6 +84,7 @@ class AnswerModels:
     accept: LinearModel
     select: LinearModel
     relative_cutoff: float = 0.5  # keep sentences whose p is at least this share of the best one's
+    max_sentences: int = 4  # and at most this many
     trained_on: tuple[str, ...] = ()
     report: dict[str, Any] = field(default_factory=dict)
 
@@ -105,7 +106,7 @@ class AnswerModels:
             return LinearModel(**{k: tuple(v) if isinstance(v, list) else v for k, v in entry.items()})
 
         return cls(model(data["accept"]), model(data["select"]), data.get("relative_cutoff", 0.5),
-                   tuple(data.get("trained_on", ())), data.get("report", {}))
+                   data.get("max_sentences", 4), tuple(data.get("trained_on", ())), data.get("report", {}))
 
 
 def fit_linear(rows: np.ndarray, labels: np.ndarray, features: tuple[str, ...], threshold: float = 0.5,

@@ -13,7 +13,7 @@ the answer says so explicitly instead of offering another unit's contact.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from indexer.facts import LEAD_ROLE, DocumentInfo, FactSource, Person, PolicyFacts, Target, UnitRole
@@ -494,6 +494,9 @@ def answer_from_facts(
     to answers from a plan whose period has ended."""
     if documents:
         facts = _restrict(facts, set(documents))
+    if query.focus and query.focus != query.text:
+        # A long question's background ("前几年主要给外地供货") asks nothing.
+        query = replace(query, text=query.focus)
     about_roster = _ROSTER_CUE.search(query.text) or any(_named_people(query, facts))
     if about_roster and _only_fact_parts(query, _ROSTER_CUE):
         for roster_step in (_answer_channel, _answer_contact, _answer_people, _answer_units, _answer_duty):

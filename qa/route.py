@@ -64,7 +64,6 @@ class DocumentRouter:
 
     def __init__(self, documents: list[Document]) -> None:
         self.places = load_places()
-        self.titles = " ".join(d.title for d in documents)
         self.aliases: list[tuple[str, str]] = sorted(
             ((alias, d.doc_id) for d in documents for alias in title_aliases(d.title, d.jurisdiction)),
             key=lambda pair: -len(pair[0]),

@@ -18,7 +18,7 @@ def test_a_fitted_model_separates_what_it_was_shown_and_round_trips(tmp_path):
     model = fit_linear(rows, labels, ("a", "b"))
     assert model.coef[0] > 1 and abs(model.coef[1]) < model.coef[0] / 3
     assert model.probabilities(np.array([[2.0, 0.0]]))[0] > 0.9 > 0.1 > model.probabilities(np.array([[-2.0, 0.0]]))[0]
-    models = AnswerModels(model, model, 0.4, ("x",))
+    models = AnswerModels(model, model, 0.4, 6, ("x",))
     models.save(tmp_path / "m.json")
     loaded = AnswerModels.load(tmp_path / "m.json")
     assert loaded == models
@@ -29,7 +29,7 @@ def test_the_committed_models_match_the_features_and_their_report():
     models = AnswerModels.load(MODELS_PATH)
     assert models is not None, "run `policyqa train` to build qa/data/answer_models.json"
     assert models.accept.features == QUESTION_FEATURES and models.select.features == SENTENCE_FEATURES
-    assert 0 < models.accept.threshold < 1 and 0 < models.relative_cutoff <= 1
+    assert 0 < models.accept.threshold < 1 and 0 < models.relative_cutoff <= 1 and models.max_sentences >= 1
     report = MODELS_PATH.with_name(MODELS_PATH.stem + "_report.md").read_text(encoding="utf-8")
     for dataset in models.trained_on:
         assert f"| {dataset} |" in report  # each dataset scored when left out

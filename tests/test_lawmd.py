@@ -154,3 +154,14 @@ def test_jurisdiction_from_the_organ_when_the_title_names_none():
     assert jurisdiction_of("企业信息公示暂行条例", ("国务院",)).name == "国家"
     assert jurisdiction_of("城市绿化条例", ("宁波市人民代表大会常务委员会",)).level == "市级"
     assert jurisdiction_of("某某办法") is None
+
+
+def test_duties_a_statute_assigns_are_facts(laws):
+    from indexer.facts import extract_policy_facts
+
+    law = laws["促进科技成果转化法(2015-08-29)"]
+    facts = extract_policy_facts([law], segment_document(law))
+    duties = {(d.body, d.duty) for d in facts.duties}
+    assert ("地方各级人民政府", "负责管理、指导和协调本行政区域内的科技成果转化工作") in duties
+    assert all(d.source.clause.startswith("第") and d.body in d.source.quote for d in facts.duties)
+    assert not any(d.duty.startswith("负责相关工作的部门") for d in facts.duties)

@@ -136,11 +136,12 @@ def test_measures_carry_exact_quotes_and_reasons(facts, plan):
     assert not tyre.quote.startswith("(3)推动高端化工产业。加快先进高分子材料")  # only the sentence that concerns tyres
 
 
-def test_measures_are_grouped_by_kind_of_support(facts, plan):
+def test_measures_are_grouped_by_document_and_kind_of_support(facts, plan):
     result = match("我们是一家做工业机器人的中小企业，想融资", facts, plan)
     groups = dict(result.groups())
-    assert "三（五）2（2）" in [m.clause for m in groups["金融"]]
-    assert all(m.support == support for support, measures in groups.items() for m in measures)
+    financing_group = next(label for label in groups if label.endswith("· 金融"))
+    assert "三（五）2（2）" in [m.clause for m in groups[financing_group]]
+    assert all(label == f"《{m.doc_title}》· {m.support}" for label, measures in groups.items() for m in measures)
     financing = next(m for m in result.measures if m.clause == "三（五）2（2）")
     assert "中小企业" in financing.why and "金融" in financing.why
 
