@@ -82,18 +82,22 @@ def run_evaluation(
     index_dir: Path = Path("index"),
     retrievers: list[str] | None = None,
     top_k: int = 10,
+    exhaustive: bool = False,
     leave_one_out: bool = True,
 ) -> str:
     """Evaluate and write results.jsonl, metrics.json, report.md, report.png and
     the TREC files into `out_dir`; returns the headline table as text.
 
-    With several datasets and `leave_one_out`, report.md also scores each
-    dataset with answer models trained on the others only (eval/train.py)."""
+    `exhaustive` scores every clause instead of the retrieval candidates (the
+    reference `--compare` checks the candidates against). With several
+    datasets and `leave_one_out`, report.md also scores each dataset with
+    answer models trained on the others only (eval/train.py)."""
     from .report import headline_table, write_outputs
 
     paths = dataset if isinstance(dataset, list) else [dataset]
     items = [item for path in paths for item in load_dataset(path)]
     assistant = Assistant.open(index_dir)
+    assistant.retriever.exhaustive = exhaustive
     records = evaluation_records(assistant, items, retrievers or ["hybrid", "lexical", "dense"], top_k=top_k)
     metrics = write_outputs(records, Path(out_dir))
     summary = headline_table(metrics)

@@ -12,9 +12,13 @@ from .embed import Embedder
 from .errors import PolicyQAError
 from .loaders import load_corpus
 from .segment import SEGMENTER_VERSION, embedding_text, segment_document, sentence_embedding_text, sentence_spans
-from .store import FORMAT_VERSION, BuildSettings, clean_after_crash, corpus_hash, index_lock, open_version, text_hash, write_index
+from .store import (
+    FORMAT_VERSION, MANIFEST, BuildSettings, clean_after_crash, corpus_hash, index_lock, open_version, text_hash, write_index,
+)
 from .tokenize import tokenize_batch, tokenizer_fingerprint
 from .types import BuildReport, Chunk, Document
+from .vectors import StoreSpec, drop_milvus_collections
+from .versions import version_folders
 
 Progress = Callable[[float, str], None]
 
@@ -76,9 +80,9 @@ def _embed_with_reuse(
     return np.stack([known[h] for h in hashes]).astype(np.float32), hashes, len(to_embed)
 
 
-def index_is_current(index_dir: Path, documents: list[Document], settings: BuildSettings) -> bool:
+def index_is_current(index_dir: Path, documents: list[Document], settings: BuildSettings, store: StoreSpec) -> bool:
     """Whether the current version is intact (every checksum) and was built
-    from these documents with these settings."""
+    from these documents with these settings, into `store`."""
     try:
         version = open_version(index_dir, full=True)
     except PolicyQAError:
@@ -87,7 +91,28 @@ def index_is_current(index_dir: Path, documents: list[Document], settings: Build
     if version.warning or manifest.get("format_version") != FORMAT_VERSION:
         return False
     same_settings = all(manifest.get(key) == value for key, value in settings.__dict__.items())
-    return same_settings and manifest.get("corpus_hash") == corpus_hash(documents)
+    same_store = "vector_store" in manifest and StoreSpec.of_manifest(manifest) == store
+    return same_settings and same_store and manifest.get("corpus_hash") == corpus_hash(documents)
+
+
+def _previous_store(index_dir: Path) -> dict:
+    """The current version's "vector_store" entry, {} when there is none."""
+    try:
+        return open_version(index_dir).manifest.get("vector_store") or {}
+    except PolicyQAError:
+        return {}
+
+
+def _stores_by_version(index_dir: Path) -> dict[str, dict]:
+    """Each version folder's "vector_store" entry, read without verifying:
+    only used to drop a Milvus server's collections with their version."""
+    entries = {}
+    for folder in version_folders(index_dir):
+        try:
+            entries[folder.name] = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("vector_store") or {}
+        except (OSError, ValueError, AttributeError):
+            continue
+    return entries
 
 
 def segment_corpus(documents: list[Document], embedder: Embedder) -> list[Chunk]:
@@ -104,11 +129,14 @@ def build_index(
     rebuild: bool = False,
     show_progress: bool = True,
     extract_facts: Callable[[list[Document], list[Chunk]], dict] | None = None,
+    store: StoreSpec | None = None,
 ) -> BuildReport:
     """Index every readable document of `corpus_dir` into `index_dir`.
 
     Unchanged chunks reuse their vectors unless `rebuild`; an index that is
-    already current is left as it is. Unreadable files are reported in
+    already current is left as it is. `store` says where the vectors are
+    searched; None keeps the existing index's store (FAISS for a new one).
+    Unreadable files are reported in
     `BuildReport.skipped`, never fatal. Raises EmptyCorpusError when nothing
     is readable, ModelUnavailableError when the model cannot load, IndexBusyError
     when another process is writing the index.
@@ -120,7 +148,7 @@ def build_index(
     # One writer at a time, from reading the old version to publishing the new.
     with index_lock(index_dir):
         clean_after_crash(index_dir)
-        return _build(documents, skipped, index_dir, embedder, rebuild, show_progress, extract_facts, started)
+        return _build(documents, skipped, index_dir, embedder, rebuild, show_progress, extract_facts, store, started)
 
 
 def _build(
@@ -131,12 +159,15 @@ def _build(
     rebuild: bool,
     show_progress: bool,
     extract_facts: Callable[[list[Document], list[Chunk]], dict] | None,
+    store: StoreSpec | None,
     started: float,
 ) -> BuildReport:
     embedder = embedder or Embedder()
     settings = settings_for(embedder)
     report = BuildReport(documents=len(documents), skipped=skipped)
-    if not rebuild and index_is_current(index_dir, documents, settings):
+    previous_store = _previous_store(index_dir)
+    store = store or (StoreSpec.of_manifest({"vector_store": previous_store}) if previous_store else StoreSpec())
+    if not rebuild and index_is_current(index_dir, documents, settings, store):
         report.chunks = open_version(index_dir).manifest["counts"]["chunks"]
         report.seconds = time.perf_counter() - started
         return report
@@ -151,6 +182,7 @@ def _build(
         for position, start, end in sentences
     ]
     known = {} if rebuild else _reusable_vectors(index_dir, settings)
+    stores_before = _stores_by_version(index_dir)
     embeddings, hashes, embedded = _embed_with_reuse(
         [embedding_text(c, statute_title(documents_by_id[c.doc_id])) for c in chunks], known, embedder, show_progress
     )
@@ -159,8 +191,14 @@ def _build(
     facts = extract_facts(documents, chunks) if extract_facts else {}
     write_index(
         index_dir, settings, documents, chunks, hashes, embeddings, tokens,
-        np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_hashes, sentence_vectors, facts,
+        np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_hashes, sentence_vectors, facts, store,
     )
+    # A Milvus server keeps a version's collections until that version is
+    # removed (the previous one stays as the fallback while the new one is current).
+    kept = {folder.name for folder in version_folders(index_dir)}
+    for name, entry in stores_before.items():
+        if name not in kept:
+            drop_milvus_collections(entry)
     report.embedded = embedded
     report.chunks = len(chunks)
     report.seconds = time.perf_counter() - started

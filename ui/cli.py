@@ -50,12 +50,15 @@ def _use_model(model: str | None) -> None:
         os.environ[MODEL_ENV_VAR] = model
 
 
-def ensure_index(corpus: Path, index_dir: Path, rebuild: bool = False, quiet: bool = False):
-    """Build or update the index when missing or stale; returns the BuildReport."""
+def ensure_index(corpus: Path, index_dir: Path, rebuild: bool = False, quiet: bool = False, store=None):
+    """Build or update the index when missing or stale; returns the BuildReport.
+    `store` (indexer.vectors.StoreSpec) None keeps the index's own vector store."""
     from indexer.build import build_index
     from indexer.facts import extract_facts
 
-    report = build_index(corpus, index_dir, rebuild=rebuild, show_progress=not quiet, extract_facts=extract_facts)
+    report = build_index(
+        corpus, index_dir, rebuild=rebuild, show_progress=not quiet, extract_facts=extract_facts, store=store
+    )
     for reason in report.skipped:
         typer.echo(f"已跳过：{reason}", err=True)
     return report
@@ -66,16 +69,26 @@ def index(
     corpus: CorpusOption = DEFAULT_CORPUS,
     index_dir: IndexOption = DEFAULT_INDEX,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="全部重新计算，不复用已有向量")] = False,
+    store: Annotated[
+        Optional[str], typer.Option("--store", help="向量库：faiss（默认，索引文件夹内）| milvus（默认为索引文件夹内的 Milvus Lite）")
+    ] = None,
+    milvus_uri: Annotated[
+        Optional[str], typer.Option("--milvus-uri", help="Milvus 服务地址，例如 http://host:19530（与 --store milvus 同用）")
+    ] = None,
     model: ModelOption = None,
     as_json: JsonOption = False,
     check: Annotated[bool, typer.Option("--check", help="只校验索引：逐个版本核对每个文件的 SHA-256，不建立索引")] = False,
 ) -> None:
-    """建立或更新索引（只重新嵌入有变化的条款）。例：policyqa index --corpus corpus/；校验：policyqa index --check"""
+    """建立或更新索引（只重新嵌入有变化的条款）。例：policyqa index --corpus corpus/ --store milvus；校验：policyqa index --check"""
     if check:
         check_index(index_dir, as_json)
         return
+    from indexer.vectors import StoreSpec
+
+    # Without --store the index keeps the store it has (FAISS for a new one).
+    spec = StoreSpec(store or ("milvus" if milvus_uri else "faiss"), milvus_uri or "") if store or milvus_uri else None
     _use_model(model)
-    report = ensure_index(corpus, index_dir, rebuild=rebuild, quiet=as_json)
+    report = ensure_index(corpus, index_dir, rebuild=rebuild, quiet=as_json, store=spec)
     if as_json:
         _echo_json(report.__dict__)
         return
@@ -201,6 +214,7 @@ def evaluate(
     top_k: Annotated[int, typer.Option("--top-k", help="每题保留的段落数")] = 10,
     index_dir: IndexOption = DEFAULT_INDEX,
     compare: Annotated[Optional[tuple[Path, Path]], typer.Option("--compare", help="比较两次运行：--compare DIR_A DIR_B")] = None,
+    exhaustive: Annotated[bool, typer.Option("--exhaustive", help="为每个条款打分（不只候选），用作核对候选检索的基准")] = False,
     model: ModelOption = None,
     leave_one_out: Annotated[bool, typer.Option("--leave-one-out/--no-leave-one-out", help="多个数据集时，逐个留出并用其余数据集训练的模型评测")] = True,
 ) -> None:
@@ -216,7 +230,9 @@ def evaluate(
     from eval.run import run_evaluation
 
     chosen = [r.strip() for r in retrievers.split(",") if r.strip()]
-    summary = run_evaluation(dataset, out, index_dir=index_dir, retrievers=chosen, top_k=top_k, leave_one_out=leave_one_out)
+    summary = run_evaluation(
+        dataset, out, index_dir=index_dir, retrievers=chosen, top_k=top_k, exhaustive=exhaustive, leave_one_out=leave_one_out
+    )
     typer.echo(summary)
 
 
