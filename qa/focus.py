@@ -31,7 +31,10 @@ def asking_focus(text: str, language: str = "zh") -> str:
         asking = [s for s in sentences if cues.question_en.search(s.strip())]
         return " ".join(asking).strip() or text
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
-    asking = [s for s in sentences if cues.question.search(s) or cues.request.search(s)]
+    # A sentence that asks outright (请问…, …？) outranks one that merely holds a
+    # question word ("前几年主要给外地供货。").
+    asking = [s for s in sentences if cues.request.search(s) or re.search(r"[？?]\s*$", s)]
+    asking = asking or [s for s in sentences if cues.question.search(s)]
     if not asking:
         return text
     if len(text) > LONG_QUESTION_CHARS:

@@ -4,12 +4,20 @@ Scoring is pure functions over arrays; `Retriever` only holds the loaded
 index and the model. Hybrid retrieval fuses calibrated scores of BM25 and
 of the embeddings (whole clause and best sentence), so exact terms, numbers
 and unit names and paraphrases all reach their clause.
+
+Only candidates are scored: the BM25 top N, the nearest clauses and the
+clauses of the nearest sentences from the vector store, the clauses of the
+documents the question names (they get the route score), and the rosters and
+contact clauses a responsibility question can promote. Their scores are put
+on the scale of the whole index (`Calibration`), so the ranking is the one
+that scoring every clause would give (`exhaustive=True` does exactly that).
 """
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,6 +25,7 @@ from indexer.embed import Embedder
 from indexer.errors import InvalidArgumentError
 from indexer.store import IndexContents
 
+from .cues import load_cues
 from .query import Query
 from .route import DocumentRouter
 from .types import Hit
@@ -25,26 +34,58 @@ RETRIEVERS = ("hybrid", "lexical", "dense")
 # "route": the clauses of a document the question names by title (1) or by its jurisdiction (0.5);
 # set a priori at half the best lexical score, not tuned (the dev sets over the plan name no documents).
 DEFAULT_WEIGHTS = {"lexical": 1.0, "dense": 0.1, "sentence": 0.1, "roles": 1.0, "exact": 1.0, "figures": 0.15, "route": 0.5}
+CANDIDATES = 100  # per source: BM25, nearest clauses, nearest sentences
+# Up to this many clauses the best-sentence statistics are computed over all
+# of them; above it over a fixed random sample of this size (a 2% error on
+# the spread at most, far below what would reorder candidates).
+STATS_SAMPLE = 2048
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|个|家|辆|条|元)")
+_CONTACT_MARKS = ("联系人", "电话")
 
 
 def zscore(scores: np.ndarray) -> np.ndarray:
     """Scores on a common scale: cosine similarities from m3e-small all sit
     around 0.7-0.8, so their spread, not their level, is what carries meaning."""
-    spread = scores.std()
-    return (scores - scores.mean()) / spread if spread > 0 else np.zeros_like(scores)
+    return standardise(scores, (float(scores.mean()), float(scores.std())) if len(scores) else (0.0, 0.0))
 
 
-def fuse_scores(scores: dict[str, np.ndarray], weights: dict[str, float]) -> np.ndarray:
+def standardise(scores: np.ndarray, mean_std: tuple[float, float]) -> np.ndarray:
+    mean, spread = mean_std
+    return (scores - mean) / spread if spread > 0 else np.zeros_like(scores)
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Index-wide statistics of one question's scores: BM25's best score and
+    the mean and spread of the clause and best-sentence similarities."""
+
+    lexical_top: float
+    dense: tuple[float, float]
+    sentence: tuple[float, float]
+
+    @classmethod
+    def of(cls, scores: dict[str, np.ndarray]) -> "Calibration":
+        """The statistics of `scores` themselves (when they cover every clause)."""
+        lexical, dense, sentence = scores["lexical"], scores["dense"], scores["sentence"]
+        return cls(
+            float(lexical.max()) if len(lexical) else 0.0,
+            (float(dense.mean()), float(dense.std())) if len(dense) else (0.0, 0.0),
+            (float(sentence.mean()), float(sentence.std())) if len(sentence) else (0.0, 0.0),
+        )
+
+
+def fuse_scores(scores: dict[str, np.ndarray], weights: dict[str, float], calibration: Calibration | None = None) -> np.ndarray:
     """Calibrated score fusion: BM25 scaled to its best hit, plus z-scored
     clause and best-sentence similarities, plus bonuses for roster entries
     naming the role or person asked about, for exact quoted phrases and
     numbers, and for stated figures when a figure is asked. Weights were
-    tuned on the dev set only."""
-    lexical = scores["lexical"]
-    top = lexical.max()
+    tuned on the dev set only. `calibration` gives the index-wide statistics
+    when `scores` cover only some clauses; by default the arrays' own."""
+    calibration = calibration or Calibration.of(scores)
+    lexical, top = scores["lexical"], calibration.lexical_top
     fused = weights["lexical"] * (lexical / top if top > 0 else lexical)
-    fused = fused + weights["dense"] * zscore(scores["dense"]) + weights["sentence"] * zscore(scores["sentence"])
+    fused = fused + weights["dense"] * standardise(scores["dense"], calibration.dense)
+    fused = fused + weights["sentence"] * standardise(scores["sentence"], calibration.sentence)
     roles = scores["roles"]
     fused = fused + weights["roles"] * ((roles > 0) + 0.1 * roles)
     fused = fused + weights["route"] * scores["route"]
@@ -58,14 +99,24 @@ def document_frequencies(lexical) -> dict[str, int]:
     return {token: int(counts[i]) for token, i in lexical.vocab_dict.items() if i < len(counts) and counts[i] > 0}
 
 
-def validate_top_k(top_k: int) -> int:
+def validate_top_k(top_k: int, name: str = "top_k") -> int:
     if not isinstance(top_k, int) or isinstance(top_k, bool) or top_k <= 0:
-        raise InvalidArgumentError(f"top_k 必须是正整数，收到的是 {top_k!r}。")
+        raise InvalidArgumentError(f"{name} 必须是正整数，收到的是 {top_k!r}。")
     return top_k
 
 
+def _positions_by(keys: np.ndarray) -> dict[str, np.ndarray]:
+    groups: dict[str, list[int]] = {}
+    for position, key in enumerate(keys):
+        groups.setdefault(key, []).append(position)
+    return {key: np.array(positions, dtype=np.int64) for key, positions in groups.items()}
+
+
 class Retriever:
-    """Searches one loaded index. `search_batch` is the core; `search` wraps it."""
+    """Searches one loaded index. `search_batch` is the core; `search` wraps it.
+
+    `candidates` is how many clauses each source proposes; `exhaustive=True`
+    scores every clause instead (the reference the candidates are checked against)."""
 
     def __init__(
         self,
@@ -73,6 +124,8 @@ class Retriever:
         embedder: Embedder,
         top_k: int = 5,
         weights: dict[str, float] | None = None,
+        candidates: int = CANDIDATES,
+        exhaustive: bool = False,
         router: DocumentRouter | None = None,
     ) -> None:
         self.index = index
@@ -80,80 +133,156 @@ class Retriever:
         self.embedder = embedder
         self.top_k = validate_top_k(top_k)
         self.weights = weights or dict(DEFAULT_WEIGHTS)
+        self.candidates = validate_top_k(candidates, "candidates")
+        self.exhaustive = exhaustive
         self.chunks = index.chunks
         self._vocab = index.lexical.vocab_dict
         df = document_frequencies(index.lexical)
         n = max(len(self.chunks), 1)
         self.idf = {token: math.log(1 + (n - count + 0.5) / (count + 0.5)) for token, count in df.items()}
-        self._is_attachment = np.array([c.kind == "attachment" for c in self.chunks], dtype=bool)
         self._doc_ids = np.array([c.doc_id for c in self.chunks], dtype=object)
+        self._by_doc = _positions_by(self._doc_ids)
         self._squeezed = [re.sub(r"\s+", "", c.text) for c in self.chunks]
         self._has_figure = np.array([bool(_FIGURE.search(c.text)) for c in self.chunks], dtype=np.float32)
-        zeros = np.zeros(len(self.chunks), dtype=np.float32)
-        self._no_bonus = {"roles": zeros, "exact": zeros, "figures": zeros, "route": zeros}
-        self._sentence_chunk = index.sentences[:, 0] if len(index.sentences) else np.zeros(0, dtype=np.int64)
+        self._prepare_sentences(index)
+        self._prepare_moments(index.embeddings)
+        self._prepare_roles()
 
-    # -- individual scorers -------------------------------------------------
-    def lexical_scores(self, query: Query) -> np.ndarray:
-        tokens = [t for t in query.tokens if t in self._vocab]
-        if not tokens or not self.chunks:
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        return np.asarray(self.index.lexical.get_scores(tokens), dtype=np.float32)
-
-    def dense_scores_batch(self, query_vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Cosine similarity of every chunk to every query (via FAISS), and of
-        each chunk's best-matching sentence."""
+    # -- what is computed once per index ----------------------------------------
+    def _prepare_sentences(self, index: IndexContents) -> None:
+        """Each clause's sentences as a range of rows in `_sentence_rows` order."""
+        owner = index.sentences[:, 0] if len(index.sentences) else np.zeros(0, dtype=np.int64)
+        self._sentence_chunk = owner
+        self._sentence_rows = np.argsort(owner, kind="stable")
+        self._sentence_bounds = np.searchsorted(owner[self._sentence_rows], np.arange(len(self.chunks) + 1))
         n = len(self.chunks)
-        clause_scores = np.zeros((len(query_vectors), n), dtype=np.float32)
-        sentence_scores = np.full((len(query_vectors), n), -1.0, dtype=np.float32)
-        if n == 0 or len(query_vectors) == 0:
-            return clause_scores, sentence_scores
-        similarities, ids = self.index.dense.search(query_vectors, n)
-        for row in range(len(query_vectors)):
-            clause_scores[row, ids[row]] = similarities[row]
-        if len(self._sentence_chunk):
-            per_sentence = query_vectors @ self.index.sentence_embeddings.T
-            for row in range(len(query_vectors)):
-                np.maximum.at(sentence_scores[row], self._sentence_chunk, per_sentence[row])
-        return clause_scores, sentence_scores
+        sample = np.random.default_rng(0).choice(n, STATS_SAMPLE, replace=False) if n > STATS_SAMPLE else np.arange(n)
+        self._stats_sample = np.sort(sample)
+        # The sample's sentence vectors in one block: one product per question, no gathering.
+        has, offsets, rows = self._sentence_ranges(self._stats_sample)
+        self._sample_ranges = (has, offsets)
+        self._sample_vectors = np.ascontiguousarray(index.sentence_embeddings[rows], dtype=np.float32)
 
-    def role_scores(self, query: Query) -> np.ndarray:
+    def _prepare_moments(self, embeddings: np.ndarray) -> None:
+        """Mean and second moment of the clause vectors: the mean and spread of
+        a query's similarities to every clause follow from them exactly
+        (mean = q·m, variance = qᵀSq − (q·m)²) without touching the clauses."""
+        vectors = np.asarray(embeddings, dtype=np.float64)
+        count = max(len(vectors), 1)
+        self._clause_mean = vectors.sum(axis=0) / count
+        self._clause_second = vectors.T @ vectors / count
+
+    def _prepare_roles(self) -> None:
+        """Which role words each roster or contact clause holds, by document:
+        the only clauses a role bonus can reach."""
+        self._attachment = np.array([c.kind == "attachment" for c in self.chunks], dtype=bool)
+        holds_contact = np.array([any(mark in c.text for mark in _CONTACT_MARKS) for c in self.chunks], dtype=bool)
+        self._role_candidate = self._attachment | holds_contact
+        self._role_vocabulary = load_cues().role_words
+        self._role_words = np.zeros((len(self.chunks), len(self._role_vocabulary)), dtype=np.float32)
+        for position in np.flatnonzero(self._role_candidate):
+            text = self.chunks[position].text
+            self._role_words[position] = [word in text for word in self._role_vocabulary]
+        self._roles_by_doc = _positions_by(np.where(self._role_candidate, self._doc_ids, None))
+        self._roles_by_doc.pop(None, None)
+
+    # -- scorers over a set of clause positions -----------------------------------
+    def _lexical_all(self, query: Query) -> np.ndarray:
+        """BM25 of every clause: a sum over the postings of the query's tokens."""
+        ids = [self._vocab[t] for t in query.tokens if t in self._vocab]
+        if not ids or not self.chunks:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return np.asarray(self.index.lexical.get_scores_from_ids(ids), dtype=np.float32)
+
+    def _sentence_ranges(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which clauses have sentences, where each one's run starts, and the
+        rows of sentence_embeddings of all their sentences, clause by clause."""
+        starts, ends = self._sentence_bounds[positions], self._sentence_bounds[positions + 1]
+        has = ends > starts
+        counts, starts = (ends - starts)[has], starts[has]
+        offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
+        ranks = np.repeat(starts - offsets, counts) + np.arange(counts.sum())
+        return has, offsets, self._sentence_rows[ranks]
+
+    @staticmethod
+    def _best_of(similarities: np.ndarray, has: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """Per clause, its best sentence similarity; -1 without sentences."""
+        best = np.full(len(has), -1.0, dtype=np.float32)
+        if len(similarities):
+            best[has] = np.maximum.reduceat(similarities, offsets)
+        return best
+
+    def _best_sentence(self, positions: np.ndarray, vector: np.ndarray, sample_best: np.ndarray | None) -> np.ndarray:
+        """Similarity of each clause's best-matching sentence; -1 without sentences."""
+        if sample_best is not None and len(self._stats_sample) == len(self.chunks):
+            return sample_best[positions]  # the sample is every clause
+        has, offsets, rows = self._sentence_ranges(positions)
+        return self._best_of(self.index.sentence_embeddings[rows] @ vector, has, offsets)
+
+    def _raw_scores(
+        self, positions: np.ndarray, lexical: np.ndarray, vector: np.ndarray | None, sample_best: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
+        scores = {"lexical": lexical[positions]} if lexical is not None else {}
+        if vector is not None:
+            scores["dense"] = self.index.embeddings[positions] @ vector
+            scores["sentence"] = self._best_sentence(positions, vector, sample_best)
+        return scores
+
+    def _calibration(self, lexical: np.ndarray, vector: np.ndarray, sentence: np.ndarray) -> Calibration:
+        """`sentence`: best-sentence similarities of the statistics sample."""
+        mean = float(vector @ self._clause_mean)
+        variance = float(vector @ self._clause_second @ vector) - mean * mean
+        return Calibration(
+            float(lexical.max()) if len(lexical) else 0.0,
+            (mean, math.sqrt(max(variance, 0.0))),
+            (float(sentence.mean()), float(sentence.std())) if len(sentence) else (0.0, 0.0),
+        )
+
+    def _role_scores(self, query: Query, positions: np.ndarray, about: str) -> np.ndarray:
         """Clauses naming the role or person asked about (who leads, whom to
         call): rosters first. They must reach the top for such questions."""
-        scores = np.zeros(len(self.chunks), dtype=np.float32)
         names = list(query.proper_nouns)
+        scores = np.zeros(len(positions), dtype=np.float32)
         if not query.about_responsibility and not names:
             return scores
-        for i, chunk in enumerate(self.chunks):
-            roles = sum(1.0 for word in query.role_words if word in chunk.text)
-            named = sum(1.0 for name in names if name in self._squeezed[i])
-            if self._is_attachment[i] and (query.about_responsibility or named):
-                scores[i] = roles + named + 0.1
-            elif roles and ("联系人" in chunk.text or "电话" in chunk.text):  # a contact inside a clause
-                scores[i] = roles
-        return scores
+        asked = np.array([word in query.role_words for word in self._role_vocabulary], dtype=bool)
+        roles = self._role_words[positions][:, asked].sum(axis=1)
+        in_about = self._doc_ids[positions] == about
+        named = np.array(
+            [sum(1.0 for name in names if name in self._squeezed[p]) if a and self._attachment[p] else 0.0
+             for p, a in zip(positions, in_about)],
+            dtype=np.float32,
+        )
+        attachment = self._attachment[positions] & (query.about_responsibility | (named > 0))
+        contact = ~attachment & (roles > 0) & self._role_candidate[positions]
+        scores[attachment] = (roles + named + 0.1)[attachment]
+        scores[contact] = roles[contact]
+        return scores * in_about
 
-    def exact_scores(self, query: Query) -> np.ndarray:
+    def _exact_scores(self, query: Query, positions: np.ndarray) -> np.ndarray:
         """Share of the question's quoted phrases and numbers found verbatim."""
-        scores = np.zeros(len(self.chunks), dtype=np.float32)
-        if query.phrases:
-            for i, text in enumerate(self._squeezed):
-                scores[i] = sum(1.0 for phrase in query.phrases if phrase in text) / len(query.phrases)
-        return scores
+        if not query.phrases:
+            return np.zeros(len(positions), dtype=np.float32)
+        found = [sum(1.0 for phrase in query.phrases if phrase in self._squeezed[p]) for p in positions]
+        return np.array(found, dtype=np.float32) / len(query.phrases)
 
-    def figure_scores(self, query: Query) -> np.ndarray:
-        return self._has_figure if query.asks_quantity else np.zeros(len(self.chunks), dtype=np.float32)
-
-    def route_scores(self, query: Query) -> np.ndarray:
-        """The clauses of the documents the question names, by title or jurisdiction."""
-        by_document = self.router.doc_scores(self.router.route(query.text))
-        if not by_document:
-            return np.zeros(len(self.chunks), dtype=np.float32)
-        return np.array([by_document.get(doc_id, 0.0) for doc_id in self._doc_ids], dtype=np.float32)
+    def _route_scores(self, positions: np.ndarray, routed: dict[str, float]) -> np.ndarray:
+        """Route score of each clause: that of its document, named by title (1) or jurisdiction (0.5)."""
+        return np.array([routed.get(doc_id, 0.0) for doc_id in self._doc_ids[positions]], dtype=np.float32)
 
     # -- search ----------------------------------------------------------------
     def embed_queries(self, queries: Sequence[Query]) -> np.ndarray:
         return self.embedder.embed_batch([q.expanded for q in queries])
+
+    def _nearest(self, vectors: np.ndarray) -> list[np.ndarray]:
+        """Per query, the clauses nearest to it and the clauses of its nearest sentences."""
+        store, k = self.index.dense, self.candidates
+        _, clause_rows = store.search("clauses", vectors, k)
+        _, sentence_rows = store.search("sentences", vectors, k)
+        return [
+            np.concatenate([clauses[clauses >= 0], self._sentence_chunk[sentences[sentences >= 0]]])
+            for clauses, sentences in zip(clause_rows, sentence_rows)
+        ]
 
     def search_batch(
         self,
@@ -166,46 +295,85 @@ class Retriever:
         """Top `top_k` hits per query, best first.
 
         `mode` is one of RETRIEVERS; `doc_ids` restricts the search to those
-        documents; `query_vectors` saves embedding the queries again. Raises
-        InvalidArgumentError for a bad mode or top_k.
+        documents (whose clauses are then all scored); `query_vectors` saves
+        embedding the queries again. Raises InvalidArgumentError for a bad
+        mode or top_k.
         """
         top_k = validate_top_k(self.top_k if top_k is None else top_k)
         if mode not in RETRIEVERS:
             raise InvalidArgumentError(f"未知的检索方式 {mode!r}：可选 {', '.join(RETRIEVERS)}。")
-        eligible = np.ones(len(self.chunks), dtype=bool)
-        if doc_ids:
-            eligible = np.isin(self._doc_ids, list(doc_ids))
+        if not self.chunks:
+            return [[] for _ in queries]
+        vectors = None
         if mode != "lexical":
-            vectors = self.embed_queries(queries) if query_vectors is None else query_vectors
-            clause_all, sentence_all = self.dense_scores_batch(vectors)
+            vectors = self.embed_queries(queries) if query_vectors is None else np.asarray(query_vectors, dtype=np.float32)
+        everything = np.arange(len(self.chunks))
+        if doc_ids:
+            scope = np.concatenate([self._by_doc.get(doc_id, everything[:0]) for doc_id in dict.fromkeys(doc_ids)])
+        nearest = self._nearest(vectors) if vectors is not None and not self.exhaustive and not doc_ids else None
         results = []
         for row, query in enumerate(queries):
-            scores: dict[str, np.ndarray] = {}
-            if mode != "dense":
-                scores["lexical"] = self.lexical_scores(query)
-            if mode != "lexical":
-                scores["dense"] = clause_all[row]
-                scores["sentence"] = sentence_all[row]
-            if mode == "hybrid":
-                # Roster bonuses only within the documents the question is about.
-                base = fuse_scores({**scores, **self._no_bonus}, self.weights)
-                about = {self._doc_ids[int(np.argmax(np.where(eligible, base, -np.inf)))]}
-                scores["roles"] = self.role_scores(query) * np.isin(self._doc_ids, list(about))
-                scores["exact"] = self.exact_scores(query)
-                scores["figures"] = self.figure_scores(query)
-                scores["route"] = self.route_scores(query)
-                fused = fuse_scores(scores, self.weights)
+            vector = vectors[row] if vectors is not None else None
+            lexical = self._lexical_all(query) if mode != "dense" else None
+            routed = self.router.doc_scores(self.router.route(query.text)) if mode == "hybrid" else {}
+            if self.exhaustive:
+                positions = everything
+            elif doc_ids:
+                positions = scope
             else:
-                fused = scores[mode].astype(np.float64)
-            fused = np.where(eligible, fused, -np.inf)
-            order = [int(i) for i in np.argsort(-fused, kind="stable")[:top_k] if np.isfinite(fused[i])]
-            results.append(
-                [
-                    Hit(self.chunks[i], {name: float(values[i]) for name, values in scores.items()}, float(fused[i]))
-                    for i in order
-                ]
-            )
+                proposed = [] if nearest is None else [nearest[row]]
+                if lexical is not None:
+                    proposed.append(np.argpartition(-lexical, min(self.candidates, len(lexical) - 1))[: self.candidates])
+                # The route score lifts every clause of a named document: all of them compete.
+                proposed.extend(self._by_doc[doc_id] for doc_id in routed if doc_id in self._by_doc)
+                positions = np.concatenate(proposed)
+            results.append(self._rank(query, np.unique(positions), lexical, vector, mode, top_k, doc_ids, routed))
         return results
+
+    def _rank(
+        self,
+        query: Query,
+        positions: np.ndarray,
+        lexical: np.ndarray | None,
+        vector: np.ndarray | None,
+        mode: str,
+        top_k: int,
+        doc_ids: Sequence[str] | None,
+        routed: dict[str, float],
+    ) -> list[Hit]:
+        """Score the candidate `positions` (sorted) and keep the best `top_k`;
+        `routed`: the route score of each document the question names."""
+        if not len(positions):
+            return []
+        sample_best = None
+        if vector is not None and not self.exhaustive:
+            sample_best = self._best_of(self._sample_vectors @ vector, *self._sample_ranges)
+        scores = self._raw_scores(positions, lexical, vector, sample_best)
+        if mode == "hybrid":
+            calibration = Calibration.of(scores) if self.exhaustive else self._calibration(lexical, vector, sample_best)
+            eligible = np.isin(self._doc_ids[positions], list(doc_ids)) if doc_ids else np.ones(len(positions), bool)
+            zeros = np.zeros(len(positions), dtype=np.float32)
+            base = fuse_scores({**scores, "roles": zeros, "exact": zeros, "figures": zeros, "route": zeros}, self.weights, calibration)
+            # Roster bonuses only within the document the question is about.
+            about = self._doc_ids[positions[int(np.argmax(np.where(eligible, base, -np.inf)))]]
+            extra = np.setdiff1d(self._roles_by_doc.get(about, positions[:0]), positions)
+            if len(extra) and (query.about_responsibility or query.proper_nouns):
+                positions = np.union1d(positions, extra)
+                scores = self._raw_scores(positions, lexical, vector, sample_best)
+            scores["roles"] = self._role_scores(query, positions, about)
+            scores["exact"] = self._exact_scores(query, positions)
+            scores["figures"] = self._has_figure[positions] if query.asks_quantity else np.zeros(len(positions), np.float32)
+            scores["route"] = self._route_scores(positions, routed)
+            fused = fuse_scores(scores, self.weights, calibration)
+        else:
+            fused = scores[mode].astype(np.float64)
+        if doc_ids:
+            fused = np.where(np.isin(self._doc_ids[positions], list(doc_ids)), fused, -np.inf)
+        order = [int(i) for i in np.argsort(-fused, kind="stable")[:top_k] if np.isfinite(fused[i])]
+        return [
+            Hit(self.chunks[positions[i]], {name: float(values[i]) for name, values in scores.items()}, float(fused[i]))
+            for i in order
+        ]
 
     def search(self, query: Query, top_k: int | None = None, mode: str = "hybrid") -> list[Hit]:
         return self.search_batch([query], top_k=top_k, mode=mode)[0]

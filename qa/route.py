@@ -23,8 +23,10 @@ ROUTING_PATH = Path(__file__).parent / "data" / "routing.json"
 # Brackets and the year of a version: "(2019—2022年)", "（2021年修订）".
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]")
 _QUOTES = re.compile(r"[“”\"'‘’「」『』]")
+_BRACKET_MARKS = re.compile(r"[（()）]")
 # The shortest title fragment that names a document on its own ("专利保护规定").
 MIN_ALIAS_CHARS = 4
+LAW_SUFFIX = "法"
 
 
 @lru_cache(maxsize=1)
@@ -46,17 +48,26 @@ class Route:
         return not self.titled and not self.jurisdictions
 
 
+def _short_enough(alias: str) -> bool:
+    # A law's short name may be two characters (刑法, 宪法): it is how laws are cited.
+    return len(alias) >= MIN_ALIAS_CHARS or (len(alias) >= 2 and alias.endswith(LAW_SUFFIX))
+
+
 def title_aliases(title: str, jurisdiction: str) -> set[str]:
     """How a question may name a document: its title without brackets and
-    quotes, and without the jurisdiction it starts with (山东省… → …)."""
-    base = _QUOTES.sub("", _BRACKETED.sub("", title)).strip()
-    aliases = {base}
+    quotes, or with the brackets' words kept (宪法修正案（1988年） → 宪法修正案1988年),
+    each also without the jurisdiction it starts with (山东省… → …,
+    中华人民共和国公司法 → 公司法)."""
+    unquoted = _QUOTES.sub("", title).strip()
+    bases = {_BRACKETED.sub("", unquoted).strip(), _BRACKET_MARKS.sub("", unquoted).strip()}
+    aliases = set(bases)
     places = load_places()
-    for prefix in (*places.national_prefixes, *(p for p, _ in places.prefixes)):
-        # "山东省…" minus "山东" leaves "省…", which names nothing.
-        if base.startswith(prefix) and len(base) - len(prefix) >= MIN_ALIAS_CHARS and base[len(prefix)] not in "省市区":
-            aliases.add(base[len(prefix):])
-    return {alias for alias in aliases if len(alias) >= MIN_ALIAS_CHARS}
+    for base in bases:
+        for prefix in (*places.national_prefixes, *(p for p, _ in places.prefixes)):
+            # "山东省…" minus "山东" leaves "省…", which names nothing.
+            if base.startswith(prefix) and len(base) > len(prefix) and base[len(prefix)] not in "省市区":
+                aliases.add(base[len(prefix):])
+    return {alias for alias in aliases if _short_enough(alias)}
 
 
 class DocumentRouter:
@@ -68,12 +79,24 @@ class DocumentRouter:
             ((alias, d.doc_id) for d in documents for alias in title_aliases(d.title, d.jurisdiction)),
             key=lambda pair: -len(pair[0]),
         )
+        self.named: dict[str, set[str]] = {}
+        for alias, doc_id in self.aliases:
+            self.named.setdefault(alias, set()).add(doc_id)
+        self._longest = max(map(len, self.named), default=0)
         self.by_jurisdiction: dict[str, set[str]] = {}
         for document in documents:
             if document.jurisdiction:
                 self.by_jurisdiction.setdefault(document.jurisdiction, set()).add(document.doc_id)
         # Province of each city jurisdiction: a question about 山东 is also about 青岛's rules.
         self.covered = frozenset(self.by_jurisdiction)
+
+    def named_at_end(self, text: str) -> tuple[str, frozenset[str]]:
+        """The longest document name `text` ends with, and the documents so named:
+        "民法商法公司法" → ("公司法", its versions); ("", ∅) when none."""
+        for end in range(max(0, len(text) - self._longest), len(text) - 1):
+            if text[end:] in self.named:
+                return text[end:], frozenset(self.named[text[end:]])
+        return "", frozenset()
 
     def _named_places(self, text: str) -> list[str]:
         """Full names of the jurisdictions `text` names (山东 → 山东省, 济南 → 济南市, 全国 → 国家)."""

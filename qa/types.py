@@ -24,6 +24,9 @@ class Citation:
     quote: str
     start: int  # offsets of the quote in the document's cleaned text
     end: int
+    version: str = ""  # the version quoted, e.g. "2024-07-01 施行"; "" when the document has one
+    page: int = 0  # 1-based page of a paged document (PDF, OFD, scan); 0 when the format has none
+    ocr: bool = False  # the quote was recognised from a scanned page (识别自扫描件)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -36,6 +39,9 @@ class Citation:
             "quote": self.quote,
             "start": self.start,
             "end": self.end,
+            "version": self.version,
+            "page": self.page,
+            "ocr": self.ocr,
         }
 
 

@@ -19,7 +19,8 @@ def test_manifest_describes_the_index(plan_index: Path, embedder):
     assert manifest["chunker"] and manifest["tokenizer"].startswith("jieba-")
     assert manifest["counts"]["chunks"] > 100
     contents = load_index(plan_index, model_id=embedder.model_id)
-    assert contents.dense.ntotal == len(contents.chunks) == contents.embeddings.shape[0]
+    assert contents.dense.size("clauses") == len(contents.chunks) == contents.embeddings.shape[0]
+    assert manifest["vector_store"]["kind"] == "faiss" and contents.dense.size("sentences") == len(contents.sentences)
     assert len(contents.sentences) == len(contents.sentence_embeddings) > len(contents.chunks)
     assert sorted(p.name for p in plan_index.iterdir() if not p.name.startswith("v")) == [".lock", "CURRENT"]
     assert all(entry["size"] > 0 and len(entry["sha256"]) == 64 for entry in manifest["files"].values())

@@ -360,10 +360,8 @@ def test_docx_paragraphs_and_table_in_order(tmp_path: Path) -> None:
     assert document.text.split("\n") == [
         "关于印发某某实施细则的通知",
         "第一条 为规范管理，制定本细则。",
-        "单位",
-        "联系电话",
-        "市科技局",
-        "85911343",
+        "表1：单位 | 联系电话",
+        "单位：市科技局 | 联系电话：85911343",
         "第二条 本细则自发布之日起施行。",
     ]
     assert document.title == "关于印发某某实施细则的通知"
@@ -378,7 +376,7 @@ def test_docx_merged_cell_appears_once(tmp_path: Path) -> None:
     table.cell(1, 0).text, table.cell(1, 1).text = "左", "右"
     path = tmp_path / "merged.docx"
     word.save(str(path))
-    assert load_document(path, tmp_path).text == "合并的表头\n左\n右"
+    assert load_document(path, tmp_path).text == "表1：合并的表头\n左 | 右"
 
 
 def test_pdf_latin_pages_joined(tmp_path: Path) -> None:
@@ -460,11 +458,20 @@ def test_split_front_matter_without_block() -> None:
 
 
 def test_unknown_extension_is_unsupported(tmp_path: Path) -> None:
+    path = tmp_path / "old.rtf"
+    path.write_bytes(b"whatever")
+    with pytest.raises(UnsupportedDocumentError, match=r"old\.rtf.*\.docx"):
+        load_document(path, tmp_path)
+    assert set(SUPPORTED_SUFFIXES) == {
+        ".txt", ".md", ".html", ".htm", ".pdf", ".docx", ".doc", ".wps", ".ofd", ".png", ".jpg", ".jpeg", ".tif", ".tiff",
+    }
+
+
+def test_doc_that_is_no_word_file_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "old.doc"
     path.write_bytes(b"whatever")
-    with pytest.raises(UnsupportedDocumentError, match=r"old\.doc.*\.docx"):
+    with pytest.raises(UnsupportedDocumentError, match=r"old\.doc: 不是有效的 \.doc 文件"):
         load_document(path, tmp_path)
-    assert set(SUPPORTED_SUFFIXES) == {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
 
 
 # ---------------------------------------------------------------------------

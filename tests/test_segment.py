@@ -85,3 +85,20 @@ def test_long_clauses_split_with_the_model_tokenizer(embedder, tmp_path: Path):
     assert all(embedder.fits(f"{c.breadcrumb}\n{c.text}") for c in chunks)
     assert re.sub(r"\s", "", "".join(c.text for c in chunks)) == re.sub(r"\s", "", document.text)
     assert {c.clause for c in chunks} == {"一"} and [c.part for c in chunks] == list(range(1, len(chunks) + 1))
+
+
+def test_table_rows_inside_a_statute_article_are_cited_by_article_and_row():
+    # A statute's numbering (第X章, 第X条) and a table the loaders wrote coexist:
+    # the rows hang under the article and are cited 第二条表1第M行.
+    text = (
+        "第一章 总则\n第一条 为了促进发展，制定本条例。\n第二条 补助标准如下：\n"
+        "表1：项目 | 标准\n项目：研发 | 标准：10万元\n项目：技改 | 标准：20万元\n"
+        "第三条 本条例自2020年1月1日起施行。"
+    )
+    segments = find_segments(text)
+    assert [s.clause for s in segments] == [
+        "第一章", "第一条", "第二条", "第二条表1", "第二条表1第1行", "第二条表1第2行", "第三条",
+    ]
+    rows = [s for s in segments if s.kind == "table_row"]
+    assert [text[s.start : s.end] for s in rows] == ["项目：研发 | 标准：10万元", "项目：技改 | 标准：20万元"]
+    assert rows[0].path == ("第一章 总则", "第二条", "表1：项目 | 标准", "研发")

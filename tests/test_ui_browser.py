@@ -268,6 +268,27 @@ def test_feedback_goes_to_the_log(page, ui_workspace):
     assert record["comment"] == "引用准确（浏览器测试）" and record["citations"]
 
 
+def choose_option(page, elem_id: str, option: str) -> None:
+    page.click(f"#{elem_id} input")
+    page.fill(f"#{elem_id} input", "")  # the list shows only the options matching what the box holds
+    page.locator(f"#{elem_id}").get_by_role("option", name=option, exact=True).click()
+    page.keyboard.press("Escape")
+    page.wait_for_function(
+        "([id, v]) => document.querySelector(`#${id} input`).value === v", arg=[elem_id, option]
+    )
+
+
+def test_questions_can_be_limited_by_issuer_and_year(page):
+    open_tab(page, "问答")
+    choose_option(page, "pq-issuer-filter", "青岛市人民政府")
+    choose_option(page, "pq-year-filter", "2019")
+    turn = ask(page, "谁担任攻势指挥长？")
+    assert turn.locator(".pq-card.pq-cite").count() >= 1
+    assert "《青岛市" in turn.locator(".pq-card.pq-cite").first.inner_text()
+    for elem_id in ("pq-issuer-filter", "pq-year-filter"):
+        choose_option(page, elem_id, "不限")
+
+
 def test_an_overlong_question_gets_the_chinese_message(page):
     open_tab(page, "问答")
     turns = page.locator("#pq-conversation .pq-turn").count()
@@ -456,6 +477,10 @@ def test_http_api_ask(ui_server):
         f"{ui_server}/api/ask", json={"question": "谁担任攻势指挥长？", "doc_ids": ["qingdao_ai_plan"]}, timeout=60
     ).json()
     assert {p["doc_id"] for p in restricted["passages"]} == {"qingdao_ai_plan"}
+    chosen = httpx.post(
+        f"{ui_server}/api/ask", json={"question": "谁担任攻势指挥长？", "doc_filter": "issuer=青岛市人民政府,year=2019"}, timeout=60
+    ).json()
+    assert chosen["citations"] and {c["doc_id"] for c in chosen["citations"]} == {"qingdao_ai_plan"}
 
     for body in (
         {"question": ""},
@@ -465,6 +490,9 @@ def test_http_api_ask(ui_server):
         {"question": "谁担任攻势指挥长？", "top_k": 0},
         {"question": "谁担任攻势指挥长？", "doc_ids": ["no_such_doc"]},
         {"question": "谁担任攻势指挥长？", "doc_ids": "qingdao_ai_plan"},
+        {"question": "谁担任攻势指挥长？", "doc_filter": "year=2030"},
+        {"question": "谁担任攻势指挥长？", "doc_filter": "colour=red"},
+        {"question": "谁担任攻势指挥长？", "doc_filter": ["issuer=青岛市人民政府"]},
         ["not", "an", "object"],
     ):
         bad = httpx.post(f"{ui_server}/api/ask", json=body, timeout=60)

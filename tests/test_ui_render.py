@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 from indexer.types import Chunk, Document
 from ui.service import CorpusView
-from ui.render import outline_tree, plain_text, render_conversation, render_document, render_documents_table
+from ui.render import outline_tree, place_note, plain_text, render_conversation, render_document, render_documents_table
 from ui.render import render_outline, render_search
 
 PAYLOAD = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
@@ -210,6 +210,32 @@ def test_search_highlights_matches_case_insensitively_and_escapes():
     assert markup.count('class="pq-term"') == 3 and "共找到 3 处" in markup
     assert "没有找到" in render_search(view, "不存在的词")
     assert "输入词语" in render_search(view, "   ")
+
+
+def test_citations_from_paged_and_scanned_documents_say_page_and_scan():
+    view = make_view(TEXT)
+    answer = answer_json(view)
+    answer["citations"][0].update(page=3, ocr=True)
+    collector = parse(render_conversation([answer], view))
+    shown = "".join(collector.text)
+    assert "第3页" in shown and "识别自扫描件" in shown
+    assert "[1] 《测试文件》 条6 第3页（识别自扫描件）" in plain_text(answer)
+    answer["citations"][0].update(page=0, ocr=False)  # a format without pages says neither
+    markup = render_conversation([answer], view)
+    assert "pq-page" not in markup and "识别自扫描件" not in markup and place_note(answer["citations"][0]) == ""
+
+
+def test_documents_table_shows_header_fields_and_pages():
+    row = {
+        "title": "关于印发方案的通知", "file": "a.pdf", "doc_id": "a", "doc_number": "青政发〔2019〕12号",
+        "issuer": "青岛市人民政府", "written": "2019-08-12", "published": "", "valid_until": "2022-12-31",
+        "source": "", "period": "", "pages": 12, "ocr_pages": 3, "chunks": 40, "chars": 9000,
+    }
+    cells = [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td>.*?</td>", render_documents_table([row]))]
+    assert cells[3:8] == ["青政发〔2019〕12号", "青岛市人民政府", "2019-08-12", "", "2022-12-31"]
+    assert "12（扫描 3 页）" in cells
+    plain = dict(row, pages=0, ocr_pages=0)
+    assert "0" not in [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td>.*?</td>", render_documents_table([plain]))]
 
 
 def test_documents_table_escapes_metadata():

@@ -1,4 +1,7 @@
-"""The HTTP API: POST /api/ask {"question", "top_k", "doc_ids"} → `Answer.to_json()`.
+"""The HTTP API: POST /api/ask {"question", "top_k", "doc_ids", "doc_filter"} → `Answer.to_json()`.
+
+`doc_filter` chooses documents by their metadata, e.g. "issuer=青岛市人民政府,year=2019"
+(see qa.doc_filter).
 
 Every refusal is a 4xx with {"error": 中文说明}: the body is read while
 streaming and refused past 64 KB (413), nesting deeper than 8 levels or
@@ -52,7 +55,7 @@ def add_api(app: FastAPI, service: Service) -> None:
         if isinstance(doc_ids, list) and len(doc_ids) > MAX_DOC_IDS:
             return api_error(f"doc_ids 最多 {MAX_DOC_IDS} 项。")
         try:
-            return await run_in_threadpool(service.ask, question, top_k, doc_ids)
+            return await run_in_threadpool(service.ask, question, top_k, doc_ids, payload.get("doc_filter"))
         except PolicyQAError as e:
             return api_error(str(e))
         except Exception as e:

@@ -13,6 +13,7 @@ import gradio as gr
 
 from indexer.errors import PolicyQAError
 from indexer.loaders import SUPPORTED_SUFFIXES
+from qa.doc_filter import DocFilter
 
 from .components import CONVERSATION_JS, OPEN_JS, VIEWER_JS, ExtraTabs, UIContext, event_data, fill_on_click, guarded
 from .facts_tabs import add_extra_tabs
@@ -47,6 +48,22 @@ def _choices(service: Service) -> list[tuple[str, str]]:
     return [(f"{row['title']}（{row['doc_id']}）", row["doc_id"]) for row in service.list_documents()]
 
 
+ANY = "不限"
+
+
+def _filter_choices(service: Service) -> dict[str, list[tuple[str, str]]]:
+    """The 发文机关 and 年份 dropdowns' choices: 不限 (value "", no condition), then
+    what the indexed documents hold."""
+    return {key: [(ANY, "")] + [(value, value) for value in values] for key, values in service.filter_choices().items()}
+
+
+def _filter_updates(service: Service, clear: bool = False) -> tuple[Any, ...]:
+    """Updates of the 发文机关 and 年份 dropdowns; `clear` (after a corpus change)
+    also resets them to 不限, as the documents may no longer hold the choice made."""
+    offered = _filter_choices(service)
+    return tuple(gr.update(choices=offered[key], **({"value": ""} if clear else {})) for key in ("issuer", "year"))
+
+
 def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraTabs | None = add_extra_tabs) -> gr.Blocks:
     """The Gradio Blocks of the whole UI over one shared Service.
 
@@ -77,6 +94,14 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
                             label="限定文件（不选则在全部文件中查找）",
                             elem_id="pq-doc-filter",
                         )
+                        offered = _filter_choices(service)
+                        with gr.Row(equal_height=True):
+                            issuer_filter = gr.Dropdown(
+                                choices=offered["issuer"], value="", label="发文机关", elem_id="pq-issuer-filter"
+                            )
+                            year_filter = gr.Dropdown(
+                                choices=offered["year"], value="", label="年份（成文日期，无则发布日期）", elem_id="pq-year-filter"
+                            )
                         conversation = gr.HTML(
                             render_conversation([], service.view),
                             elem_id="pq-conversation",
@@ -168,10 +193,13 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
                 extra_tabs(UIContext(service, doc_filter, qa_viewer, render_document, esc))
 
         # ---------------------------------------------------------------- events
-        def on_ask(text: str, doc_ids: list[str] | None, history: list[dict[str, Any]]):
+        def on_ask(
+            text: str, doc_ids: list[str] | None, issuer: str | None, year: str | None, history: list[dict[str, Any]]
+        ):
             history = list(history or [])
             try:
-                answer = service.ask(text, top_k=DEFAULT_TOP_K, doc_ids=doc_ids or None)
+                where = DocFilter.of([("issuer", issuer or ""), ("year", year or "")])
+                answer = service.ask(text, top_k=DEFAULT_TOP_K, doc_ids=doc_ids or None, doc_filter=where)
             except PolicyQAError as e:
                 return render_conversation(history, service.view, error=str(e)), history, gr.update(), gr.update(), gr.update()
             except Exception as e:
@@ -187,7 +215,7 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
 
         ask_args = dict(
             fn=on_ask,
-            inputs=[question, doc_filter, turns],
+            inputs=[question, doc_filter, issuer_filter, year_filter, turns],
             outputs=[conversation, turns, question, qa_viewer, feedback_status],
             api_visibility="private",
             show_progress="minimal",
@@ -283,8 +311,9 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
         useless.click(on_feedback(RATINGS[1]), [turns, comment], [feedback_status, comment], api_visibility="private")
 
         def refreshed(message: str, ok: bool) -> tuple[Any, ...]:
-            """Status message, then every list of documents on the page, then the
-            upload / confirm input, cleared whatever the outcome."""
+            """Status message, then every list of documents on the page (and the
+            filter's choices), then the upload / confirm input, cleared whatever
+            the outcome."""
             choices = _choices(service)
             return (
                 message_html(message, ok),
@@ -293,10 +322,11 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
                 gr.update(choices=choices),
                 gr.update(choices=choices),
                 gr.update(choices=choices, value=None) if ok else gr.update(choices=choices),
+                *_filter_updates(service, clear=ok),
                 gr.update(value=None),
             )
 
-        manage_outputs = [manage_status, documents_table, index_state, doc_filter, browse_doc, remove_doc]
+        manage_outputs = [manage_status, documents_table, index_state, doc_filter, browse_doc, remove_doc, issuer_filter, year_filter]
 
         def on_upload(path: str | None, secret: str, request: gr.Request, progress=gr.Progress()):
             # The path is checked before anything else, whatever the password:
@@ -368,12 +398,13 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
                 gr.update(choices=choices),
                 render_documents_table(service.list_documents()),
                 render_index_state(service.index_state()),
+                *_filter_updates(service),
             )
 
         demo.load(
-            safe(on_load, lambda m: (gr.update(),) * 3 + (message_html(m, False), gr.update())),
+            safe(on_load, lambda m: (gr.update(),) * 3 + (message_html(m, False),) + (gr.update(),) * 3),
             None,
-            [doc_filter, browse_doc, remove_doc, documents_table, index_state],
+            [doc_filter, browse_doc, remove_doc, documents_table, index_state, issuer_filter, year_filter],
             api_visibility="private",
             show_progress="hidden",
         )
@@ -381,10 +412,12 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
         # The endpoint for gradio_client: the same object as POST /api/ask, as JSON
         # text, because gradio_client takes any dict with a "path" key (as every
         # citation has) for a file to download.
-        def ask(question: str, top_k: int = DEFAULT_TOP_K, doc_ids: list[str] | None = None) -> str:
-            """回答一个问题，返回 Answer.to_json() 对象的 JSON 文本（answer、abstained、citations、passages…）。"""
+        def ask(question: str, top_k: int = DEFAULT_TOP_K, doc_ids: list[str] | None = None, doc_filter: str = "") -> str:
+            """回答一个问题，返回 Answer.to_json() 对象的 JSON 文本（answer、abstained、citations、passages…）。
+            doc_filter 按文件属性限定范围，例如 "issuer=青岛市人民政府,year=2019"。"""
             try:
-                return json.dumps(service.ask(question, top_k=top_k, doc_ids=doc_ids or None), ensure_ascii=False)
+                answer = service.ask(question, top_k=top_k, doc_ids=doc_ids or None, doc_filter=doc_filter or None)
+                return json.dumps(answer, ensure_ascii=False)
             except PolicyQAError as e:
                 raise gr.Error(str(e), print_exception=False) from None
 

@@ -50,15 +50,18 @@ def _use_model(model: str | None) -> None:
         os.environ[MODEL_ENV_VAR] = model
 
 
-def ensure_index(corpus: Path, index_dir: Path, rebuild: bool = False, quiet: bool = False):
-    """Build or update the index when missing or stale; returns the BuildReport."""
+def ensure_index(corpus: Path, index_dir: Path, rebuild: bool = False, quiet: bool = False, store=None):
+    """Build or update the index when missing or stale; returns the BuildReport.
+    `store` (indexer.vectors.StoreSpec) None keeps the index's own vector store."""
     from indexer.build import build_index
     from indexer.facts import extract_facts
     from indexer.threads import apply_thread_policy
 
     apply_thread_policy()
 
-    report = build_index(corpus, index_dir, rebuild=rebuild, show_progress=not quiet, extract_facts=extract_facts)
+    report = build_index(
+        corpus, index_dir, rebuild=rebuild, show_progress=not quiet, extract_facts=extract_facts, store=store
+    )
     for reason in report.skipped:
         typer.echo(f"已跳过：{reason}", err=True)
     return report
@@ -69,16 +72,26 @@ def index(
     corpus: CorpusOption = DEFAULT_CORPUS,
     index_dir: IndexOption = DEFAULT_INDEX,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="全部重新计算，不复用已有向量")] = False,
+    store: Annotated[
+        Optional[str], typer.Option("--store", help="向量库：faiss（默认，索引文件夹内）| milvus（默认为索引文件夹内的 Milvus Lite）")
+    ] = None,
+    milvus_uri: Annotated[
+        Optional[str], typer.Option("--milvus-uri", help="Milvus 服务地址，例如 http://host:19530（与 --store milvus 同用）")
+    ] = None,
     model: ModelOption = None,
     as_json: JsonOption = False,
     check: Annotated[bool, typer.Option("--check", help="只校验索引：逐个版本核对每个文件的 SHA-256，不建立索引")] = False,
 ) -> None:
-    """建立或更新索引（只重新嵌入有变化的条款）。例：policyqa index --corpus corpus/；校验：policyqa index --check"""
+    """建立或更新索引（只重新嵌入有变化的条款）。例：policyqa index --corpus corpus/ --store milvus；校验：policyqa index --check"""
     if check:
         check_index(index_dir, as_json)
         return
+    from indexer.vectors import StoreSpec
+
+    # Without --store the index keeps the store it has (FAISS for a new one).
+    spec = StoreSpec(store or ("milvus" if milvus_uri else "faiss"), milvus_uri or "") if store or milvus_uri else None
     _use_model(model)
-    report = ensure_index(corpus, index_dir, rebuild=rebuild, quiet=as_json)
+    report = ensure_index(corpus, index_dir, rebuild=rebuild, quiet=as_json, store=spec)
     if as_json:
         _echo_json(report.__dict__)
         return
@@ -109,11 +122,16 @@ def check_index(index_dir: Path, as_json: bool) -> None:
 
 def render_answer(answer_json: dict) -> str:
     """The human-readable form of an `ask --json` object."""
-    lines = [answer_json["answer"], ""]
+    from .render import place_note
+
+    # Notes the answer text does not already carry (a reference's older versions).
+    notes = [f"注：{note}" for note in answer_json.get("notes", []) if note not in answer_json["answer"]]
+    lines = [answer_json["answer"], *notes, ""]
     if answer_json["citations"]:
         lines.append("引用：")
         for citation in answer_json["citations"]:
-            lines.append(f"[{citation['n']}] 《{citation['doc_title']}》 {citation['clause']}")
+            version = f"（{citation['version']}版）" if citation.get("version") else ""
+            lines.append(f"[{citation['n']}] 《{citation['doc_title']}》{version} {citation['clause']}{place_note(citation)}")
             lines.append(f"    {citation['path']}")
             lines.append(f"    “{citation['quote']}”")
     elif answer_json["passages"]:
@@ -129,22 +147,31 @@ def ask(
     index_dir: IndexOption = DEFAULT_INDEX,
     top_k: Annotated[int, typer.Option("--top-k", help="检索的条款数")] = 5,
     retriever: Annotated[str, typer.Option("--retriever", help="hybrid | lexical | dense")] = "hybrid",
+    doc_filter: Annotated[
+        Optional[str],
+        typer.Option("--doc-filter", help="只在符合条件的文件中回答，例：'issuer=青岛市人民政府,year=2019'（键：issuer doc_number year title subject …）"),
+    ] = None,
     model: ModelOption = None,
+    as_of: Annotated[Optional[str], typer.Option("--as-of", help="按该日施行的版本回答，如 2020-01-01（默认今天）")] = None,
     as_json: JsonOption = False,
 ) -> None:
-    """回答一个问题，附逐条引用。例：policyqa ask "2022年新能源汽车产量目标？" """
+    """回答一个问题，附逐条引用。例：policyqa ask "公司法第六十条的内容是什么？" --as-of 2020-01-01"""
+    from qa.doc_filter import parse_doc_filter
     from qa.query import normalise_question
     from qa.retrieve import validate_top_k
+    from qa.versions import validate_day
 
     # Check the cheap things before loading a model for ten seconds.
     normalise_question(question)
     validate_top_k(top_k)
+    day = validate_day(as_of or "")
+    where = parse_doc_filter(doc_filter) if doc_filter is not None else None
     _use_model(model)
     from indexer.threads import apply_thread_policy
     from qa.assistant import Assistant
 
     apply_thread_policy()
-    answer = Assistant.open(index_dir, top_k=top_k).ask(question, top_k=top_k, mode=retriever)
+    answer = Assistant.open(index_dir, top_k=top_k).ask(question, top_k=top_k, mode=retriever, as_of=day, where=where)
     result = answer.to_json()
     typer.echo(json.dumps(result, ensure_ascii=False, indent=2) if as_json else render_answer(result))
 
@@ -192,6 +219,7 @@ def evaluate(
     top_k: Annotated[int, typer.Option("--top-k", help="每题保留的段落数")] = 10,
     index_dir: IndexOption = DEFAULT_INDEX,
     compare: Annotated[Optional[tuple[Path, Path]], typer.Option("--compare", help="比较两次运行：--compare DIR_A DIR_B")] = None,
+    exhaustive: Annotated[bool, typer.Option("--exhaustive", help="为每个条款打分（不只候选），用作核对候选检索的基准")] = False,
     model: ModelOption = None,
     leave_one_out: Annotated[bool, typer.Option("--leave-one-out/--no-leave-one-out", help="多个数据集时，逐个留出并用其余数据集训练的模型评测")] = True,
 ) -> None:
@@ -207,7 +235,9 @@ def evaluate(
     from eval.run import run_evaluation
 
     chosen = [r.strip() for r in retrievers.split(",") if r.strip()]
-    summary = run_evaluation(dataset, out, index_dir=index_dir, retrievers=chosen, top_k=top_k, leave_one_out=leave_one_out)
+    summary = run_evaluation(
+        dataset, out, index_dir=index_dir, retrievers=chosen, top_k=top_k, exhaustive=exhaustive, leave_one_out=leave_one_out
+    )
     typer.echo(summary)
 
 

@@ -41,13 +41,19 @@ def tidy(text: str) -> str:
     return re.sub(r"\n\s*\n+", "\n", text).strip()
 
 
+def place_note(citation: dict[str, Any]) -> str:
+    """Where a quote sits in a paged document: " 第3页（识别自扫描件）", "" for a format without pages."""
+    page = f" 第{citation['page']}页" if citation.get("page") else ""
+    return page + ("（识别自扫描件）" if citation.get("ocr") else "")
+
+
 def plain_text(answer: dict[str, Any]) -> str:
     """Answer and citations as plain text, for the copy button."""
     lines = [answer.get("answer", "").strip(), ""]
     if answer.get("citations"):
         lines.append("引用：")
         for c in answer["citations"]:
-            lines.append(f"[{c['n']}] 《{c['doc_title']}》 {c['clause']}")
+            lines.append(f"[{c['n']}] 《{c['doc_title']}》 {c['clause']}{place_note(c)}")
             lines.append(f"    {c['path']}")
             lines.append(f"    “{tidy(c['quote'])}”")
     elif answer.get("passages"):
@@ -72,6 +78,14 @@ def _answer_html(answer: dict[str, Any]) -> str:
     return re.sub(r"\[(\d+)\]", marker, esc(tidy(answer.get("answer", ""))))
 
 
+def _page_badges(c: dict[str, Any]) -> str:
+    """第N页 and 识别自扫描件 beside a citation's clause (a scan's text may hold recognition errors)."""
+    badges = f'<span class="pq-page">第{int(c["page"])}页</span>' if c.get("page") else ""
+    if c.get("ocr"):
+        badges += '<span class="pq-ocr" title="此页文字由扫描图像识别得到，可能有个别错字，请以原件为准">识别自扫描件</span>'
+    return badges
+
+
 def _citation_cards(answer: dict[str, Any]) -> str:
     cards = []
     for c in answer.get("citations", []):
@@ -79,8 +93,9 @@ def _citation_cards(answer: dict[str, Any]) -> str:
             f'<div class="pq-card pq-cite" role="button" tabindex="0" data-n="{c["n"]}"'
             f'{open_attrs(c["doc_id"], c["start"], c["end"], c["chunk_id"])}>'
             f'<div class="pq-card-head"><span class="pq-card-n">[{c["n"]}]</span>《{esc(c["doc_title"])}》'
-            f'<span class="pq-clause">{esc(c["clause"])}</span></div>'
-            f'<div class="pq-crumb">{esc(c["path"])}</div>'
+            f'<span class="pq-clause">{esc(c["clause"])}</span>'
+            + (f'<span class="pq-version">（{esc(c["version"])}版）</span>' if c.get("version") else "")
+            + f'{_page_badges(c)}</div><div class="pq-crumb">{esc(c["path"])}</div>'
             f'<blockquote class="pq-quote">{esc(tidy(c["quote"]))}</blockquote></div>'
         )
     return f'<div class="pq-section-title">引用的条款（点击查看原文）</div><div class="pq-cards">{"".join(cards)}</div>' if cards else ""
@@ -143,8 +158,12 @@ def render_conversation(turns: Sequence[dict[str, Any]], view: CorpusView, error
 
 def _meta_line(doc: Any) -> str:
     items = [
-        ("发布日期", doc.published),
+        ("发文字号", doc.doc_number),
         ("发文机关", doc.issuer),
+        ("成文日期", doc.written),
+        ("发布日期", doc.published),
+        ("施行日期", doc.effective),
+        ("有效期至", doc.valid_until),
         ("来源", doc.source),
         ("有效期", doc.period),
         ("文件", doc.source_path),
@@ -339,13 +358,26 @@ def render_search(view: CorpusView, query: str, doc_id: str | None = None) -> st
     return f'<div class="pq-results"><div>共找到 {total} 处。点击一条查看原文。</div>{"".join(blocks)}</div>'
 
 
+# 文件管理's table: column heading -> key of a `Service.list_documents` row.
+_DOCUMENT_COLUMNS = (
+    ("标题", "title"), ("文件", "file"), ("编号", "doc_id"), ("发文字号", "doc_number"), ("发文机关", "issuer"),
+    ("成文日期", "written"), ("发布日期", "published"), ("有效期至", "valid_until"), ("来源", "source"),
+    ("有效期", "period"), ("页数", "pages"), ("条款数", "chunks"), ("字数", "chars"),
+)
+
+
+def _pages_cell(row: dict[str, Any]) -> str:
+    """"12" for a paged document, "12（扫描 3 页）" when pages were recognised from scans, "" without pages."""
+    pages, scanned = row.get("pages") or 0, row.get("ocr_pages") or 0
+    return f"{pages}（扫描 {scanned} 页）" if scanned else str(pages or "")
+
+
 def render_documents_table(rows: Sequence[dict[str, Any]]) -> str:
-    header = "".join(f"<th>{name}</th>" for name in ("标题", "文件", "编号", "发布日期", "发文机关", "来源", "有效期", "条款数", "字数"))
+    header = "".join(f"<th>{name}</th>" for name, _ in _DOCUMENT_COLUMNS)
     body = "".join(
         "<tr>"
         + "".join(
-            f"<td>{esc(row[key])}</td>"
-            for key in ("title", "file", "doc_id", "published", "issuer", "source", "period", "chunks", "chars")
+            f"<td>{esc(_pages_cell(row) if key == 'pages' else row.get(key, ''))}</td>" for _, key in _DOCUMENT_COLUMNS
         )
         + "</tr>"
         for row in rows

@@ -33,6 +33,7 @@ from indexer.errors import InvalidArgumentError, InvalidQuestionError, PolicyQAE
 from indexer.loaders import load_document, sidecar_path
 from indexer.store import index_lock
 from indexer.types import Chunk, Document
+from qa.doc_filter import DocFilter, choose, document_year, parse_doc_filter
 
 from .concurrency import FairLock, MicroBatcher, SerialEmbedder
 from .facts_rows import facts_rows
@@ -153,11 +154,20 @@ class Service:
         return self._state[1]
 
     # -- questions ----------------------------------------------------------------
-    def ask(self, question: str, top_k: int = 5, doc_ids: Sequence[str] | None = None) -> dict[str, Any]:
-        """`Answer.to_json()` for `question`, optionally restricted to `doc_ids`.
+    def ask(
+        self,
+        question: str,
+        top_k: int = 5,
+        doc_ids: Sequence[str] | None = None,
+        doc_filter: str | DocFilter | None = None,
+    ) -> dict[str, Any]:
+        """`Answer.to_json()` for `question`, optionally restricted to `doc_ids`
+        and to the documents `doc_filter` accepts (`issuer=…,year=2019` or a
+        `qa.doc_filter.DocFilter`).
 
         Raises InvalidQuestionError (empty, over 500 characters…) and
-        InvalidArgumentError (bad top_k, unknown doc id) with Chinese messages.
+        InvalidArgumentError (bad top_k, unknown doc id, bad filter or no
+        document passing it) with Chinese messages.
         """
         from qa.query import normalise_question
 
@@ -167,6 +177,14 @@ class Service:
             raise InvalidArgumentError(f"top_k 必须在 1 到 {MAX_TOP_K} 之间，收到的是 {top_k}。")
         normalise_question(question)  # refuse a bad question here, not inside someone else's batch
         wanted = self._check_doc_ids(doc_ids)
+        if doc_filter is not None and not isinstance(doc_filter, (str, DocFilter)):
+            raise InvalidArgumentError("doc_filter 必须是文本，例如 \"issuer=青岛市人民政府,year=2019\"。")
+        if isinstance(doc_filter, str):
+            doc_filter = parse_doc_filter(doc_filter) if doc_filter.strip() else None
+        if doc_filter is not None and doc_filter.conditions:
+            # Resolved here, against this snapshot: the batch key stays plain doc ids,
+            # and a filter nothing passes is refused to this caller alone.
+            wanted = choose(doc_filter, self._view.documents.values(), wanted)
         return self._batcher.submit((top_k, tuple(wanted) if wanted else None), question)
 
     def _ask_group(self, key: tuple[int, tuple[str, ...] | None], questions: list[str]) -> list[dict[str, Any]]:
@@ -206,12 +224,28 @@ class Service:
                     "issuer": doc.issuer,
                     "source": doc.source,
                     "period": doc.period,
+                    "doc_number": doc.doc_number,
+                    "written": doc.written,
+                    "effective": doc.effective,
+                    "valid_until": doc.valid_until,
+                    "jurisdiction": doc.jurisdiction,
+                    "pages": len(doc.page_starts),
+                    "ocr_pages": len(doc.ocr_pages),
                     "chunks": len(view.chunks_by_doc.get(doc_id, [])),
                     "chars": len(doc.text),
                     "fixture": doc.fixture,
                 }
             )
         return sorted(rows, key=lambda row: (row["title"], row["doc_id"]))
+
+    def filter_choices(self) -> dict[str, list[str]]:
+        """What the 问答 tab's document filter offers: `issuer` (the issuing bodies
+        of the indexed documents, sorted) and `year` (their years, newest first)."""
+        documents = self._view.documents.values()
+        return {
+            "issuer": sorted({doc.issuer for doc in documents if doc.issuer}),
+            "year": sorted({document_year(doc) for doc in documents} - {""}, reverse=True),
+        }
 
     def index_state(self) -> dict[str, Any]:
         """Model, counts and build time of the loaded index."""
