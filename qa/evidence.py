@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from indexer.roster import UNIT_NAME, parse_contacts, squeeze
 from indexer.segment import sentence_spans
@@ -90,6 +91,13 @@ def wanted_pattern(query: Query) -> re.Pattern[str] | None:
     return None
 
 
+@lru_cache(maxsize=8192)
+def _token_set(text: str) -> frozenset[str]:
+    """The tokens of a clause or sentence: the same texts are weighed several
+    times per question (features, checks, selection), jieba runs once."""
+    return frozenset(tokenize(text))
+
+
 class EvidenceChecker:
     """Checks retrieved clauses against what a question asks for."""
 
@@ -106,7 +114,7 @@ class EvidenceChecker:
         """IDF-weighted share of the question's words that `text` contains."""
         if not query_tokens:
             return 0.0
-        text_tokens = set(tokenize(text))
+        text_tokens = _token_set(text)
         total = sum(self.idf.get(t, 1.0) for t in query_tokens)
         found = sum(self.idf.get(t, 1.0) for t in query_tokens if t in text_tokens)
         return found / total if total else 0.0

@@ -75,6 +75,7 @@ class DocumentRouter:
 
     def __init__(self, documents: list[Document]) -> None:
         self.places = load_places()
+        self._route = lru_cache(maxsize=1024)(self._resolve)
         self.aliases: list[tuple[str, str]] = sorted(
             ((alias, d.doc_id) for d in documents for alias in title_aliases(d.title, d.jurisdiction)),
             key=lambda pair: -len(pair[0]),
@@ -113,7 +114,11 @@ class DocumentRouter:
         return list(dict.fromkeys(named))
 
     def route(self, text: str) -> Route:
-        """The documents and jurisdictions `text` names."""
+        """The documents and jurisdictions `text` names (remembered: retrieval
+        and the answer layer both ask for the same question)."""
+        return self._route(text)
+
+    def _resolve(self, text: str) -> Route:
         titled, remaining = set(), text
         for alias, doc_id in self.aliases:
             if alias in remaining:
