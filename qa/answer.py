@@ -186,9 +186,10 @@ class AnswerComposer:
         without models, that no check fired."""
         if not analysis.hits or not analysis.candidates:
             return False
-        if analysis.checks["period"] or self.uncovered_places(analysis.query):
+        if analysis.checks["period"] or analysis.checks["unknown_name"] or self.uncovered_places(analysis.query):
             # Not a matter of weighing: a plan says nothing of the years after its period,
-            # and a province's or city's own rules are not in a corpus that lacks them.
+            # nothing of a firm or person it never names, and a province's or city's
+            # own rules are not in a corpus that lacks them.
             return False
         if self.models is not None:
             accept = self.models.accept
@@ -282,6 +283,9 @@ class AnswerComposer:
             text = f"{NOT_MENTIONED}：文件库中没有关于{'、'.join(uncovered)}的文件{covered}。"
         elif analysis.checks["period"] and notes:
             text = f"{NOT_MENTIONED}：{notes[0]}"
+        elif analysis.checks["unknown_name"]:
+            names = "、".join(f"“{name}”" for name in self.checker.unknown_names(analysis.query))
+            text = f"{NOT_MENTIONED}：文件库中没有提到{names}。"
         nearest = "；".join(f"{h.chunk.clause}（{h.chunk.breadcrumb}）" for h in analysis.hits[:3])
         if nearest:
             text += f" 最接近的条款：{nearest}。"

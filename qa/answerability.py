@@ -90,6 +90,7 @@ class AnswerModels:
 
     def save(self, path: Path = MODELS_PATH) -> None:
         path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1), encoding="utf-8")
         tmp.replace(path)

@@ -32,6 +32,9 @@ class Cues:
     structure_en: re.Pattern[str]
     asked_unit: re.Pattern[str]  # 多少(万)?辆… : group 2 the measure word, group 3 what follows
     role_words: tuple[str, ...]
+    polar: re.Pattern[str]  # 吗, 是否…: a clause asking yes or no
+    wh: re.Pattern[str]  # 多少, 哪, 什么…: a clause asking for something
+    not_asked_by_polar: frozenset[str]  # kinds a yes-or-no clause does not ask for
 
 
 def _either(fragments: list[str]) -> re.Pattern[str]:
@@ -62,6 +65,9 @@ def load_cues(path: Path = CUES_PATH) -> Cues:
         structure_en=_either_en(data["structure_en"]),
         asked_unit=re.compile(rf"(?:多少|几)({scales})?({measures})([\u4e00-\u9fffA-Za-z0-9]{{0,8}})"),
         role_words=tuple(data["role_words"]),
+        polar=_either(data["polar_words"]),
+        wh=_either(data["wh_words"]),
+        not_asked_by_polar=frozenset(data["not_asked_by_polar"]),
     )
 
 

@@ -20,6 +20,7 @@ from indexer.facts import LEAD_ROLE, DocumentInfo, FactSource, Person, PolicyFac
 from indexer.roster import UNIT_NAME, squeeze
 from indexer.types import Chunk, Document
 
+from .cues import load_cues
 from .query import Query
 from .types import Citation
 
@@ -156,6 +157,11 @@ def _notes(facts: PolicyFacts, doc_ids: set[str], today: date | None) -> tuple[s
 # ---------------------------------------------------------------------------
 
 
+# A body named as statutes name them (县级以上人民政府科学技术行政部门, 专利管理部门):
+# when the roster holds no such unit, the plan's lead units are not its contact.
+_BODY = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:部门|机构)")
+
+
 def _unit_forms(unit: str) -> set[str]:
     """How a question may write a roster unit: 青岛地铁集团 → 地铁集团, 各区(市) → 各区市."""
     plain = squeeze(re.sub(r"[（(）)]", "", unit))
@@ -177,7 +183,9 @@ def _named_units(query: Query, facts: PolicyFacts) -> tuple[list[UnitRole], list
             known.append(unit)
             names |= _unit_forms(unit.unit)
     unknown = []
-    for name in UNIT_NAME.findall(squeeze(query.text)):
+    # "找哪个部门" asks which body; it names none.
+    bodies = [name for name in _BODY.findall(squeeze(query.text)) if not load_cues().wh.search(name)]
+    for name in UNIT_NAME.findall(squeeze(query.text)) + bodies:
         if not any(form in name or name in form for form in names) and name not in unknown:
             unknown.append(name)
     return known, unknown

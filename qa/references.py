@@ -261,6 +261,8 @@ class ReferenceResolver:
             return None
         alias, named = self.router.named_at_end(reference.name)
         if not named:
+            alias, named = self.router.named_loosely(reference.name)
+        if not named:
             if _names_a_document(reference.name):
                 return ReferenceAnswer(f"索引中没有名为《{reference.name}》的文件，无法回答其{reference.label}。", True, [], [], [])
             return None  # "第三条是什么" names no document: retrieval decides

@@ -27,6 +27,8 @@ _BRACKET_MARKS = re.compile(r"[（()）]")
 # The shortest title fragment that names a document on its own ("专利保护规定").
 MIN_ALIAS_CHARS = 4
 LAW_SUFFIX = "法"
+# An abbreviated name keeps most of the name's characters (科技进步法: 5 of 科学技术进步法's 7).
+ABBREVIATION_COVERAGE = 0.6
 
 
 @lru_cache(maxsize=1)
@@ -70,6 +72,12 @@ def title_aliases(title: str, jurisdiction: str) -> set[str]:
     return {alias for alias in aliases if _short_enough(alias)}
 
 
+def _in_order(short: str, name: str) -> bool:
+    """Whether the characters of `short` appear in `name` in the same order."""
+    remaining = iter(name)
+    return all(char in remaining for char in short)
+
+
 class DocumentRouter:
     """Resolves what a question names against the documents of one index."""
 
@@ -97,6 +105,22 @@ class DocumentRouter:
         for end in range(max(0, len(text) - self._longest), len(text) - 1):
             if text[end:] in self.named:
                 return text[end:], frozenset(self.named[text[end:]])
+        return "", frozenset()
+
+    def named_loosely(self, text: str) -> tuple[str, frozenset[str]]:
+        """An abbreviated name `text` ends with, as laws are cited in practice:
+        科技进步法 for 科学技术进步法, 营商环境条例 for 优化营商环境条例. The
+        longest tail of `text` that reads as a document kind's name (it ends as
+        the title ends) and whose characters appear in order in a title alias
+        covering most of it (ABBREVIATION_COVERAGE); ("", ∅) when none."""
+        for start in range(0, len(text) - MIN_ALIAS_CHARS + 1):
+            tail = text[start:]
+            named = {
+                doc_id for alias, doc_id in self.aliases
+                if alias[-1] == tail[-1] and len(tail) >= ABBREVIATION_COVERAGE * len(alias) and _in_order(tail, alias)
+            }
+            if named:
+                return tail, frozenset(named)
         return "", frozenset()
 
     def _named_places(self, text: str) -> list[str]:

@@ -39,6 +39,16 @@ def test_kind_of_evidence_asked(question, kind):
     assert kind in parse_query(question).asks
 
 
+def test_a_yes_or_no_question_asks_whether_not_how_much():
+    # "罚款", "费用", "比例" name the topic of a polar question; a wh-word asks for the thing.
+    assert "money" not in parse_query("我们已经整改了，在青岛还会被罚款吗？").asks
+    assert "money" in parse_query("违法所得不到30万元的罚多少？").asks
+    both = parse_query("能享受研发费用加计扣除吗？还有哪些费用可以减免，减免多少？")
+    assert "money" in both.asks
+    assert not parse_query("投入比例有没有下限？").asks_quantity
+    assert parse_query("投入比例不低于多少？").asks_quantity
+
+
 def test_quantities_phrases_and_structure():
     query = parse_query("到2022年青岛要建多少个5G基站?")
     assert query.years == (2022,) and query.asks_quantity and query.measured == "基站"

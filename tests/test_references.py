@@ -193,6 +193,18 @@ def test_ambiguous_name_lists_candidates_by_jurisdiction_unless_one_is_named(res
     assert not by_place.abstained and "优化济南市营商环境" in by_place.text
 
 
+def test_abbreviated_names_resolve_as_laws_are_cited(resolver: ReferenceResolver, tmp_path: Path):
+    # 营商环境条例 for 优化营商环境条例: two cities' regulations, so the candidates are listed;
+    # with the city named, that one answers.
+    assert "有 2 份文件" in resolver.answer("营商环境条例第一条").text
+    assert "优化青岛市营商环境" in resolver.answer("青岛营商环境条例第一条").text
+    (tmp_path / "科学技术进步法(2021-12-24).md").write_bytes((REPO / "corpus" / "科学技术进步法(2021-12-24).md").read_bytes())
+    statute = resolver_for(tmp_path).answer("科技进步法第八十七条规定财政性科学技术资金主要投到哪些方面？")
+    assert not statute.abstained and "《中华人民共和国科学技术进步法》第八十七条" in statute.text
+    # A name that keeps too little of any title names none of them.
+    assert resolver.answer("营商条例第一条").abstained
+
+
 def test_real_statutes_of_the_corpus(tmp_path: Path):
     for name in ("中小企业促进法(2017-09-01).md", "促进科技成果转化法(2015-08-29).md"):
         (tmp_path / name).write_bytes((REPO / "corpus" / name).read_bytes())
