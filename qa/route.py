@@ -32,9 +32,19 @@ ABBREVIATION_COVERAGE = 0.6
 
 
 @lru_cache(maxsize=1)
+def _routing() -> dict:
+    return json.loads(ROUTING_PATH.read_text(encoding="utf-8"))
+
+
 def national_words() -> tuple[str, ...]:
     """Words by which a question means the national level (全国, 国务院…)."""
-    return tuple(json.loads(ROUTING_PATH.read_text(encoding="utf-8"))["national"])
+    return tuple(_routing()["national"])
+
+
+def kind_of(title: str) -> str:
+    """The kind of document a title names (…攻势作战方案 → 方案), "" when none of the kinds."""
+    plain = _BRACKETED.sub("", _QUOTES.sub("", title)).strip()
+    return next((kind for kind in _routing()["kinds"] if plain.endswith(kind)), "")
 
 
 @dataclass(frozen=True)
@@ -44,10 +54,11 @@ class Route:
     titled: frozenset[str] = frozenset()  # doc ids whose title the question names
     jurisdictions: frozenset[str] = frozenset()  # 国家 / 山东省 / 青岛市 … named
     uncovered: tuple[str, ...] = ()  # provinces or cities named that no document governs
+    kinds: frozenset[str] = frozenset()  # kinds of document named (方案, 条例…)
 
     @property
     def empty(self) -> bool:
-        return not self.titled and not self.jurisdictions
+        return not self.titled and not self.jurisdictions and not self.kinds
 
 
 def _short_enough(alias: str) -> bool:
@@ -98,6 +109,10 @@ class DocumentRouter:
                 self.by_jurisdiction.setdefault(document.jurisdiction, set()).add(document.doc_id)
         # Province of each city jurisdiction: a question about 山东 is also about 青岛's rules.
         self.covered = frozenset(self.by_jurisdiction)
+        self.by_kind: dict[str, set[str]] = {}
+        for document in documents:
+            if kind_of(document.title):
+                self.by_kind.setdefault(kind_of(document.title), set()).add(document.doc_id)
 
     def named_at_end(self, text: str) -> tuple[str, frozenset[str]]:
         """The longest document name `text` ends with, and the documents so named:
@@ -151,14 +166,19 @@ class DocumentRouter:
         named = self._named_places(remaining)
         jurisdictions = frozenset(name for name in named if name in self.covered)
         uncovered = tuple(name for name in named if name not in self.covered)
-        return Route(frozenset(titled), jurisdictions, uncovered)
+        kinds = frozenset(kind for kind in self.by_kind if kind in remaining)
+        return Route(frozenset(titled), jurisdictions, uncovered, kinds)
 
     def doc_scores(self, route: Route) -> dict[str, float]:
-        """1 for a document named by title, 0.5 for one of a jurisdiction named."""
+        """1 for a document named by title; else 0.5 for one of a jurisdiction
+        named plus 0.5 for one of the kind named (青岛的方案: 1)."""
         scores: dict[str, float] = {}
         for jurisdiction in route.jurisdictions:
             for doc_id in self.by_jurisdiction.get(jurisdiction, ()):
                 scores[doc_id] = 0.5
+        for kind in route.kinds:
+            for doc_id in self.by_kind[kind]:
+                scores[doc_id] = min(1.0, scores.get(doc_id, 0.0) + 0.5)
         for doc_id in route.titled:
             scores[doc_id] = 1.0
         return scores

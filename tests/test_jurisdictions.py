@@ -48,6 +48,12 @@ def test_router_resolves_titles_levels_and_places_not_covered(levels_assistant):
     assert router.route("济南到2022年要建多少个数字化车间？").uncovered == ("济南市",)
     # A word that merely starts like a level ("国家级创新中心") names no level.
     assert router.route("国家级制造业创新中心有几个？").empty
+    # A kind of document without its title: 这个方案 is the plan, 条例 the regulations.
+    plan = next(d.doc_id for d in levels_assistant.index.documents if d.title.endswith("方案(2019—2022年)"))
+    scores = router.doc_scores(router.route("中小企业融资难，这个方案里有啥说法？"))
+    assert scores == {plan: 0.5}
+    scores = router.doc_scores(router.route("山东的条例对技术改造有什么贴息？"))
+    assert scores[shandong] == 1.0 and plan not in scores
 
 
 def test_the_named_level_answers_first_and_each_document_is_labelled(levels_assistant):
