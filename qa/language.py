@@ -59,12 +59,17 @@ def _term_pattern(term: str) -> re.Pattern[str]:
 def glossary_terms(text: str) -> tuple[str, ...]:
     """The Chinese terms of the English domain terms in `text`, each once.
     A matched term is blanked out so its parts are not read again."""
+    return glossary_lookup(text)[0]
+
+
+def glossary_lookup(text: str) -> tuple[tuple[str, ...], str]:
+    """`glossary_terms(text)`, and the lower-cased text with the terms found blanked out."""
     lowered = text.lower()
     found: list[str] = []
     if not _LATIN_WORD.search(lowered):
-        return ()
+        return (), lowered
     for pattern, chinese in glossary():
         if pattern.search(lowered):
             found.extend(term for term in chinese if term not in found)
             lowered = pattern.sub(" ", lowered)
-    return tuple(found)
+    return tuple(found), lowered

@@ -15,7 +15,8 @@ from indexer.tokenize import proper_nouns, tokenize
 
 from .cues import load_cues, read_term_table
 from .focus import asking_focus
-from .language import detect_language, glossary_terms, to_simplified
+from .dictionary import dictionary_terms
+from .language import detect_language, glossary_lookup, glossary_terms, to_simplified
 from .spelling import Speller
 
 MAX_QUESTION_CHARS = 500
@@ -111,7 +112,7 @@ class QueryParser:
         for typo, word in corrections:
             corrected = corrected.replace(typo, word, 1)
         focus = asking_focus(corrected, language)
-        terms = tuple(t for t in glossary_terms(text) if t not in text)
+        terms = tuple(t for t in self._english_terms(text, language) if t not in text)
         # The typo and the correction both stay: the typo may be a real word.
         added = [word for _, word in corrections] + list(terms)
         expanded = expand_synonyms(f"{text} {' '.join(added)}" if added else text)
@@ -135,6 +136,14 @@ class QueryParser:
             corrections=corrections,
             glossary_terms=terms,
         )
+
+    def _english_terms(self, text: str, language: str) -> tuple[str, ...]:
+        """Chinese words for the English of `text`: the glossary's domain terms,
+        then CC-CEDICT's words for what the glossary leaves (only words of this index)."""
+        terms, rest = glossary_lookup(text)
+        if language == "zh" or not self.vocabulary:
+            return terms
+        return tuple(dict.fromkeys(terms + dictionary_terms(rest, self.vocabulary)))
 
     def _tokens(self, expanded: str, language: str) -> tuple[str, ...]:
         tokens = tokenize(expanded)

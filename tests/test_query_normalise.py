@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from qa.dictionary import dictionary_terms
 from qa.language import detect_language, glossary_terms
 from qa.query import QueryParser, parse_query
 
@@ -35,6 +36,20 @@ def test_glossary_prefers_the_longest_term_and_respects_word_boundaries():
     assert glossary_terms("coffee") == ()  # "fee" inside another word is no fee
     assert detect_language("AI企业有什么支持？") == "zh"
     assert detect_language("Which 青岛 SMEs get a tax break?") in {"en", "mixed"}
+
+
+def test_english_words_the_glossary_lacks_are_looked_up_in_cc_cedict():
+    # Everyday words no domain glossary foresees, read backwards from CC-CEDICT,
+    # kept only when the index uses the Chinese word; phrases before their words.
+    parser = QueryParser(["交易会", "永久", "居留", "签证", "公平", "展会"])
+    terms = parser.parse("Can the patent office act during a trade fair? What about permanent residence and visas?").glossary_terms
+    assert {"交易会", "永久", "居留", "签证"} <= set(terms)
+    assert "公平" not in terms  # "fair" was read as part of "trade fair"
+    assert dictionary_terms("visas", ["签证"]) == ("签证",)  # plural
+    assert dictionary_terms("the of and", ["签证"]) == ()
+    # A Chinese question is not translated; a parser without an index has no vocabulary to keep.
+    assert parser.parse("交易会期间能处理专利纠纷吗？").glossary_terms == ()
+    assert "交易会" not in parse_query("during a trade fair").glossary_terms
 
 
 def test_typos_are_corrected_against_the_index_vocabulary(assistant):
