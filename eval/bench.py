@@ -77,7 +77,7 @@ def _questions(datasets: list[str], limit: int) -> list[str]:
 def _dense_recall(contents, query_vectors: np.ndarray, k: int = 10) -> float:
     """Recall@k of the index's dense search against exact inner products."""
     k = min(k, len(contents.embeddings))
-    _, found = contents.dense.search(query_vectors, k)
+    _, found = contents.dense.search("clauses", query_vectors, k)
     exact = np.argsort(-(query_vectors @ contents.embeddings.T), axis=1)[:, :k]
     return float(np.mean([len(set(f) & set(e)) / k for f, e in zip(found, exact)]))
 

@@ -5,8 +5,10 @@ import tarfile
 from pathlib import Path
 
 from eval.ann_bench import run_ann, synthetic_unit_vectors
-from eval.bench import assemble_corpus, law_files
+from eval.bench import assemble_corpus, law_files, run_corpus
 from eval.bench_report import render_table, write_plot
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 def test_ann_run_measures_recall_against_exact_search():
@@ -15,6 +17,14 @@ def test_ann_run_measures_recall_against_exact_search():
     assert result["search_ms_p50"] <= result["search_ms_p95"] and result["index_mib"] > 3000 * 512 * 4 / 2**20
     vectors = synthetic_unit_vectors(100)
     assert abs(float((vectors**2).sum(axis=1).max()) - 1.0) < 1e-5
+
+
+def test_corpus_run_builds_questions_and_measures(plan_corpus: Path):
+    # The whole path of one corpus size, in this process: build, no-op rebuild, load, answer.
+    result = run_corpus(str(plan_corpus), [str(REPO / "eval" / "data" / "dev_qa.jsonl")], questions=3, thread_policy=True)
+    assert result["chunks"] > 100 and result["sentences"] > result["chunks"] and result["questions"] == 3
+    assert result["recall_at_10"] == 1.0  # below the HNSW threshold the search is exact
+    assert 0 < result["noop_rebuild_s"] < result["build_s"] and result["answer_ms_p50"] <= result["answer_ms_p95"]
 
 
 def test_law_subsets_are_nested_and_copied_beside_the_corpus(plan_corpus: Path, tmp_path: Path):
