@@ -35,6 +35,7 @@ class Cues:
     polar: re.Pattern[str]  # 吗, 是否…: a clause asking yes or no
     wh: re.Pattern[str]  # 多少, 哪, 什么…: a clause asking for something
     not_asked_by_polar: frozenset[str]  # kinds a yes-or-no clause does not ask for
+    self_words: re.Pattern[str]  # 我们, 我司…: a clause describing the asker
 
 
 def _either(fragments: list[str]) -> re.Pattern[str]:
@@ -68,6 +69,7 @@ def load_cues(path: Path = CUES_PATH) -> Cues:
         polar=_either(data["polar_words"]),
         wh=_either(data["wh_words"]),
         not_asked_by_polar=frozenset(data["not_asked_by_polar"]),
+        self_words=_either(data["self_words"]),
     )
 
 

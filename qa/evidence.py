@@ -17,6 +17,7 @@ from indexer.segment import sentence_spans
 from indexer.tokenize import tokenize
 from indexer.types import Chunk, Document
 
+from .cues import load_cues
 from .query import Query
 from .types import Hit
 
@@ -32,6 +33,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _WEBSITE = re.compile(r"https?://|www\.|网址")
 _ADDRESS = re.compile(r"地址|[路街]\d+号")
 _PROCEDURE = re.compile(r"申请|申报|提交|办理|流程|程序|材料|受理")
+_CLAUSES = re.compile(r"[，,。？?！!；;]")
 _COMPANY = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}(?:集团|公司|股份)")
 _NUMBER_WITH_UNIT = r"\d[\d.]*\s*(?:万|亿)?{unit}"
 # A district asked about as the maker of its own policy ("西海岸新区对芯片企业有哪些政策").
@@ -131,8 +133,14 @@ class EvidenceChecker:
         return [name for name in names if not any(name in text for text in self._squeezed_documents)]
 
     def unknown_names(self, query: Query) -> list[str]:
-        """Firms, people or districts' own policies the documents never name."""
-        return self.unmentioned(list(query.proper_nouns) + _LOCAL_POLICY.findall(query.focus or query.text))
+        """Firms, people or districts' own policies the documents never name, and
+        that the question asks about: a firm named where the asker describes
+        itself ("我们是华为的供应商") is context."""
+        asked = query.focus or query.text
+        self_words = load_cues().self_words
+        about = [clause for clause in _CLAUSES.split(asked) if not self_words.search(clause)]
+        names = [name for name in query.proper_nouns if any(name in clause for clause in about)]
+        return self.unmentioned(names + _LOCAL_POLICY.findall(asked))
 
     def checks(self, query: Query, hits: list[Hit]) -> dict[str, bool]:
         """Every check, True where the evidence lacks what it looks for:

@@ -88,6 +88,13 @@ def test_abstains_when_the_documents_do_not_say(assistant, question):
     assert answer.citations == [] and answer.hits  # nearest clauses are still listed
 
 
+def test_a_firm_the_documents_never_name_is_said_so_unless_it_is_the_askers_context(assistant):
+    answer = assistant.ask("比亚迪在青岛的电动车整车项目，方案里有啥具体安排？")
+    assert answer.abstained and "没有提到“比亚迪”" in answer.text
+    # Named where the asker describes itself, a firm is background, not the subject.
+    assert not assistant.ask("我们是华为的供应商，做工业软件，有什么支持？").abstained
+
+
 @pytest.mark.parametrize(
     "question, must_cite",
     [("我们是即墨区的机器人企业，文件里有什么支持？", "二（六）2（1）"), ("我们在城阳区做轮胎，方案里有什么相关内容？", "二（六）2（3）")],
