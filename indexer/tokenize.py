@@ -38,6 +38,11 @@ def _jieba() -> jieba.Tokenizer:
     return tokenizer
 
 
+def words(text: str) -> list[str]:
+    """jieba's plain cut of `text`: each word once, a compound kept whole (解决方案, not 方案)."""
+    return _jieba().lcut(text)
+
+
 def tokenize(text: str) -> list[str]:
     """Lower-cased search tokens of `text`: jieba's search-mode cut (long words
     and their parts, so 新能源汽车 also matches 汽车), minus punctuation and stopwords."""

@@ -16,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from indexer.jurisdiction import load_places
-from indexer.tokenize import place_names
+from indexer.tokenize import place_names, words
 from indexer.types import Document
 
 ROUTING_PATH = Path(__file__).parent / "data" / "routing.json"
@@ -166,7 +166,8 @@ class DocumentRouter:
         named = self._named_places(remaining)
         jurisdictions = frozenset(name for name in named if name in self.covered)
         uncovered = tuple(name for name in named if name not in self.covered)
-        kinds = frozenset(kind for kind in self.by_kind if kind in remaining)
+        # A word of its own: 解决方案 is no 方案.
+        kinds = frozenset(self.by_kind).intersection(words(remaining))
         return Route(frozenset(titled), jurisdictions, uncovered, kinds)
 
     def doc_scores(self, route: Route) -> dict[str, float]:

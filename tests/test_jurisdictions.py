@@ -52,6 +52,7 @@ def test_router_resolves_titles_levels_and_places_not_covered(levels_assistant):
     plan = next(d.doc_id for d in levels_assistant.index.documents if d.title.endswith("方案(2019—2022年)"))
     scores = router.doc_scores(router.route("中小企业融资难，这个方案里有啥说法？"))
     assert scores == {plan: 0.5}
+    assert router.route("系统解决方案供应商有什么支持？").empty  # a compound is no kind
     scores = router.doc_scores(router.route("山东的条例对技术改造有什么贴息？"))
     assert scores[shandong] == 1.0 and plan not in scores
 
