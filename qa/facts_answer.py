@@ -159,7 +159,7 @@ def _notes(facts: PolicyFacts, doc_ids: set[str], today: date | None) -> tuple[s
 
 # A body named as statutes name them (县级以上人民政府科学技术行政部门, 专利管理部门):
 # when the roster holds no such unit, the plan's lead units are not its contact.
-_BODY = re.compile(r"[\u4e00-\u9fff]{2,10}?(?:部门|机构)")
+_BODY = re.compile(r"[\u4e00-\u9fff]{2,8}?(?:管理|行政|主管|工作|监管|执法)(?:部门|机构)")
 
 
 def _unit_forms(unit: str) -> set[str]:

@@ -88,6 +88,14 @@ def test_abstains_when_the_documents_do_not_say(assistant, question):
     assert answer.citations == [] and answer.hits  # nearest clauses are still listed
 
 
+def test_contacts_of_a_body_the_roster_lacks_are_not_the_lead_units(assistant):
+    # Statutes name bodies by their field (专利管理部门, 科学技术行政部门); the plan's
+    # roster lists its lead units' contacts, which are not theirs.
+    answer = assistant.ask("青岛市专利管理部门的咨询电话是多少？")
+    assert answer.abstained and "没有青岛市专利管理部门的联系人或电话" in answer.text
+    assert "85911159" in assistant.ask("负责这个攻势的部门电话是多少？").text
+
+
 def test_a_firm_the_documents_never_name_is_said_so_unless_it_is_the_askers_context(assistant):
     answer = assistant.ask("比亚迪在青岛的电动车整车项目，方案里有啥具体安排？")
     assert answer.abstained and "没有提到“比亚迪”" in answer.text
