@@ -35,6 +35,11 @@ RETRIEVERS = ("hybrid", "lexical", "dense")
 # set a priori at half the best lexical score, not tuned (the dev sets over the plan name no documents).
 DEFAULT_WEIGHTS = {"lexical": 1.0, "dense": 0.1, "sentence": 0.1, "roles": 1.0, "exact": 1.0, "figures": 0.15, "route": 0.5}
 CANDIDATES = 100  # per source: BM25, nearest clauses, nearest sentences
+# Clauses of the documents a question names that compete beside the candidates:
+# above this many, the ones with most of the question's words (see _routed_candidates).
+ROUTED_CANDIDATES = 400
+# A restriction to at most this many clauses (a document or a few) scores them all.
+SCORED_SCOPE = 2000
 # Up to this many clauses the best-sentence statistics are computed over all
 # of them; above it over a fixed random sample of this size (a 2% error on
 # the spread at most, far below what would reorder candidates).
@@ -266,6 +271,20 @@ class Retriever:
         found = [sum(1.0 for phrase in query.phrases if phrase in self._squeezed[p]) for p in positions]
         return np.array(found, dtype=np.float32) / len(query.phrases)
 
+    def _routed_candidates(self, routed: dict[str, float], lexical: np.ndarray | None) -> np.ndarray:
+        """Clauses of the documents a question names, which the route score lifts:
+        all of them while they are few (a document named by title), else the
+        `ROUTED_CANDIDATES` of them sharing most words with the question, since
+        a level or a kind (山东, 条例) may name thousands of clauses of a large
+        collection, and scoring them all would cost what candidates save."""
+        named = [self._by_doc[doc_id] for doc_id in routed if doc_id in self._by_doc]
+        if not named:
+            return np.zeros(0, dtype=np.int64)
+        clauses = np.concatenate(named)
+        if len(clauses) <= ROUTED_CANDIDATES or lexical is None:
+            return clauses[:ROUTED_CANDIDATES] if lexical is None else clauses
+        return clauses[np.argpartition(-lexical[clauses], ROUTED_CANDIDATES - 1)[:ROUTED_CANDIDATES]]
+
     def _route_scores(self, positions: np.ndarray, routed: dict[str, float]) -> np.ndarray:
         """Route score of each clause: that of its document, named by title (1) or jurisdiction (0.5)."""
         return np.array([routed.get(doc_id, 0.0) for doc_id in self._doc_ids[positions]], dtype=np.float32)
@@ -308,9 +327,16 @@ class Retriever:
         if mode != "lexical":
             vectors = self.embed_queries(queries) if query_vectors is None else np.asarray(query_vectors, dtype=np.float32)
         everything = np.arange(len(self.chunks))
+        allowed = None  # a mask of the clauses doc_ids allows, when it restricts
         if doc_ids:
             scope = np.concatenate([self._by_doc.get(doc_id, everything[:0]) for doc_id in dict.fromkeys(doc_ids)])
-        nearest = self._nearest(vectors) if vectors is not None and not self.exhaustive and not doc_ids else None
+            allowed = np.zeros(len(self.chunks), dtype=bool)
+            allowed[scope] = True
+        # A few documents' clauses are all scored; a scope of most of the
+        # collection (every version in force of thousands of laws) is searched
+        # through candidates like the whole collection, then filtered.
+        score_scope = allowed is not None and len(scope) <= SCORED_SCOPE
+        nearest = self._nearest(vectors) if vectors is not None and not self.exhaustive and not score_scope else None
         results = []
         for row, query in enumerate(queries):
             vector = vectors[row] if vectors is not None else None
@@ -318,16 +344,18 @@ class Retriever:
             routed = self.router.doc_scores(self.router.route(query.text)) if mode == "hybrid" else {}
             if self.exhaustive:
                 positions = everything
-            elif doc_ids:
+            elif score_scope:
                 positions = scope
             else:
                 proposed = [] if nearest is None else [nearest[row]]
                 if lexical is not None:
-                    proposed.append(np.argpartition(-lexical, min(self.candidates, len(lexical) - 1))[: self.candidates])
-                # The route score lifts every clause of a named document: all of them compete.
-                proposed.extend(self._by_doc[doc_id] for doc_id in routed if doc_id in self._by_doc)
+                    ranked = lexical if allowed is None else np.where(allowed, lexical, -np.inf)
+                    proposed.append(np.argpartition(-ranked, min(self.candidates, len(ranked) - 1))[: self.candidates])
+                proposed.append(self._routed_candidates(routed, lexical))
                 positions = np.concatenate(proposed)
-            results.append(self._rank(query, np.unique(positions), lexical, vector, mode, top_k, doc_ids, routed))
+                if allowed is not None:
+                    positions = positions[allowed[positions]]
+            results.append(self._rank(query, np.unique(positions), lexical, vector, mode, top_k, allowed, routed))
         return results
 
     def _rank(
@@ -338,10 +366,11 @@ class Retriever:
         vector: np.ndarray | None,
         mode: str,
         top_k: int,
-        doc_ids: Sequence[str] | None,
+        allowed: np.ndarray | None,
         routed: dict[str, float],
     ) -> list[Hit]:
         """Score the candidate `positions` (sorted) and keep the best `top_k`;
+        `allowed`: a mask of the clauses that may be returned (None: all);
         `routed`: the route score of each document the question names."""
         if not len(positions):
             return []
@@ -351,7 +380,7 @@ class Retriever:
         scores = self._raw_scores(positions, lexical, vector, sample_best)
         if mode == "hybrid":
             calibration = Calibration.of(scores) if self.exhaustive else self._calibration(lexical, vector, sample_best)
-            eligible = np.isin(self._doc_ids[positions], list(doc_ids)) if doc_ids else np.ones(len(positions), bool)
+            eligible = allowed[positions] if allowed is not None else np.ones(len(positions), bool)
             zeros = np.zeros(len(positions), dtype=np.float32)
             base = fuse_scores({**scores, "roles": zeros, "exact": zeros, "figures": zeros, "route": zeros}, self.weights, calibration)
             # Roster bonuses only within the document the question is about.
@@ -367,8 +396,8 @@ class Retriever:
             fused = fuse_scores(scores, self.weights, calibration)
         else:
             fused = scores[mode].astype(np.float64)
-        if doc_ids:
-            fused = np.where(np.isin(self._doc_ids[positions], list(doc_ids)), fused, -np.inf)
+        if allowed is not None:
+            fused = np.where(allowed[positions], fused, -np.inf)
         order = [int(i) for i in np.argsort(-fused, kind="stable")[:top_k] if np.isfinite(fused[i])]
         return [
             Hit(self.chunks[positions[i]], {name: float(values[i]) for name, values in scores.items()}, float(fused[i]))

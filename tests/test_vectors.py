@@ -57,6 +57,24 @@ def test_restricting_to_documents_scores_only_theirs(assistant):
     assert assistant.retriever.search_batch([parse_query("牵头单位是谁？")], doc_ids=["no-such-document"]) == [[]]
 
 
+def test_a_scope_of_most_of_the_collection_is_searched_through_candidates(plan_index, embedder, monkeypatch):
+    """Every version in force of thousands of laws is a scope of nearly every
+    clause: it goes through candidates, filtered to the scope, and ranks as the
+    unrestricted search does over the same clauses."""
+    import qa.retrieve
+
+    index = load_index(plan_index)
+    retriever = Retriever(index, embedder, candidates=20)
+    queries = [parse_query(item["question"]) for item in load_dataset(DEV)]
+    vectors = retriever.embed_queries(queries)
+    doc_ids = sorted({c.doc_id for c in index.chunks})
+    free = retriever.search_batch(queries, top_k=5, query_vectors=vectors)
+    monkeypatch.setattr(qa.retrieve, "SCORED_SCOPE", 10)  # the plan's clauses count as "most of a collection"
+    scoped = retriever.search_batch(queries, top_k=5, doc_ids=doc_ids, query_vectors=vectors)
+    assert [[h.chunk.chunk_id for h in a] for a in scoped] == [[h.chunk.chunk_id for h in a] for a in free]
+    assert retriever.search_batch(queries[:1], doc_ids=["no-such-document"]) == [[]]
+
+
 def test_milvus_lite_indexes_and_answers_like_faiss(plan_corpus, plan_index, embedder, tmp_path):
     import shutil
 
