@@ -18,7 +18,7 @@ from indexer.tokenize import tokenize
 from indexer.types import Chunk, Document
 
 from .cues import load_cues
-from .query import Query
+from .query import Query, question_clauses
 from .types import Hit
 
 # A number as statutes write it too: 五万元, 百分之五十, 三十日.
@@ -33,7 +33,6 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _WEBSITE = re.compile(r"https?://|www\.|网址")
 _ADDRESS = re.compile(r"地址|[路街]\d+号")
 _PROCEDURE = re.compile(r"申请|申报|提交|办理|流程|程序|材料|受理")
-_CLAUSES = re.compile(r"[，,。？?！!；;]")
 _COMPANY = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}(?:集团|公司|股份)")
 _NUMBER_WITH_UNIT = r"\d[\d.]*\s*(?:万|亿)?{unit}"
 # A district asked about as the maker of its own policy ("西海岸新区对芯片企业有哪些政策").
@@ -138,7 +137,7 @@ class EvidenceChecker:
         itself ("我们是华为的供应商") is context."""
         asked = query.focus or query.text
         self_words = load_cues().self_words
-        about = [clause for clause in _CLAUSES.split(asked) if not self_words.search(clause)]
+        about = [clause for clause in question_clauses(asked) if not self_words.search(clause)]
         names = [name for name in query.proper_nouns if any(name in clause for clause in about)]
         return self.unmentioned(names + _LOCAL_POLICY.findall(asked))
 

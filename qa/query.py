@@ -30,7 +30,6 @@ _YEAR = re.compile(r"(20\d{2})\s*年?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _HAN_OR_DIGIT = re.compile(r"[\u4e00-\u9fff0-9]")
 _LATIN_ONLY = re.compile(r"^[a-z'&-]+$")
-# Clauses of a question: each asks on its own ("能享受加计扣除吗？还有哪些税收优惠？").
 _CLAUSES = re.compile(r"[，,。？?！!；;]")
 
 
@@ -158,12 +157,17 @@ def _asks(focus: str, language: str) -> frozenset[str]:
     cues = load_cues()
     kinds = set()
     if language != "en":
-        for clause in _CLAUSES.split(focus):
+        for clause in question_clauses(focus):
             found = {kind for kind, pattern in cues.asks.items() if pattern.search(clause)}
             kinds |= found - cues.not_asked_by_polar if _asks_yes_or_no(clause) else found
     if language != "zh":
         kinds |= {kind for kind, pattern in cues.asks_en.items() if pattern.search(focus)}
     return frozenset(kinds)
+
+
+def question_clauses(text: str) -> list[str]:
+    """The clauses of a question, each asking on its own ("能享受加计扣除吗？还有哪些税收优惠？")."""
+    return _CLAUSES.split(text)
 
 
 def _asks_yes_or_no(clause: str) -> bool:
@@ -180,7 +184,7 @@ def _asked_unit(focus: str) -> tuple[str, str]:
 
 def _asks_quantity(focus: str, language: str) -> bool:
     cues = load_cues()
-    if language != "en" and any(cues.quantity.search(c) and not _asks_yes_or_no(c) for c in _CLAUSES.split(focus)):
+    if language != "en" and any(cues.quantity.search(c) and not _asks_yes_or_no(c) for c in question_clauses(focus)):
         return True
     return bool(language != "zh" and cues.quantity_en.search(focus))
 
