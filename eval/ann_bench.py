@@ -16,9 +16,6 @@ from pathlib import Path
 import numpy as np
 
 DIMENSION = 512
-HNSW_M = 32
-EF_CONSTRUCTION = 80
-EF_SEARCH = 96
 
 
 def synthetic_unit_vectors(n: int, dimension: int = DIMENSION, seed: int = 0) -> np.ndarray:
@@ -44,15 +41,11 @@ def synthetic_queries(vectors: np.ndarray, count: int, seed: int = 1) -> np.ndar
 
 
 def build_ann_index(vectors: np.ndarray):
-    """An HNSW inner-product index over unit rows (FAISS directly; the vector
-    store's own ANN layer can take its place once it exists)."""
-    import faiss
+    """The HNSW index the vector store builds above its exact threshold
+    (indexer.vectors, same M, efConstruction and efSearch), over every row."""
+    from indexer.vectors import build_faiss_index
 
-    index = faiss.IndexHNSWFlat(vectors.shape[1], HNSW_M, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = EF_CONSTRUCTION
-    index.add(vectors)
-    index.hnsw.efSearch = EF_SEARCH
-    return index
+    return build_faiss_index(vectors, exact_below=0)
 
 
 def recall_at_k(found: np.ndarray, exact: np.ndarray, k: int = 10) -> float:
@@ -66,6 +59,7 @@ def run_ann(n: int, queries: int = 200, k: int = 10) -> dict:
     import faiss
 
     from indexer.threads import apply_thread_policy
+    from indexer.vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
 
     from .bench import peak_rss_mib
 
@@ -82,7 +76,7 @@ def run_ann(n: int, queries: int = 200, k: int = 10) -> dict:
         started = time.perf_counter()
         index = faiss.read_index(str(path))
         load_s = time.perf_counter() - started
-    index.hnsw.efSearch = EF_SEARCH
+    index.hnsw.efSearch = HNSW_EF_SEARCH  # not stored in the file
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(vectors)
     _, truth = exact.search(questions, k)
@@ -98,7 +92,7 @@ def run_ann(n: int, queries: int = 200, k: int = 10) -> dict:
         "kind": "ann",
         "label": f"ANN {n:,}",
         "vectors": n,
-        "index": f"HNSW M={HNSW_M} efConstruction={EF_CONSTRUCTION} efSearch={EF_SEARCH}",
+        "index": f"HNSW M={HNSW_M} efConstruction={HNSW_EF_CONSTRUCTION} efSearch={HNSW_EF_SEARCH}",
         "build_s": round(build_s, 2),
         "vectors_per_s": round(n / build_s, 1),
         "index_mib": round(size_mib, 1),
