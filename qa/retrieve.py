@@ -271,18 +271,19 @@ class Retriever:
         found = [sum(1.0 for phrase in query.phrases if phrase in self._squeezed[p]) for p in positions]
         return np.array(found, dtype=np.float32) / len(query.phrases)
 
-    def _routed_candidates(self, routed: dict[str, float], lexical: np.ndarray | None) -> np.ndarray:
+    def _routed_candidates(self, routed: dict[str, float], lexical: np.ndarray) -> np.ndarray:
         """Clauses of the documents a question names, which the route score lifts:
         all of them while they are few (a document named by title), else the
         `ROUTED_CANDIDATES` of them sharing most words with the question, since
         a level or a kind (山东, 条例) may name thousands of clauses of a large
-        collection, and scoring them all would cost what candidates save."""
+        collection, and scoring them all would cost what candidates save.
+        Only hybrid search routes, so `lexical` (BM25 of every clause) is at hand."""
         named = [self._by_doc[doc_id] for doc_id in routed if doc_id in self._by_doc]
         if not named:
             return np.zeros(0, dtype=np.int64)
         clauses = np.concatenate(named)
-        if len(clauses) <= ROUTED_CANDIDATES or lexical is None:
-            return clauses[:ROUTED_CANDIDATES] if lexical is None else clauses
+        if len(clauses) <= ROUTED_CANDIDATES:
+            return clauses
         return clauses[np.argpartition(-lexical[clauses], ROUTED_CANDIDATES - 1)[:ROUTED_CANDIDATES]]
 
     def _route_scores(self, positions: np.ndarray, routed: dict[str, float]) -> np.ndarray:
@@ -351,7 +352,8 @@ class Retriever:
                 if lexical is not None:
                     ranked = lexical if allowed is None else np.where(allowed, lexical, -np.inf)
                     proposed.append(np.argpartition(-ranked, min(self.candidates, len(ranked) - 1))[: self.candidates])
-                proposed.append(self._routed_candidates(routed, lexical))
+                if routed:  # hybrid only, where `lexical` is computed
+                    proposed.append(self._routed_candidates(routed, lexical))
                 positions = np.concatenate(proposed)
                 if allowed is not None:
                     positions = positions[allowed[positions]]

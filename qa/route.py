@@ -111,8 +111,8 @@ class DocumentRouter:
         self.covered = frozenset(self.by_jurisdiction)
         self.by_kind: dict[str, set[str]] = {}
         for document in documents:
-            if kind_of(document.title):
-                self.by_kind.setdefault(kind_of(document.title), set()).add(document.doc_id)
+            if kind := kind_of(document.title):
+                self.by_kind.setdefault(kind, set()).add(document.doc_id)
 
     def named_at_end(self, text: str) -> tuple[str, frozenset[str]]:
         """The longest document name `text` ends with, and the documents so named:
