@@ -59,7 +59,7 @@ def run_ann(n: int, queries: int = 200, k: int = 10) -> dict:
     import faiss
 
     from indexer.threads import apply_thread_policy
-    from indexer.vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M
+    from indexer.vectors import HNSW_EF_CONSTRUCTION, HNSW_EF_SEARCH, HNSW_M, read_faiss_index
 
     from .bench import peak_rss_mib
 
@@ -74,7 +74,7 @@ def run_ann(n: int, queries: int = 200, k: int = 10) -> dict:
         faiss.write_index(index, str(path))
         size_mib = path.stat().st_size / 2**20
         started = time.perf_counter()
-        index = faiss.read_index(str(path))
+        index = read_faiss_index(path)
         load_s = time.perf_counter() - started
     index.hnsw.efSearch = HNSW_EF_SEARCH  # not stored in the file
     exact = faiss.IndexFlatIP(vectors.shape[1])

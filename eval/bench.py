@@ -3,9 +3,11 @@
 Builds and times, each in a process of its own (so peak RSS is that run's):
 (a) corpus/; (b) corpus/ plus the first 100, 1,000 and all documents of the law
 collection (unpacked to a temporary folder, in a fixed shuffled order so the
-smaller sets are part of the larger); (c) the ANN layer alone on 100k and 1M
-synthetic unit vectors (eval/ann_bench.py); and the embedding throughput of
-plain torch against the default backend. Writes bench.json, bench.md (the
+smaller sets are part of the larger), each with its answer latency and Hit@5
+on the dev sets; (c) the ANN layer alone on 100k and 1M synthetic unit
+vectors (eval/ann_bench.py); the embedding throughput of plain torch against
+the default backend; and `POST /api/ask` of a served corpus/ against one plain
+query-encoder pass (eval/api_bench.py). Writes bench.json, bench.md (the
 table) and bench.png (build time and answer latency against corpus size).
 Numbers go in closing notes and the README, not tests.
 """
@@ -30,7 +32,10 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 # Beside the repository, never inside it.
 DEFAULT_LAWS = REPO.parent / "shared" / "corpora" / "lawrefbook-laws-md.tar.xz"
-DEFAULT_DATASETS = (Path("eval/data/dev_qa.jsonl"), Path("eval/data/dev_qa_extra.jsonl"))
+DEFAULT_DATASETS = tuple(
+    Path("eval/data") / name
+    for name in ("dev_qa.jsonl", "dev_qa_extra.jsonl", "dev_related.jsonl", "dev_related_extra.jsonl")
+)
 LAW_SIZES = (100, 1000, None)  # None: the whole collection
 ANN_SIZES = (100_000, 1_000_000)
 # Environment the thread policy sets; removed for a "before" run without it.
@@ -50,6 +55,7 @@ class BenchOptions:
     skip_ann: bool = False
     skip_ann_1m: bool = False
     skip_embedding: bool = False
+    skip_api: bool = False
     thread_policy: bool = True
     backend: str | None = None  # embedding backend; None: the default
 
@@ -67,19 +73,38 @@ def _folder_mib(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
 
 
-def _questions(datasets: list[str], limit: int) -> list[str]:
+def _items(datasets: list[str], limit: int) -> list[dict]:
     from eval.run import load_dataset
 
-    questions = [item["question"] for path in datasets for item in load_dataset(Path(path))]
-    return questions[:limit] if limit else questions
+    items = [item for path in datasets for item in load_dataset(Path(path))]
+    return items[:limit] if limit else items
 
 
-def _dense_recall(contents, query_vectors: np.ndarray, k: int = 10) -> float:
-    """Recall@k of the index's dense search against exact inner products."""
+def _questions(datasets: list[str], limit: int) -> list[str]:
+    return [item["question"] for item in _items(datasets, limit)]
+
+
+def _hit_at_5(assistant, items: list[dict]) -> float:
+    """Hybrid Hit@5 over the answerable items, as `policyqa eval` counts it."""
+    from eval.metrics import hit_at_k, is_answerable, relevant_ranks
+    from eval.run import evaluation_records
+
+    records = [r for r in evaluation_records(assistant, items, ["hybrid"], top_k=10) if is_answerable(r)]
+    return sum(hit_at_k(relevant_ranks(record), 5) for record in records) / max(len(records), 1)
+
+
+def _dense_recall(contents, query_vectors: np.ndarray, k: int = 10, block: int = 16) -> float:
+    """Recall@k of the index's dense search against exact inner products
+    (a few queries at a time: all of them against the whole collection would
+    be a gigabyte of similarities)."""
     k = min(k, len(contents.embeddings))
     _, found = contents.dense.search("clauses", query_vectors, k)
-    exact = np.argsort(-(query_vectors @ contents.embeddings.T), axis=1)[:, :k]
-    return float(np.mean([len(set(f) & set(e)) / k for f, e in zip(found, exact)]))
+    shares = []
+    for begin in range(0, len(query_vectors), block):
+        similarities = query_vectors[begin : begin + block] @ contents.embeddings.T
+        exact = np.argpartition(-similarities, k - 1, axis=1)[:, :k]
+        shares += [len(set(f) & set(e)) / k for f, e in zip(found[begin : begin + block], exact)]
+    return float(np.mean(shares))
 
 
 def run_corpus(corpus: str, datasets: list[str], questions: int, thread_policy: bool) -> dict:
@@ -96,7 +121,8 @@ def run_corpus(corpus: str, datasets: list[str], questions: int, thread_policy: 
     started = time.perf_counter()
     embedder = Embedder()
     model_load = time.perf_counter() - started
-    asked = _questions(datasets, questions)
+    items = _items(datasets, questions)
+    asked = [item["question"] for item in items]
     with tempfile.TemporaryDirectory() as tmp:
         index_dir = Path(tmp) / "index"
         started = time.perf_counter()
@@ -109,7 +135,6 @@ def run_corpus(corpus: str, datasets: list[str], questions: int, thread_policy: 
         contents = load_index(index_dir, model_id=embedder.model_id)
         assistant = Assistant(contents, embedder)
         load_s = time.perf_counter() - started
-        recall = _dense_recall(contents, embedder.embed_batch(asked))
         assistant.ask(asked[0])  # warm-up
         latencies = []
         for question in asked:
@@ -117,6 +142,11 @@ def run_corpus(corpus: str, datasets: list[str], questions: int, thread_policy: 
             assistant.ask(question)
             latencies.append((time.perf_counter() - started) * 1000)
         size_mib = _folder_mib(index_dir)
+        hit_at_5 = _hit_at_5(assistant, items)
+        # What building, loading and answering took; the exact search below
+        # (the benchmark's yardstick, not the product) reads every clause vector.
+        peak_mib = peak_rss_mib()
+        recall = _dense_recall(contents, embedder.embed_batch(asked))
     latencies.sort()
     return {
         "kind": "corpus",
@@ -135,25 +165,29 @@ def run_corpus(corpus: str, datasets: list[str], questions: int, thread_policy: 
         "answer_ms_p50": round(statistics.median(latencies), 1),
         "answer_ms_p95": round(_percentile(latencies, 0.95), 1),
         "recall_at_10": round(recall, 4),
-        "peak_rss_mib": round(peak_rss_mib(), 1),
+        "hit_at_5": round(hit_at_5, 3),
+        "peak_rss_mib": round(peak_mib, 1),
     }
 
 
 def run_embedding(corpus: str, texts: int = 600) -> dict:
     """Texts per second of plain torch (sentence-transformers) and of the
-    default backend on the same real clauses and sentences, best of two."""
-    from indexer.build import segment_corpus
+    default backend on the same real clauses and sentences, best of two; and
+    the clauses per second plain sentence-transformers embeds corpus/'s clause
+    texts alone at, the yardstick of a full rebuild's speed."""
+    from indexer.build import segment_corpus, statute_title
     from indexer.embed import DEFAULT_BACKEND, Embedder
     from indexer.loaders import load_corpus
-    from indexer.segment import sentence_spans
+    from indexer.segment import embedding_text, sentence_spans
     from indexer.threads import apply_thread_policy
 
     apply_thread_policy()
     documents, _ = load_corpus(Path(corpus))
     embedders = {backend: Embedder(backend=backend) for backend in ("torch", DEFAULT_BACKEND)}
     by_id = {document.doc_id: document for document in documents}
-    pool = []
+    pool, clause_texts = [], []
     for chunk in segment_corpus(documents, embedders["torch"]):
+        clause_texts.append(embedding_text(chunk, statute_title(by_id[chunk.doc_id])))
         pool.append(chunk.text)
         pool += [by_id[chunk.doc_id].text[start:end] for start, end in sentence_spans(chunk)]
     sample = random.Random(0).sample(pool, min(texts, len(pool)))
@@ -165,12 +199,17 @@ def run_embedding(corpus: str, texts: int = 600) -> dict:
             embedder.embed_batch(sample)
             rates[backend].append(len(sample) / (time.perf_counter() - started))
     best = {backend: round(max(values), 1) for backend, values in rates.items()}
+    started = time.perf_counter()
+    embedders["torch"].embed_batch(clause_texts)
+    plain_clauses_per_s = len(clause_texts) / (time.perf_counter() - started)
     return {
         "kind": "embedding",
         "texts": len(sample),
         "mean_chars": round(sum(map(len, sample)) / len(sample), 1),
         "texts_per_s": best,
         "speed_up": round(best[DEFAULT_BACKEND] / best["torch"], 2),
+        "plain_clauses": len(clause_texts),
+        "plain_clauses_per_s": round(plain_clauses_per_s, 1),
     }
 
 
@@ -247,6 +286,8 @@ def run_bench(options: BenchOptions, echo=print) -> dict:
             record(_child({"mode": "ann", "n": n, "label": f"ANN {n:,}"}, options))
     if not options.skip_embedding:
         record(_child({"mode": "embedding", "corpus": str(options.corpus), "label": "embedding"}, options))
+    if not options.skip_api:
+        record(_child({**corpus_task, "mode": "api", "corpus": str(options.corpus), "label": f"POST /api/ask, {options.corpus.name}/"}, options))
     result = {
         "options": {key: str(value) if isinstance(value, Path) else value for key, value in asdict(options).items()},
         "machine": {"cores": os.cpu_count(), "load_average_1min_at_end": round(os.getloadavg()[0], 2)},
@@ -266,6 +307,10 @@ def _run_child(task: dict) -> dict:
         return run_corpus(task["corpus"], task["datasets"], task["questions"], task["thread_policy"])
     if task["mode"] == "embedding":
         return run_embedding(task["corpus"])
+    if task["mode"] == "api":
+        from .api_bench import run_api
+
+        return run_api(task["corpus"], _questions(task["datasets"], task["questions"]))
     from .ann_bench import run_ann
 
     return run_ann(task["n"])

@@ -7,7 +7,7 @@ _CORPUS_COLUMNS = (
     ("run", "label"), ("docs", "documents"), ("chunks", "chunks"), ("sentences", "sentences"), ("build s", "build_s"),
     ("chunks/s", "chunks_per_s"), ("no-op rebuild s", "noop_rebuild_s"), ("index MiB", "index_mib"),
     ("peak RSS MiB", "peak_rss_mib"), ("load s", "load_s"), ("p50 ms", "answer_ms_p50"), ("p95 ms", "answer_ms_p95"),
-    ("recall@10", "recall_at_10"),
+    ("recall@10", "recall_at_10"), ("Hit@5", "hit_at_5"),
 )
 _ANN_COLUMNS = (
     ("run", "label"), ("index", "index"), ("build s", "build_s"), ("vectors/s", "vectors_per_s"),
@@ -41,6 +41,15 @@ def render_table(runs: list[dict]) -> str:
             rates = ", ".join(f"{backend} {rate} texts/s" for backend, rate in run["texts_per_s"].items())
             lines.append(f"Embedding throughput ({run['texts']} clauses and sentences, mean {run['mean_chars']} chars): "
                          f"{rates}; ×{run['speed_up']}.")
+            if "plain_clauses_per_s" in run and corpus and "chunks_per_s" in corpus[0]:
+                lines.append(f"Plain sentence-transformers embeds {run['plain_clauses']:,} clause texts alone at "
+                             f"{run['plain_clauses_per_s']} clauses/s; a full build of {corpus[0]['label']} indexes "
+                             f"{corpus[0]['chunks_per_s']} clauses/s with their sentences: "
+                             f"×{corpus[0]['chunks_per_s'] / run['plain_clauses_per_s']:.2f}.")
+        if run.get("kind") == "api" and "api_ms_p50" in run:
+            lines.append(f"{run['label']}: p50 {run['api_ms_p50']} ms, p95 {run['api_ms_p95']} ms over {run['questions']} "
+                         f"questions; one plain m3e-small query-encoder pass p50 {run['encoder_ms_p50']} ms: "
+                         f"×{run['api_over_encoder']}.")
     return "\n".join(lines) + "\n"
 
 

@@ -69,56 +69,57 @@ def _reusable_vectors(index_dir: Path, settings: BuildSettings) -> dict[str, np.
         return {}
 
 
-def _embed_missing(
+def _embed_all(
     texts: list[str],
     known: dict[str, np.ndarray],
     embedder: Embedder,
     cache: EmbeddingCache,
     show_progress: bool,
     progress: Progress | None,
-) -> int:
-    """Embed every distinct text whose hash is not in `known`, adding it there and
-    to the resume cache (flushed every FLUSH_EVERY batches). Texts go shortest
-    first, so each batch pads little; the bar counts characters, which is what
-    the time follows, so its ETA holds although batches grow longer. Returns
-    how many texts were embedded."""
-    todo: dict[str, str] = {}
-    for text in texts:
-        digest = text_hash(text)
-        if digest not in known:
-            todo.setdefault(digest, text)
-    order = sorted(todo, key=lambda digest: len(todo[digest]))
+) -> tuple[np.ndarray, list[str]]:
+    """The vector of every text (rows in `texts`' order) and its hash. Vectors in
+    `known` are reused; every other distinct text is embedded once and its
+    vector written straight into its rows (the whole collection's vectors are
+    ~1.5 GB: one copy, not a dictionary and a stacked copy of it) and into the
+    resume cache, flushed every FLUSH_EVERY batches. Texts go shortest first,
+    so each batch pads little; the bar counts characters, which is what the
+    time follows, so its ETA holds although batches grow longer."""
+    hashes = [text_hash(text) for text in texts]
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    rows_of: dict[str, list[int]] = {}
+    for row, digest in enumerate(hashes):
+        if digest in known:
+            vectors[row] = known[digest]
+        else:
+            rows_of.setdefault(digest, []).append(row)
+    order = sorted(rows_of, key=lambda digest: len(texts[rows_of[digest][0]]))
     group = embedder.batch_size * FLUSH_EVERY
     with tqdm(
-        total=sum(len(text) for text in todo.values()), unit="字", unit_scale=True, desc="嵌入条款与句子",
+        total=sum(len(texts[rows_of[digest][0]]) for digest in order), unit="字", unit_scale=True, desc="嵌入条款与句子",
         disable=not show_progress or not order, dynamic_ncols=True,
     ) as bar:
         for begin in range(0, len(order), group):
             part = order[begin : begin + group]
-            vectors = embedder.embed_batch([todo[digest] for digest in part])
-            known.update(zip(part, vectors))
-            cache.add(part, vectors)
+            part_texts = [texts[rows_of[digest][0]] for digest in part]
+            embedded = embedder.embed_batch(part_texts)
+            for digest, vector in zip(part, embedded):
+                vectors[rows_of[digest]] = vector
+            cache.add(part, embedded)
             cache.flush()
             done = begin + len(part)
-            bar.update(sum(len(todo[digest]) for digest in part))
+            bar.update(sum(map(len, part_texts)))
             bar.set_postfix_str(f"{done}/{len(order)} 段")
             if progress:
                 progress(done / len(order), f"已嵌入 {done}/{len(order)} 段")
-    return len(order)
-
-
-def _vectors_for(texts: list[str], known: dict[str, np.ndarray], dimension: int) -> tuple[np.ndarray, list[str]]:
-    hashes = [text_hash(text) for text in texts]
-    if not hashes:
-        return np.zeros((0, dimension), dtype=np.float32), hashes
-    return np.stack([known[digest] for digest in hashes]).astype(np.float32), hashes
+    return vectors, hashes
 
 
 def index_is_current(index_dir: Path, documents: list[Document], settings: BuildSettings, store: StoreSpec) -> bool:
-    """Whether the current version is intact (every checksum) and was built
-    from these documents with these settings, into `store`."""
+    """Whether the current version is intact (every checksum; files untouched
+    since they were published are trusted) and was built from these documents
+    with these settings, into `store`."""
     try:
-        version = open_version(index_dir, full=True)
+        version = open_version(index_dir, full=True, trust_unmodified=True)
     except PolicyQAError:
         return False
     manifest = version.manifest
@@ -233,9 +234,10 @@ def _build(
     chunk_texts = [embedding_text(c, statute_title(documents_by_id[c.doc_id])) for c in chunks]
     # The report counts clauses (what the user added), not their sentences.
     embedded = len({digest for digest in map(text_hash, chunk_texts) if digest not in known})
-    _embed_missing(chunk_texts + sentence_texts, known, embedder, cache, show_progress, progress)
-    embeddings, hashes = _vectors_for(chunk_texts, known, embedder.dimension)
-    sentence_vectors, sentence_hashes = _vectors_for(sentence_texts, known, embedder.dimension)
+    vectors, all_hashes = _embed_all(chunk_texts + sentence_texts, known, embedder, cache, show_progress, progress)
+    del known  # the previous version's vectors: now copied where they are used
+    embeddings, sentence_vectors = vectors[: len(chunks)], vectors[len(chunks) :]
+    hashes, sentence_hashes = all_hashes[: len(chunks)], all_hashes[len(chunks) :]
     tokens = tokenize_batch([lexical_text(chunk, statute_title(documents_by_id[chunk.doc_id])) for chunk in chunks])
     facts = extract_facts(documents, chunks) if extract_facts else {}
     write_index(

@@ -116,7 +116,7 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if self._onnx is not None:
-            vectors = self._onnx.encoder.encode(texts, batch_size=self.batch_size)
+            vectors = self._onnx.encoder.encode(texts)
         else:
             vectors = self._model.encode(
                 texts,

@@ -40,6 +40,11 @@ _PROBES = (
     "对首次认定的国家级企业技术中心给予一次性奖励100万元；对省级给予30万元。" * 3,
 )
 _CHECK_COSINE = 0.9999
+# Tokens per batch, padding included. Measured on 3,000 clauses and sentences of
+# corpus/ + 100 laws (2 cores, int8): 268 texts/s at 2,048 and 266 at 1,024,
+# against 232 with 32 texts a batch, whose last batches of 512-token articles
+# also grew ONNX Runtime's memory arena by 500-900 MB.
+TOKEN_BUDGET = 2048
 
 
 class OnnxExportError(PolicyQAError):
@@ -197,30 +202,54 @@ class OnnxEncoder:
         name = "model.int8.onnx" if quantized else "model.onnx"
         self.session = ort.InferenceSession(str(Path(folder) / name), options, providers=["CPUExecutionProvider"])
         self.tokenizer = AutoTokenizer.from_pretrained(model_path)
+        self.pad_id = int(self.tokenizer.pad_token_id or 0)
         self.max_tokens = max_tokens
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
 
-    def encode(self, texts: list[str], batch_size: int = 32, on_batch=None) -> np.ndarray:
-        """float32 (len(texts), dimension) unit rows. Texts are batched in order
-        of token length, so a batch pads to its own longest text, not the
-        corpus's; `on_batch(n)` is called after each batch of n texts."""
-        lengths = [len(ids) for ids in self.tokenizer(texts, truncation=True, max_length=self.max_tokens)["input_ids"]]
-        order = np.argsort(lengths, kind="stable")
+    def encode(self, texts: list[str], token_budget: int = TOKEN_BUDGET, on_batch=None) -> np.ndarray:
+        """float32 (len(texts), dimension) unit rows. Texts are tokenized once and
+        batched in order of token length, each batch holding at most
+        `token_budget` tokens with its padding (so many short sentences go
+        together and a long article goes with few); `on_batch(n)` is called
+        after each batch of n texts."""
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        encoded = self.tokenizer(texts, truncation=True, max_length=self.max_tokens)
+        ids, types = encoded["input_ids"], encoded.get("token_type_ids")
+        order = np.argsort([len(row) for row in ids], kind="stable")
         out: np.ndarray | None = None
-        for begin in range(0, len(texts), batch_size):
-            positions = order[begin : begin + batch_size]
-            encoded = self.tokenizer(
-                [texts[i] for i in positions], padding=True, truncation=True, max_length=self.max_tokens, return_tensors="np"
-            )
-            feed = {name: encoded[name].astype(np.int64) for name in INPUT_NAMES if name in encoded}
-            if "token_type_ids" not in feed:
-                feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
+        for positions in token_budget_batches([len(ids[i]) for i in order], token_budget):
+            chosen = order[positions]
+            width = len(ids[chosen[-1]])  # the longest: sorted ascending
+            feed = {name: np.zeros((len(chosen), width), dtype=np.int64) for name in INPUT_NAMES}
+            for row, i in enumerate(chosen):
+                n = len(ids[i])
+                feed["input_ids"][row, :n] = ids[i]
+                feed["attention_mask"][row, :n] = 1
+                if types is not None:
+                    feed["token_type_ids"][row, :n] = types[i]
+            if self.pad_id:
+                feed["input_ids"][feed["attention_mask"] == 0] = self.pad_id
             vectors = self.session.run(None, feed)[0]
             if out is None:
                 out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
-            out[positions] = vectors
+            out[chosen] = vectors
             if on_batch:
-                on_batch(len(positions))
-        return out if out is not None else np.zeros((0, 0), dtype=np.float32)
+                on_batch(len(chosen))
+        return out
+
+
+def token_budget_batches(sorted_lengths: list[int], budget: int) -> list[slice]:
+    """Consecutive slices of ascending `sorted_lengths` whose padded size (count
+    × the slice's longest) stays within `budget`; a text longer than the
+    budget goes alone."""
+    batches, begin = [], 0
+    while begin < len(sorted_lengths):
+        end = begin + 1
+        while end < len(sorted_lengths) and (end - begin + 1) * sorted_lengths[end] <= budget:
+            end += 1
+        batches.append(slice(begin, end))
+        begin = end
+    return batches

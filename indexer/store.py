@@ -154,7 +154,7 @@ def write_index(
                     f.write(json.dumps({**asdict(chunk), "embed_hash": embed_hash}, ensure_ascii=False) + "\n")
             np.save(tmp_dir / "embeddings.npy", embeddings)
             np.save(tmp_dir / "sentences.npy", sentences.astype(np.int64).reshape(-1, 3))
-            np.save(tmp_dir / "sentence_embeddings.npy", sentence_embeddings.astype(np.float32))
+            np.save(tmp_dir / "sentence_embeddings.npy", np.asarray(sentence_embeddings, dtype=np.float32))
             with open(tmp_dir / "sentence_hashes.json", "w", encoding="utf-8") as f:
                 json.dump(sentence_hashes, f)
             sentence_ids = [f"{chunks[int(position)].chunk_id}:{int(start)}" for position, start, _ in sentences]
@@ -266,9 +266,12 @@ def _load_version(version: Any, model_id: str | None) -> IndexContents:
             embed_hashes.append(record.pop("embed_hash"))
             record["path"] = tuple(record["path"])
             chunks.append(Chunk(**record))
-        embeddings = np.load(folder / "embeddings.npy")
+        # Mapped, not read: questions touch only their candidates' rows, and the
+        # vector store holds its own copy (the whole law collection's vectors
+        # are ~1.5 GB).
+        embeddings = np.load(folder / "embeddings.npy", mmap_mode="r")
         sentences = np.load(folder / "sentences.npy")
-        sentence_embeddings = np.load(folder / "sentence_embeddings.npy")
+        sentence_embeddings = np.load(folder / "sentence_embeddings.npy", mmap_mode="r")
         lexical = bm25s.BM25.load(str(folder / "lexical"), show_progress=False, verbosity=0)
         facts_path = folder / "facts.json"
         facts = json.loads(facts_path.read_text(encoding="utf-8")) if facts_path.exists() else {}

@@ -44,6 +44,7 @@ SCORED_SCOPE = 2000
 # of them; above it over a fixed random sample of this size (a 2% error on
 # the spread at most, far below what would reorder candidates).
 STATS_SAMPLE = 2048
+MOMENT_BLOCK = 16_384  # clause vectors per float64 block when their moments are summed
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|个|家|辆|条|元)")
 _CONTACT_MARKS = ("联系人", "电话")
 
@@ -172,10 +173,15 @@ class Retriever:
         """Mean and second moment of the clause vectors: the mean and spread of
         a query's similarities to every clause follow from them exactly
         (mean = q·m, variance = qᵀSq − (q·m)²) without touching the clauses."""
-        vectors = np.asarray(embeddings, dtype=np.float64)
-        count = max(len(vectors), 1)
-        self._clause_mean = vectors.sum(axis=0) / count
-        self._clause_second = vectors.T @ vectors / count
+        dimension = embeddings.shape[1] if embeddings.ndim == 2 else 0
+        total, second = np.zeros(dimension), np.zeros((dimension, dimension))
+        for begin in range(0, len(embeddings), MOMENT_BLOCK):  # in float64, a block at a time
+            block = np.asarray(embeddings[begin : begin + MOMENT_BLOCK], dtype=np.float64)
+            total += block.sum(axis=0)
+            second += block.T @ block
+        count = max(len(embeddings), 1)
+        self._clause_mean = total / count
+        self._clause_second = second / count
 
     def _prepare_roles(self) -> None:
         """Which role words each roster or contact clause holds, by document:

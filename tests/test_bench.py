@@ -25,6 +25,17 @@ def test_corpus_run_builds_questions_and_measures(plan_corpus: Path):
     assert result["chunks"] > 100 and result["sentences"] > result["chunks"] and result["questions"] == 3
     assert result["recall_at_10"] == 1.0  # below the HNSW threshold the search is exact
     assert 0 < result["noop_rebuild_s"] < result["build_s"] and result["answer_ms_p50"] <= result["answer_ms_p95"]
+    assert 0 <= result["hit_at_5"] <= 1
+
+
+def test_api_run_serves_the_corpus_and_times_answers_against_the_encoder(plan_corpus: Path):
+    # `policyqa serve` started as a user starts it: it builds the index, then answers over HTTP.
+    from eval.api_bench import run_api
+
+    result = run_api(str(plan_corpus), ["2022年新能源汽车产量要达到多少？", "谁担任攻势指挥长？", "牵头单位是谁？"])
+    assert result["questions"] == 3 and 0 < result["api_ms_p50"] <= result["api_ms_p95"]
+    assert result["encoder_ms_p50"] > 0
+    assert abs(result["api_over_encoder"] - result["api_ms_p50"] / result["encoder_ms_p50"]) < 0.02  # from unrounded times
 
 
 def test_law_subsets_are_nested_and_copied_beside_the_corpus(plan_corpus: Path, tmp_path: Path):
@@ -47,15 +58,19 @@ def test_law_subsets_are_nested_and_copied_beside_the_corpus(plan_corpus: Path, 
 
 def test_table_and_plot(tmp_path: Path):
     runs = [
-        {"kind": "corpus", "label": "corpus/", "documents": 1, "chunks": 154, "build_s": 20.0, "answer_ms_p50": 15.0,
+        {"kind": "corpus", "label": "corpus/", "documents": 1, "chunks": 154, "build_s": 20.0, "chunks_per_s": 7.7, "answer_ms_p50": 15.0,
          "answer_ms_p95": 30.0},
         {"kind": "corpus", "label": "corpus/ + 100 laws", "documents": 101, "chunks": 6000, "build_s": 500.0,
          "answer_ms_p50": 25.0, "answer_ms_p95": 60.0},
         {"kind": "corpus", "label": "corpus/ + 1,000 laws", "error": "exit 1"},
         {"kind": "embedding", "texts": 600, "mean_chars": 50.0, "texts_per_s": {"torch": 10.0, "onnx-int8": 40.0},
-         "speed_up": 4.0},
+         "speed_up": 4.0, "plain_clauses": 154, "plain_clauses_per_s": 5.0},
+        {"kind": "api", "label": "POST /api/ask, corpus/", "questions": 3, "api_ms_p50": 30.0, "api_ms_p95": 40.0,
+         "encoder_ms_p50": 15.0, "api_over_encoder": 2.0},
     ]
     table = render_table(runs)
     assert "| corpus/ + 100 laws | 101 | 6,000 |" in table and "failed: exit 1" in table and "×4.0" in table
+    assert "a full build of corpus/ indexes 7.7 clauses/s with their sentences: ×1.54" in table
+    assert "POST /api/ask, corpus/: p50 30.0 ms" in table and "×2.0" in table
     write_plot(runs, tmp_path / "bench.png")
     assert (tmp_path / "bench.png").read_bytes()[:4] == b"\x89PNG"

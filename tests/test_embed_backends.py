@@ -100,3 +100,17 @@ def test_thread_policy_sizes_every_pool():
     state = json.loads(completed.stdout.strip().splitlines()[-1])
     assert state["faiss"] == 1 and state["torch"] == 1 and set(state["blas"]) == {1}
     assert state["torch_encoding"] == state["encoder"] >= 1  # the torch encoder takes the cores
+
+
+@pytest.mark.parametrize("seed", range(20))
+@pytest.mark.parametrize("budget", [64, 512, 2048])
+def test_token_budget_batches_cover_every_text_once_within_the_budget(seed, budget):
+    from indexer.onnx_embed import token_budget_batches
+
+    rng = np.random.default_rng(seed)
+    lengths = sorted(int(n) for n in rng.integers(1, 600, size=int(rng.integers(0, 80))))
+    batches = token_budget_batches(lengths, budget)
+    assert [i for batch in batches for i in range(len(lengths))[batch]] == list(range(len(lengths)))
+    for batch in batches:
+        padded = (batch.stop - batch.start) * lengths[batch.stop - 1]
+        assert padded <= budget or batch.stop - batch.start == 1  # a text longer than the budget goes alone

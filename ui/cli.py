@@ -246,12 +246,13 @@ def bench(
     out: Annotated[Path, typer.Option("--out", help="bench.json、bench.md、bench.png 的输出文件夹")] = Path("runs/bench"),
     corpus: CorpusOption = DEFAULT_CORPUS,
     laws: Annotated[Optional[Path], typer.Option("--laws", help="法律法规合集 .tar.xz（解压到临时文件夹；默认为仓库旁的 ../shared/corpora/lawrefbook-laws-md.tar.xz）")] = None,
-    dataset: Annotated[Optional[list[Path]], typer.Option("--dataset", help="计时所用的问题集（可重复给出；默认两个开发集）")] = None,
+    dataset: Annotated[Optional[list[Path]], typer.Option("--dataset", help="计时与 Hit@5 所用的问题集（可重复给出；默认四个开发集）")] = None,
     questions: Annotated[int, typer.Option("--questions", help="每个规模最多计时的问题数（0 = 全部）")] = 0,
     max_docs: Annotated[Optional[int], typer.Option("--max-docs", help="跳过法规数多于此数的规模（如 100 只跑 +100）")] = None,
     skip_ann: Annotated[bool, typer.Option("--skip-ann", help="不测合成向量上的 ANN")] = False,
     skip_ann_1m: Annotated[bool, typer.Option("--skip-ann-1m", help="不测 100 万向量的 ANN")] = False,
     skip_embedding: Annotated[bool, typer.Option("--skip-embedding", help="不测嵌入吞吐量")] = False,
+    skip_api: Annotated[bool, typer.Option("--skip-api", help="不测 policyqa serve 的 POST /api/ask")] = False,
     no_thread_policy: Annotated[bool, typer.Option("--no-thread-policy", help="不设线程策略（对照“之前”）")] = False,
     backend: Annotated[Optional[str], typer.Option("--backend", help="嵌入后端：torch | onnx | onnx-int8（默认见 README）")] = None,
 ) -> None:
@@ -264,7 +265,7 @@ def bench(
     options = BenchOptions(
         out=out, corpus=corpus, laws=laws or DEFAULT_LAWS, datasets=tuple(dataset or DEFAULT_DATASETS), questions=questions,
         max_docs=max_docs, skip_ann=skip_ann, skip_ann_1m=skip_ann_1m, skip_embedding=skip_embedding,
-        thread_policy=not no_thread_policy, backend=backend,
+        skip_api=skip_api, thread_policy=not no_thread_policy, backend=backend,
     )
     result = run_bench(options, echo=lambda line: typer.echo(line, err=True))
     typer.echo(render_table(result["runs"]))
