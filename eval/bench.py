@@ -267,6 +267,11 @@ def run_bench(options: BenchOptions, echo=print) -> dict:
 
     corpus_task = {"mode": "corpus", "datasets": datasets, "questions": options.questions, "thread_policy": options.thread_policy}
     record(_child({**corpus_task, "corpus": str(options.corpus), "label": f"{options.corpus.name}/"}, options))
+    # The short runs first, so a long law run cut short still leaves them.
+    if not options.skip_embedding:
+        record(_child({"mode": "embedding", "corpus": str(options.corpus), "label": "embedding"}, options))
+    if not options.skip_api:
+        record(_child({**corpus_task, "mode": "api", "corpus": str(options.corpus), "label": f"POST /api/ask, {options.corpus.name}/"}, options))
     sizes = [size for size in LAW_SIZES if options.max_docs is None or (size or 10**9) <= options.max_docs]
     if sizes and not options.laws.exists():
         echo(f"未找到法律法规合集 {options.laws}，跳过 (b)。")
@@ -284,10 +289,6 @@ def run_bench(options: BenchOptions, echo=print) -> dict:
             if n >= 1_000_000 and options.skip_ann_1m:
                 continue
             record(_child({"mode": "ann", "n": n, "label": f"ANN {n:,}"}, options))
-    if not options.skip_embedding:
-        record(_child({"mode": "embedding", "corpus": str(options.corpus), "label": "embedding"}, options))
-    if not options.skip_api:
-        record(_child({**corpus_task, "mode": "api", "corpus": str(options.corpus), "label": f"POST /api/ask, {options.corpus.name}/"}, options))
     result = {
         "options": {key: str(value) if isinstance(value, Path) else value for key, value in asdict(options).items()},
         "machine": {"cores": os.cpu_count(), "load_average_1min_at_end": round(os.getloadavg()[0], 2)},
