@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .embed import Embedder
+from .embed import Embedder, configured_model
 from .embed_cache import EmbeddingCache
 from .errors import PolicyQAError
-from .loaders import load_corpus
+from .loaders import corpus_listing, load_corpus
 from .segment import SEGMENTER_VERSION, embedding_text, segment_document, sentence_embedding_text, sentence_spans
 from .store import (
     FORMAT_VERSION, MANIFEST, BuildSettings, clean_after_crash, corpus_hash, index_lock, open_version, text_hash, write_index,
@@ -114,20 +114,58 @@ def _embed_all(
     return vectors, hashes
 
 
-def index_is_current(index_dir: Path, documents: list[Document], settings: BuildSettings, store: StoreSpec) -> bool:
-    """Whether the current version is intact (every checksum; files untouched
-    since they were published are trusted) and was built from these documents
-    with these settings, into `store`."""
+def _intact_manifest(index_dir: Path) -> dict | None:
+    """The current version's manifest when the version is intact (every
+    checksum; files untouched since they were published are trusted) and of
+    this format; None otherwise."""
     try:
         version = open_version(index_dir, full=True, trust_unmodified=True)
     except PolicyQAError:
-        return False
-    manifest = version.manifest
-    if version.warning or manifest.get("format_version") != FORMAT_VERSION:
-        return False
-    same_settings = all(manifest.get(key) == value for key, value in settings.__dict__.items())
-    same_store = "vector_store" in manifest and StoreSpec.of_manifest(manifest) == store
-    return same_settings and same_store and manifest.get("corpus_hash") == corpus_hash(documents)
+        return None
+    if version.warning or version.manifest.get("format_version") != FORMAT_VERSION:
+        return None
+    return version.manifest
+
+
+def _same_store(manifest: dict, store: StoreSpec | None) -> bool:
+    """None asks for the index's own store, whichever it is."""
+    return "vector_store" in manifest and (store is None or StoreSpec.of_manifest(manifest) == store)
+
+
+def _same_settings(manifest: dict, embedder: Embedder | None) -> bool:
+    """Whether the manifest's BuildSettings are this build's. Without an
+    embedder the model is known by its id (its dimension and length limit come
+    with it), so a current index is recognised without loading the model."""
+    expected = {"model_id": embedder.model_id if embedder else configured_model(), "chunker": SEGMENTER_VERSION,
+                "tokenizer": tokenizer_fingerprint()}
+    if embedder:
+        expected.update(dimension=embedder.dimension, max_tokens=embedder.max_tokens)
+    return all(manifest.get(key) == value for key, value in expected.items())
+
+
+def current_manifest(
+    index_dir: Path, embedder: Embedder | None, store: StoreSpec | None, documents: list[Document] | None = None,
+    listing: str = "",
+) -> dict | None:
+    """The manifest of the current version when it is intact and was built
+    with these settings into `store` from these documents, or, without
+    `documents`, from a corpus folder with this `corpus_listing` (found
+    without reading a file); None otherwise."""
+    manifest = _intact_manifest(index_dir)
+    if manifest is None or not _same_settings(manifest, embedder) or not _same_store(manifest, store):
+        return None
+    if documents is None:
+        return manifest if listing and manifest.get("corpus_files") == listing else None
+    return manifest if manifest.get("corpus_hash") == corpus_hash(documents) else None
+
+
+def _current_report(manifest: dict, index_dir: Path, skipped: list[str], started: float) -> BuildReport:
+    """The report of a build that found its index current; the resume cache,
+    of no use now, goes."""
+    EmbeddingCache(index_dir, manifest["model_id"], manifest["dimension"]).clear()
+    counts = manifest["counts"]
+    return BuildReport(documents=counts["documents"], chunks=counts["chunks"], skipped=skipped,
+                       seconds=time.perf_counter() - started)
 
 
 def _previous_store(index_dir: Path) -> dict:
@@ -182,17 +220,28 @@ def build_index(
     """
     started = time.perf_counter()
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
+    # Listed before reading: a file changed during the build differs next time.
+    listing = corpus_listing(corpus_dir)
+    if not rebuild and index_dir.is_dir():
+        with index_lock(index_dir):
+            clean_after_crash(index_dir)
+            manifest = current_manifest(index_dir, embedder, store, listing=listing)
+        if manifest is not None:
+            return _current_report(manifest, index_dir, list(manifest.get("skipped", [])), started)
     # Read first: an empty corpus is refused before the index folder is created.
     documents, skipped = load_corpus(corpus_dir)
     # One writer at a time, from reading the old version to publishing the new.
     with index_lock(index_dir):
         clean_after_crash(index_dir)
-        return _build(documents, skipped, index_dir, embedder, rebuild, show_progress, extract_facts, store, progress, started)
+        return _build(
+            documents, skipped, listing, index_dir, embedder, rebuild, show_progress, extract_facts, store, progress, started
+        )
 
 
 def _build(
     documents: list[Document],
     skipped: list[str],
+    listing: str,
     index_dir: Path,
     embedder: Embedder | None,
     rebuild: bool,
@@ -202,20 +251,18 @@ def _build(
     progress: Progress | None,
     started: float,
 ) -> BuildReport:
+    previous_store = _previous_store(index_dir)
+    store = store or (StoreSpec.of_manifest({"vector_store": previous_store}) if previous_store else StoreSpec())
+    manifest = None if rebuild else current_manifest(index_dir, embedder, store, documents)
+    if manifest is not None:
+        return _current_report(manifest, index_dir, skipped, started)
     embedder = embedder or Embedder()
     settings = settings_for(embedder)
     report = BuildReport(documents=len(documents), skipped=skipped)
-    previous_store = _previous_store(index_dir)
-    store = store or (StoreSpec.of_manifest({"vector_store": previous_store}) if previous_store else StoreSpec())
     # The resume cache lives beside the index folder, outside its checksummed
     # versions; like a killed writer's other leftovers it goes once it is of no
     # use: when the index turns out current, or when the new version is written.
     cache = EmbeddingCache(index_dir, settings.model_id, settings.dimension)
-    if not rebuild and index_is_current(index_dir, documents, settings, store):
-        cache.clear()
-        report.chunks = open_version(index_dir).manifest["counts"]["chunks"]
-        report.seconds = time.perf_counter() - started
-        return report
 
     chunks = segment_corpus(documents, embedder)
     documents_by_id = {document.doc_id: document for document in documents}
@@ -243,7 +290,7 @@ def _build(
     write_index(
         index_dir, settings, documents, chunks, hashes, embeddings, tokens,
         np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_hashes, sentence_vectors, facts, store,
-        embed_backend=embedder.backend,
+        embed_backend=embedder.backend, corpus_files=listing, skipped=skipped,
     )
     cache.clear()  # the index now holds every vector
     # A Milvus server keeps a version's collections until that version is

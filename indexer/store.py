@@ -131,6 +131,8 @@ def write_index(
     facts: dict[str, Any] | None = None,
     vector_store: StoreSpec | None = None,
     embed_backend: str = "",
+    corpus_files: str = "",
+    skipped: list[str] | None = None,
 ) -> None:
     """Write the whole index as a new version of `index_dir` and make it current
     in one atomic step (indexer/versions.py), under the writer lock; a crash
@@ -138,7 +140,9 @@ def write_index(
     where the vectors are searched (default: FAISS files); a Milvus Lite file
     is written, closed and checksummed inside the version folder.
     `embed_backend` (torch, onnx, onnx-int8) is recorded so that queries use
-    the backend the index was built with. Raises IndexBusyError when another
+    the backend the index was built with. `corpus_files` (the corpus folder's
+    `corpus_listing` when it was read) and `skipped` let an unchanged rebuild
+    answer without reading the corpus. Raises IndexBusyError when another
     process holds the lock past its timeout, VectorStoreError when Milvus
     refuses the vectors."""
     import bm25s
@@ -177,6 +181,8 @@ def write_index(
                 "normalized": True,
                 "metric": "inner_product",
                 "corpus_hash": corpus_hash(documents),
+                "corpus_files": corpus_files,
+                "skipped": list(skipped or []),
                 "documents": [
                     {"doc_id": d.doc_id, "title": d.title, "source_path": d.source_path, "content_hash": d.content_hash}
                     for d in documents

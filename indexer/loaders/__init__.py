@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from .cleaning import clean_text, is_debris_line
 from .common import Metadata, RawText, Reader
-from .corpus import SUPPORTED_SUFFIXES, load_corpus, load_document
+from .corpus import SUPPORTED_SUFFIXES, corpus_listing, load_corpus, load_document
 from .docx import read_docx
 from .html import html_to_text, read_html
 from .image import read_image
@@ -28,6 +28,7 @@ __all__ = [
     "RawText",
     "Reader",
     "clean_text",
+    "corpus_listing",
     "html_to_text",
     "infer_published",
     "infer_title",

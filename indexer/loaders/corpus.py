@@ -7,9 +7,11 @@ what cannot be read.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -244,3 +246,35 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
         detail = f"（已跳过：{'；'.join(skipped)}）" if skipped else ""
         raise EmptyCorpusError(f"语料文件夹 {corpus_dir} 中没有可读取的文档{detail}；{how_to_fix}")
     return documents, skipped
+
+
+@functools.lru_cache(maxsize=1)
+def _reader_fingerprint() -> str:
+    """The code and data that turn files into documents (the whole `indexer`
+    package, its vocabularies included): an upgrade that reads the same file
+    differently must not pass for an unchanged corpus."""
+    package = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode("utf-8"))
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def corpus_listing(corpus_dir: Path) -> str:
+    """A fingerprint of every file under `corpus_dir` (relative path, size,
+    modification time in ns) and of the reader code, taken without reading a
+    file: equal listings mean `load_corpus` would return the same documents,
+    so an unchanged rebuild need not parse thousands of files (3.3 s for
+    1,014 laws). Like make, it trusts that a rewritten file changes its
+    modification time. "" for a missing folder."""
+    corpus_dir = Path(corpus_dir)
+    if not corpus_dir.is_dir():
+        return ""
+    digest = hashlib.sha256(_reader_fingerprint().encode("ascii"))
+    for path in sorted(corpus_dir.rglob("*")):
+        status = path.lstat()
+        if not stat.S_ISDIR(status.st_mode):
+            digest.update(f"{path.relative_to(corpus_dir).as_posix()}\0{status.st_size}\0{status.st_mtime_ns}\n".encode("utf-8"))
+    return digest.hexdigest()

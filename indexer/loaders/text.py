@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -17,15 +18,19 @@ _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030"}
 
 
+def _is_non_text(ch: str) -> bool:
+    category = unicodedata.category(ch)
+    return (category == "Cc" and ch not in _TEXT_CONTROLS) or category in ("Co", "Cn", "Cs") or ch == "\ufffd"
+
+
 def _looks_like_text(text: str) -> bool:
-    """False when a decoded string is mostly control, private-use or replacement characters."""
+    """False when a decoded string is mostly control, private-use or replacement
+    characters. Each distinct character is classified once (a law has a few
+    thousand distinct characters in 100,000): a loop over every character took
+    1 of the 3.3 s to read 1,014 laws."""
     if not text:
         return True
-    bad = 0
-    for ch in text:
-        category = unicodedata.category(ch)
-        if (category == "Cc" and ch not in _TEXT_CONTROLS) or category in ("Co", "Cn", "Cs") or ch == "\ufffd":
-            bad += 1
+    bad = sum(count for ch, count in Counter(text).items() if _is_non_text(ch))
     return bad / len(text) <= _MAX_NON_TEXT_RATIO
 
 
