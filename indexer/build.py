@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -136,27 +137,21 @@ def _same_settings(manifest: dict, embedder: Embedder | None) -> bool:
     """Whether the manifest's BuildSettings are this build's. Without an
     embedder the model is known by its id (its dimension and length limit come
     with it), so a current index is recognised without loading the model."""
-    expected = {"model_id": embedder.model_id if embedder else configured_model(), "chunker": SEGMENTER_VERSION,
-                "tokenizer": tokenizer_fingerprint()}
     if embedder:
-        expected.update(dimension=embedder.dimension, max_tokens=embedder.max_tokens)
+        expected = asdict(settings_for(embedder))
+    else:
+        expected = {"model_id": configured_model(), "chunker": SEGMENTER_VERSION, "tokenizer": tokenizer_fingerprint()}
     return all(manifest.get(key) == value for key, value in expected.items())
 
 
-def current_manifest(
-    index_dir: Path, embedder: Embedder | None, store: StoreSpec | None, documents: list[Document] | None = None,
-    listing: str = "",
-) -> dict | None:
-    """The manifest of the current version when it is intact and was built
-    with these settings into `store` from these documents, or, without
-    `documents`, from a corpus folder with this `corpus_listing` (found
-    without reading a file); None otherwise."""
+def _matching_manifest(index_dir: Path, embedder: Embedder | None, store: StoreSpec | None) -> dict | None:
+    """The current version's manifest when the version is intact and was built
+    with these settings into `store`; whether from the same corpus is the
+    caller's question (by listing, or by every document's hash)."""
     manifest = _intact_manifest(index_dir)
     if manifest is None or not _same_settings(manifest, embedder) or not _same_store(manifest, store):
         return None
-    if documents is None:
-        return manifest if listing and manifest.get("corpus_files") == listing else None
-    return manifest if manifest.get("corpus_hash") == corpus_hash(documents) else None
+    return manifest
 
 
 def _current_report(manifest: dict, index_dir: Path, skipped: list[str], started: float) -> BuildReport:
@@ -225,8 +220,8 @@ def build_index(
     if not rebuild and index_dir.is_dir():
         with index_lock(index_dir):
             clean_after_crash(index_dir)
-            manifest = current_manifest(index_dir, embedder, store, listing=listing)
-        if manifest is not None:
+            manifest = _matching_manifest(index_dir, embedder, store)
+        if manifest is not None and listing and manifest.get("corpus_files") == listing:
             return _current_report(manifest, index_dir, list(manifest.get("skipped", [])), started)
     # Read first: an empty corpus is refused before the index folder is created.
     documents, skipped = load_corpus(corpus_dir)
@@ -253,8 +248,8 @@ def _build(
 ) -> BuildReport:
     previous_store = _previous_store(index_dir)
     store = store or (StoreSpec.of_manifest({"vector_store": previous_store}) if previous_store else StoreSpec())
-    manifest = None if rebuild else current_manifest(index_dir, embedder, store, documents)
-    if manifest is not None:
+    manifest = None if rebuild else _matching_manifest(index_dir, embedder, store)
+    if manifest is not None and manifest.get("corpus_hash") == corpus_hash(documents):
         return _current_report(manifest, index_dir, skipped, started)
     embedder = embedder or Embedder()
     settings = settings_for(embedder)
