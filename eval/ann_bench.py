@@ -92,7 +92,7 @@ def run_ann(n: int, queries: int = 200, k: int = 10) -> dict:
         "kind": "ann",
         "label": f"ANN {n:,}",
         "vectors": n,
-        "index": f"HNSW M={HNSW_M} efConstruction={HNSW_EF_CONSTRUCTION} efSearch={HNSW_EF_SEARCH}",
+        "index": f"HNSW float16 M={HNSW_M} efConstruction={HNSW_EF_CONSTRUCTION} efSearch={HNSW_EF_SEARCH}",
         "build_s": round(build_s, 2),
         "vectors_per_s": round(n / build_s, 1),
         "index_mib": round(size_mib, 1),

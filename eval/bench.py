@@ -99,9 +99,10 @@ def _dense_recall(contents, query_vectors: np.ndarray, k: int = 10, block: int =
     be a gigabyte of similarities)."""
     k = min(k, len(contents.embeddings))
     _, found = contents.dense.search("clauses", query_vectors, k)
+    clauses = np.asarray(contents.embeddings)
     shares = []
     for begin in range(0, len(query_vectors), block):
-        similarities = query_vectors[begin : begin + block] @ contents.embeddings.T
+        similarities = query_vectors[begin : begin + block] @ clauses.T
         exact = np.argpartition(-similarities, k - 1, axis=1)[:, :k]
         shares += [len(set(f) & set(e)) / k for f, e in zip(found[begin : begin + block], exact)]
     return float(np.mean(shares))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict
@@ -14,6 +15,7 @@ from .embed import Embedder, configured_model
 from .embed_cache import EmbeddingCache
 from .errors import PolicyQAError
 from .loaders import corpus_listing, load_corpus
+from .rows import VectorFileWriter
 from .segment import SEGMENTER_VERSION, embedding_text, segment_document, sentence_embedding_text, sentence_spans
 from .store import (
     FORMAT_VERSION, MANIFEST, BuildSettings, clean_after_crash, corpus_hash, index_lock, open_version, text_hash, write_index,
@@ -21,7 +23,7 @@ from .store import (
 from .tokenize import tokenize_batch, tokenizer_fingerprint
 from .types import BuildReport, Chunk, Document
 from .vectors import StoreSpec, drop_milvus_collections
-from .versions import version_folders
+from .versions import new_work_folder, version_folders
 
 Progress = Callable[[float, str], None]
 FLUSH_EVERY = 8  # batches between writes of the resume cache
@@ -75,24 +77,23 @@ def _embed_all(
     known: dict[str, np.ndarray],
     embedder: Embedder,
     cache: EmbeddingCache,
+    write: Callable[[list[int], np.ndarray], None],
     show_progress: bool,
     progress: Progress | None,
-) -> tuple[np.ndarray, list[str]]:
-    """The vector of every text (rows in `texts`' order) and its hash. Vectors in
-    `known` are reused; every other distinct text is embedded once and its
-    vector written straight into its rows (the whole collection's vectors are
-    ~1.5 GB: one copy, not a dictionary and a stacked copy of it) and into the
-    resume cache, flushed every FLUSH_EVERY batches. Texts go shortest first,
-    so each batch pads little; the bar counts characters, which is what the
-    time follows, so its ETA holds although batches grow longer."""
+) -> list[str]:
+    """Hand the vector of every text to `write(rows, vector)` (rows in `texts`'
+    order) and return each text's hash. Vectors in `known` are reused; every
+    other distinct text is embedded once, written to all its rows (into files:
+    the whole collection's vectors are ~1.5 GB, never all in memory) and into
+    the resume cache, flushed every FLUSH_EVERY batches. Texts go shortest
+    first, so each batch pads little; the bar counts characters, which is what
+    the time follows, so its ETA holds although batches grow longer."""
     hashes = [text_hash(text) for text in texts]
-    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     rows_of: dict[str, list[int]] = {}
     for row, digest in enumerate(hashes):
-        if digest in known:
-            vectors[row] = known[digest]
-        else:
-            rows_of.setdefault(digest, []).append(row)
+        rows_of.setdefault(digest, []).append(row)
+    for digest in [digest for digest in rows_of if digest in known]:
+        write(rows_of.pop(digest), known[digest])
     order = sorted(rows_of, key=lambda digest: len(texts[rows_of[digest][0]]))
     group = embedder.batch_size * FLUSH_EVERY
     with tqdm(
@@ -104,7 +105,7 @@ def _embed_all(
             part_texts = [texts[rows_of[digest][0]] for digest in part]
             embedded = embedder.embed_batch(part_texts)
             for digest, vector in zip(part, embedded):
-                vectors[rows_of[digest]] = vector
+                write(rows_of[digest], vector)
             cache.add(part, embedded)
             cache.flush()
             done = begin + len(part)
@@ -112,7 +113,7 @@ def _embed_all(
             bar.set_postfix_str(f"{done}/{len(order)} 段")
             if progress:
                 progress(done / len(order), f"已嵌入 {done}/{len(order)} 段")
-    return vectors, hashes
+    return hashes
 
 
 def _intact_manifest(index_dir: Path) -> dict | None:
@@ -181,6 +182,20 @@ def _stores_by_version(index_dir: Path) -> dict[str, dict]:
         except (OSError, ValueError, AttributeError):
             continue
     return entries
+
+
+def _row_writer(clauses: int, clause_file: VectorFileWriter, sentence_file: VectorFileWriter):
+    """`write(rows, vector)` over the clause rows then the sentence rows, as one sequence."""
+
+    def write(rows: list[int], vector: np.ndarray) -> None:
+        clause_rows = [row for row in rows if row < clauses]
+        sentence_rows = [row - clauses for row in rows if row >= clauses]
+        if clause_rows:
+            clause_file.write(clause_rows, vector)
+        if sentence_rows:
+            sentence_file.write(sentence_rows, vector)
+
+    return write
 
 
 def segment_corpus(documents: list[Document], embedder: Embedder) -> list[Chunk]:
@@ -276,17 +291,31 @@ def _build(
     chunk_texts = [embedding_text(c, statute_title(documents_by_id[c.doc_id])) for c in chunks]
     # The report counts clauses (what the user added), not their sentences.
     embedded = len({digest for digest in map(text_hash, chunk_texts) if digest not in known})
-    vectors, all_hashes = _embed_all(chunk_texts + sentence_texts, known, embedder, cache, show_progress, progress)
-    del known  # the previous version's vectors: now copied where they are used
-    embeddings, sentence_vectors = vectors[: len(chunks)], vectors[len(chunks) :]
-    hashes, sentence_hashes = all_hashes[: len(chunks)], all_hashes[len(chunks) :]
-    tokens = tokenize_batch([lexical_text(chunk, statute_title(documents_by_id[chunk.doc_id])) for chunk in chunks])
-    facts = extract_facts(documents, chunks) if extract_facts else {}
-    write_index(
-        index_dir, settings, documents, chunks, hashes, embeddings, tokens,
-        np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_hashes, sentence_vectors, facts, store,
-        embed_backend=embedder.backend, corpus_files=listing, skipped=skipped,
-    )
+    # Vectors go straight into the index's two files, in a work folder that
+    # write_index moves into the new version (and a crash leaves for
+    # clean_after_crash); they are never all in memory.
+    staging = new_work_folder(index_dir)
+    try:
+        clause_file = VectorFileWriter(staging / "embeddings.npy", len(chunks), settings.dimension)
+        sentence_file = VectorFileWriter(staging / "sentence_embeddings.npy", len(sentences), settings.dimension)
+        with clause_file, sentence_file:
+            all_hashes = _embed_all(
+                chunk_texts + sentence_texts, known, embedder, cache,
+                _row_writer(len(chunks), clause_file, sentence_file), show_progress, progress,
+            )
+        # The previous version's vectors and the texts embedded (0.1 GB for
+        # the whole law collection) go before the indexes are written.
+        del known, chunk_texts, sentence_texts
+        hashes, sentence_hashes = all_hashes[: len(chunks)], all_hashes[len(chunks) :]
+        tokens = tokenize_batch([lexical_text(chunk, statute_title(documents_by_id[chunk.doc_id])) for chunk in chunks])
+        facts = extract_facts(documents, chunks) if extract_facts else {}
+        write_index(
+            index_dir, settings, documents, chunks, hashes, clause_file.path, tokens,
+            np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_hashes, sentence_file.path, facts, store,
+            embed_backend=embedder.backend, corpus_files=listing, skipped=skipped,
+        )
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     cache.clear()  # the index now holds every vector
     # A Milvus server keeps a version's collections until that version is
     # removed (the previous one stays as the fallback while the new one is current).

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from .errors import IndexMismatchError, PolicyQAError
+from .rows import VectorRows
 from .types import Chunk, Document
 from .vectors import UNCHECKED_FILES, StoreSpec, open_vectors, write_vectors
 from .versions import (
@@ -102,11 +104,11 @@ class IndexContents:
     documents: list[Document]
     chunks: list[Chunk]
     embed_hashes: list[str]
-    embeddings: np.ndarray
+    embeddings: VectorRows  # (chunks, dimension), read row by row
     dense: Any  # indexer.vectors.FaissStore | MilvusStore: nearest clauses and sentences
     lexical: Any  # bm25s.BM25
     sentences: np.ndarray  # (n, 3) chunk position, start, end
-    sentence_embeddings: np.ndarray
+    sentence_embeddings: VectorRows  # (sentences, dimension)
     facts: dict[str, Any] = field(default_factory=dict)
     folder: Path | None = None  # the version folder it was read from
     warning: str = ""  # set when a damaged current version was passed over for an older one
@@ -123,11 +125,11 @@ def write_index(
     documents: list[Document],
     chunks: list[Chunk],
     embed_hashes: list[str],
-    embeddings: np.ndarray,
+    embeddings: Path,
     chunk_tokens: list[list[str]],
     sentences: np.ndarray,
     sentence_hashes: list[str],
-    sentence_embeddings: np.ndarray,
+    sentence_embeddings: Path,
     facts: dict[str, Any] | None = None,
     vector_store: StoreSpec | None = None,
     embed_backend: str = "",
@@ -136,7 +138,9 @@ def write_index(
 ) -> None:
     """Write the whole index as a new version of `index_dir` and make it current
     in one atomic step (indexer/versions.py), under the writer lock; a crash
-    at any moment leaves the previous version current. `vector_store` says
+    at any moment leaves the previous version current. `embeddings` and
+    `sentence_embeddings` are the .npy files of the clause and sentence
+    vectors (indexer.rows.VectorFileWriter), moved into it. `vector_store` says
     where the vectors are searched (default: FAISS files); a Milvus Lite file
     is written, closed and checksummed inside the version folder.
     `embed_backend` (torch, onnx, onnx-int8) is recorded so that queries use
@@ -156,17 +160,20 @@ def write_index(
             with open(tmp_dir / "chunks.jsonl", "w", encoding="utf-8") as f:
                 for chunk, embed_hash in zip(chunks, embed_hashes, strict=True):
                     f.write(json.dumps({**asdict(chunk), "embed_hash": embed_hash}, ensure_ascii=False) + "\n")
-            np.save(tmp_dir / "embeddings.npy", embeddings)
+            # The vector files are moved in, never read whole (indexer/rows.py).
+            os.replace(embeddings, tmp_dir / "embeddings.npy")
+            os.replace(sentence_embeddings, tmp_dir / "sentence_embeddings.npy")
             np.save(tmp_dir / "sentences.npy", sentences.astype(np.int64).reshape(-1, 3))
-            np.save(tmp_dir / "sentence_embeddings.npy", np.asarray(sentence_embeddings, dtype=np.float32))
             with open(tmp_dir / "sentence_hashes.json", "w", encoding="utf-8") as f:
                 json.dump(sentence_hashes, f)
             sentence_ids = [f"{chunks[int(position)].chunk_id}:{int(start)}" for position, start, _ in sentences]
             # Written and closed here, before the checksums are taken.
-            store_entry = write_vectors(
-                tmp_dir, vector_store or StoreSpec(), [c.chunk_id for c in chunks], embeddings,
-                sentence_ids, sentence_embeddings, settings.dimension,
-            )
+            with VectorRows(tmp_dir / "embeddings.npy") as clause_rows, \
+                    VectorRows(tmp_dir / "sentence_embeddings.npy") as sentence_rows:
+                store_entry = write_vectors(
+                    tmp_dir, vector_store or StoreSpec(), [c.chunk_id for c in chunks], clause_rows,
+                    sentence_ids, sentence_rows, settings.dimension,
+                )
             lexical = bm25s.BM25(k1=1.2, b=0.75)
             # An empty token list would make bm25s drop the row and shift ids.
             lexical.index([tokens or ["∅"] for tokens in chunk_tokens], show_progress=False)
@@ -272,12 +279,12 @@ def _load_version(version: Any, model_id: str | None) -> IndexContents:
             embed_hashes.append(record.pop("embed_hash"))
             record["path"] = tuple(record["path"])
             chunks.append(Chunk(**record))
-        # Mapped, not read: questions touch only their candidates' rows, and the
-        # vector store holds its own copy (the whole law collection's vectors
-        # are ~1.5 GB).
-        embeddings = np.load(folder / "embeddings.npy", mmap_mode="r")
+        # Read row by row when asked for (indexer/rows.py): questions need only
+        # their candidates' rows, and the vector store holds its own copy (the
+        # whole law collection's vectors are ~1.5 GB).
+        embeddings = VectorRows(folder / "embeddings.npy")
         sentences = np.load(folder / "sentences.npy")
-        sentence_embeddings = np.load(folder / "sentence_embeddings.npy", mmap_mode="r")
+        sentence_embeddings = VectorRows(folder / "sentence_embeddings.npy")
         lexical = bm25s.BM25.load(str(folder / "lexical"), show_progress=False, verbosity=0)
         facts_path = folder / "facts.json"
         facts = json.loads(facts_path.read_text(encoding="utf-8")) if facts_path.exists() else {}

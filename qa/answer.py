@@ -11,6 +11,7 @@ of guessing.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,7 +58,7 @@ class AnswerComposer:
         documents: dict[str, Document],
         idf: dict[str, float],
         embedder,
-        sentence_vectors: dict[tuple[str, int], np.ndarray] | None = None,
+        stored_vector: Callable[[str, int], np.ndarray | None] | None = None,
         chunks: list[Chunk] | None = None,
         answer_chunks: int = 4,
         max_sentences: int = 4,
@@ -69,8 +70,10 @@ class AnswerComposer:
         self._max_idf = max(idf.values(), default=1.0)
         self.embedder = embedder
         self.checker = EvidenceChecker(documents, idf, answer_chunks)
-        # Sentence vectors computed at indexing time, keyed by (chunk id, start).
-        self.sentence_vectors = sentence_vectors or {}
+        # The vector the index holds for (chunk id, sentence start), if any;
+        # vectors of sentences it does not hold are embedded once and kept here.
+        self.stored_vector = stored_vector or (lambda chunk_id, start: None)
+        self.fresh_vectors: dict[tuple[str, int], np.ndarray] = {}
         # The first chunk of each numbered unit, under its parent's breadcrumb.
         self.children: dict[tuple[str, tuple[str, ...]], list[Chunk]] = {}
         seen_units = set()
@@ -87,13 +90,20 @@ class AnswerComposer:
 
     # -- features -----------------------------------------------------------------
     def _vectors_for(self, sentences: list[Sentence]) -> np.ndarray:
-        missing = [s for s in sentences if (s.chunk.chunk_id, s.start) not in self.sentence_vectors]
-        if missing:  # only for sentences the index does not hold (never in normal use)
-            fresh = self.embedder.embed_batch([sentence_embedding_text(s.chunk, s.text, statute_title(self.documents[s.chunk.doc_id])) for s in missing])
-            self.sentence_vectors.update({(s.chunk.chunk_id, s.start): v for s, v in zip(missing, fresh)})
         if not sentences:
             return np.zeros((0, getattr(self.embedder, "dimension", 1)), dtype=np.float32)
-        return np.stack([self.sentence_vectors[(s.chunk.chunk_id, s.start)] for s in sentences])
+        keys = [(s.chunk.chunk_id, s.start) for s in sentences]
+        vectors = [self.fresh_vectors.get(key) for key in keys]
+        vectors = [self.stored_vector(*key) if vector is None else vector for key, vector in zip(keys, vectors)]
+        missing = [position for position, vector in enumerate(vectors) if vector is None]
+        if missing:  # only for sentences the index does not hold (never in normal use)
+            fresh = self.embedder.embed_batch([
+                sentence_embedding_text(s.chunk, s.text, statute_title(self.documents[s.chunk.doc_id]))
+                for s in (sentences[position] for position in missing)
+            ])
+            for position, vector in zip(missing, fresh):
+                self.fresh_vectors[keys[position]] = vectors[position] = vector
+        return np.stack(vectors)
 
     def _sentence_rows(self, query: Query, hits: list[Hit], group: list[Sentence], query_vector: np.ndarray) -> np.ndarray:
         if not group:

@@ -35,12 +35,8 @@ class Assistant:
         # Typos are corrected against the words this index holds.
         self.parser = QueryParser(self.retriever.idf)
         self.documents = {document.doc_id: document for document in index.documents}
-        sentence_vectors = {
-            (index.chunks[position].chunk_id, int(start)): vector
-            for (position, start, _end), vector in zip(index.sentences, index.sentence_embeddings)
-        }
         self.composer = AnswerComposer(
-            self.documents, self.retriever.idf, embedder, sentence_vectors, index.chunks, models=AnswerModels.load(),
+            self.documents, self.retriever.idf, embedder, self.retriever.stored_sentence_vector, index.chunks, models=AnswerModels.load(),
             router=router,
         )
         self.facts = facts_for_index(index.documents, index.chunks, index.facts)

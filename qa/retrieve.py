@@ -23,6 +23,7 @@ import numpy as np
 
 from indexer.embed import Embedder
 from indexer.errors import InvalidArgumentError
+from indexer.rows import row_blocks
 from indexer.store import IndexContents
 
 from .cues import load_cues
@@ -147,6 +148,7 @@ class Retriever:
         n = max(len(self.chunks), 1)
         self.idf = {token: math.log(1 + (n - count + 0.5) / (count + 0.5)) for token, count in df.items()}
         self._doc_ids = np.array([c.doc_id for c in self.chunks], dtype=object)
+        self._position_of = {chunk.chunk_id: position for position, chunk in enumerate(self.chunks)}
         self._by_doc = _positions_by(self._doc_ids)
         self._squeezed = [re.sub(r"\s+", "", c.text) for c in self.chunks]
         self._has_figure = np.array([bool(_FIGURE.search(c.text)) for c in self.chunks], dtype=np.float32)
@@ -169,14 +171,26 @@ class Retriever:
         self._sample_ranges = (has, offsets)
         self._sample_vectors = np.ascontiguousarray(index.sentence_embeddings[rows], dtype=np.float32)
 
+    def stored_sentence_vector(self, chunk_id: str, start: int) -> np.ndarray | None:
+        """The index's vector of the sentence at `start` of clause `chunk_id`, or
+        None when it holds no such sentence. Read row by row from the mapped
+        file: a table of every sentence's vector would touch all of it (0.9 GB
+        for the whole law collection)."""
+        position = self._position_of.get(chunk_id)
+        if position is None:
+            return None
+        rows = self._sentence_rows[self._sentence_bounds[position] : self._sentence_bounds[position + 1]]
+        match = rows[self.index.sentences[rows, 1] == start]
+        return np.asarray(self.index.sentence_embeddings[match[0]], dtype=np.float32) if len(match) else None
+
     def _prepare_moments(self, embeddings: np.ndarray) -> None:
         """Mean and second moment of the clause vectors: the mean and spread of
         a query's similarities to every clause follow from them exactly
         (mean = q·m, variance = qᵀSq − (q·m)²) without touching the clauses."""
         dimension = embeddings.shape[1] if embeddings.ndim == 2 else 0
         total, second = np.zeros(dimension), np.zeros((dimension, dimension))
-        for begin in range(0, len(embeddings), MOMENT_BLOCK):  # in float64, a block at a time
-            block = np.asarray(embeddings[begin : begin + MOMENT_BLOCK], dtype=np.float64)
+        for block in row_blocks(embeddings, MOMENT_BLOCK):  # in float64, a block at a time
+            block = block.astype(np.float64)
             total += block.sum(axis=0)
             second += block.T @ block
         count = max(len(embeddings), 1)
