@@ -14,7 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 def test_ann_run_measures_recall_against_exact_search():
     result = run_ann(3000, queries=40)
     assert result["vectors"] == 3000 and result["recall_at_10"] >= 0.95
-    assert result["search_ms_p50"] <= result["search_ms_p95"] and result["index_mib"] > 3000 * 512 * 4 / 2**20
+    # The file holds every vector, in float16 (indexer/vectors.py), and its links.
+    assert result["search_ms_p50"] <= result["search_ms_p95"] and 3000 * 512 * 2 / 2**20 < result["index_mib"] < 3000 * 512 * 4 / 2**20
     vectors = synthetic_unit_vectors(100)
     assert abs(float((vectors**2).sum(axis=1).max()) - 1.0) < 1e-5
 
