@@ -15,7 +15,7 @@ from .embed import Embedder, configured_model
 from .embed_cache import EmbeddingCache
 from .errors import PolicyQAError
 from .loaders import corpus_listing, load_corpus
-from .rows import VectorFileWriter
+from .rows import VectorFileWriter, VectorRows
 from .segment import SEGMENTER_VERSION, embedding_text, segment_document, sentence_embedding_text, sentence_spans
 from .store import (
     FORMAT_VERSION, MANIFEST, BuildSettings, clean_after_crash, corpus_hash, index_lock, open_version, text_hash, write_index,
@@ -51,30 +51,67 @@ def settings_for(embedder: Embedder) -> BuildSettings:
     )
 
 
-def _reusable_vectors(index_dir: Path, settings: BuildSettings) -> dict[str, np.ndarray]:
-    """Vectors of the previous build keyed by the hash of the text embedded, when
-    that build used the same model; anything unreadable is simply not reused."""
+class KnownVectors:
+    """Vectors already computed, by the hash of their text: the previous
+    version's, read from its files only when reused (the whole law
+    collection's are 1.5 GB), and an interrupted build's, in memory."""
+
+    def __init__(self) -> None:
+        self._files: list[VectorRows] = []
+        self._rows: dict[str, tuple[int, int]] = {}  # hash → (file, row)
+        self._vectors: dict[str, np.ndarray] = {}
+
+    def add_file(self, rows: VectorRows, hashes: list[str]) -> None:
+        number = len(self._files)
+        self._files.append(rows)
+        self._rows.update((digest, (number, row)) for row, digest in enumerate(hashes))
+
+    def update(self, vectors: dict[str, np.ndarray]) -> None:
+        self._vectors.update(vectors)
+
+    def __contains__(self, digest: str) -> bool:
+        return digest in self._vectors or digest in self._rows
+
+    def __getitem__(self, digest: str) -> np.ndarray:
+        if digest in self._vectors:
+            return self._vectors[digest]
+        number, row = self._rows[digest]
+        return self._files[number][row]
+
+    def close(self) -> None:
+        for rows in self._files:
+            rows.close()
+
+
+def _reusable_vectors(index_dir: Path, settings: BuildSettings) -> KnownVectors:
+    """The previous build's vectors, when it used the same model; anything
+    unreadable is simply not reused."""
+    known = KnownVectors()
     try:
         # Fully verified: a damaged vector must never be carried into a new version.
         version = open_version(index_dir, full=True)
         manifest, folder = version.manifest, version.folder
         if manifest.get("model_id") != settings.model_id or manifest.get("dimension") != settings.dimension:
-            return {}
+            return known
         with open(folder / "chunks.jsonl", encoding="utf-8") as f:
             hashes = [json.loads(line)["embed_hash"] for line in f if line.strip()]
         with open(folder / "sentence_hashes.json", encoding="utf-8") as f:
-            hashes += json.load(f)
-        vectors = np.concatenate([np.load(folder / "embeddings.npy"), np.load(folder / "sentence_embeddings.npy")])
-        if len(hashes) != len(vectors):
-            return {}
-        return dict(zip(hashes, vectors))
+            sentence_hashes = json.load(f)
+        files = [(VectorRows(folder / "embeddings.npy"), hashes), (VectorRows(folder / "sentence_embeddings.npy"), sentence_hashes)]
+        if all(len(rows) == len(row_hashes) and rows.shape[1] == settings.dimension for rows, row_hashes in files):
+            for rows, row_hashes in files:
+                known.add_file(rows, row_hashes)
+        else:
+            for rows, _ in files:
+                rows.close()
     except (PolicyQAError, OSError, ValueError, KeyError):
-        return {}
+        pass
+    return known
 
 
 def _embed_all(
     texts: list[str],
-    known: dict[str, np.ndarray],
+    known: KnownVectors,
     embedder: Embedder,
     cache: EmbeddingCache,
     write: Callable[[list[int], np.ndarray], None],
@@ -285,7 +322,7 @@ def _build(
     ]
     # Vectors of the previous index (unless rebuilding) and of an interrupted
     # run of this build, which a rebuild continues as well.
-    known = {} if rebuild else _reusable_vectors(index_dir, settings)
+    known = KnownVectors() if rebuild else _reusable_vectors(index_dir, settings)
     stores_before = _stores_by_version(index_dir)
     known.update(cache.load())
     chunk_texts = [embedding_text(c, statute_title(documents_by_id[c.doc_id])) for c in chunks]
@@ -305,6 +342,7 @@ def _build(
             )
         # The previous version's vectors and the texts embedded (0.1 GB for
         # the whole law collection) go before the indexes are written.
+        known.close()
         del known, chunk_texts, sentence_texts
         hashes, sentence_hashes = all_hashes[: len(chunks)], all_hashes[len(chunks) :]
         tokens = tokenize_batch([lexical_text(chunk, statute_title(documents_by_id[chunk.doc_id])) for chunk in chunks])
