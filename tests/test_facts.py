@@ -300,6 +300,12 @@ def test_facts_survive_json(plan, chunks, facts):
     assert facts.version == FACTS_VERSION
 
 
+def test_stored_facts_load_back_as_extracted(plan, chunks):
+    extracted = extract_policy_facts([plan], chunks)
+    assert extracted.targets and extracted.measures and extracted.units
+    assert load_facts(json.loads(json.dumps(extract_facts([plan], chunks), ensure_ascii=False))) == extracted
+
+
 def test_load_facts_of_an_index_without_facts_and_of_another_version(plan, chunks):
     assert load_facts({}) == PolicyFacts()
     with pytest.raises(ValueError):
