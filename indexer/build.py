@@ -201,6 +201,43 @@ def _current_report(manifest: dict, index_dir: Path, skipped: list[str], started
                        seconds=time.perf_counter() - started)
 
 
+# Beside the versions and outside their checksums: a corpus listing found to
+# hash to an index's corpus after the files were touched but not changed (a
+# checkout, a copy), so the unchanged rebuilds after it skip parsing too
+# instead of hashing every document each time.
+MATCHED_LISTING = "corpus-listing.json"
+
+
+def _skipped_if_listed(manifest: dict, index_dir: Path, listing: str) -> list[str] | None:
+    """The skipped files when `listing` is the manifest's corpus or the one
+    last matched to its corpus hash; None when the corpus must be read."""
+    if manifest.get("corpus_files") == listing:
+        return list(manifest.get("skipped", []))
+    try:
+        matched = json.loads((index_dir / MATCHED_LISTING).read_text(encoding="utf-8"))
+        if matched["corpus_files"] == listing and matched["corpus_hash"] == manifest.get("corpus_hash"):
+            return [str(name) for name in matched["skipped"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass  # none yet, or unreadable: read the corpus as without it
+    return None
+
+
+def _remember_listing(index_dir: Path, listing: str, hashed_to: str, skipped: list[str]) -> None:
+    """Record that `listing` hashes to `hashed_to`; atomic, and only a speed-up,
+    so a failure to write it is ignored."""
+    if not listing:
+        return
+    temporary = index_dir / f".tmp-{MATCHED_LISTING}"  # a killed writer's leftover goes with clean_stale
+    try:
+        temporary.write_text(
+            json.dumps({"corpus_files": listing, "corpus_hash": hashed_to, "skipped": skipped}, ensure_ascii=False),
+            encoding="utf-8",
+        )
+        temporary.replace(index_dir / MATCHED_LISTING)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+
+
 def _previous_store(index_dir: Path) -> dict:
     """The current version's "vector_store" entry, {} when there is none."""
     try:
@@ -273,8 +310,10 @@ def build_index(
         with index_lock(index_dir):
             clean_after_crash(index_dir)
             manifest = _matching_manifest(index_dir, embedder, store)
-        if manifest is not None and listing and manifest.get("corpus_files") == listing:
-            return _current_report(manifest, index_dir, list(manifest.get("skipped", [])), started)
+        if manifest is not None and listing:
+            skipped = _skipped_if_listed(manifest, index_dir, listing)
+            if skipped is not None:
+                return _current_report(manifest, index_dir, skipped, started)
     # Read first: an empty corpus is refused before the index folder is created.
     documents, skipped = load_corpus(corpus_dir)
     # One writer at a time, from reading the old version to publishing the new.
@@ -302,6 +341,7 @@ def _build(
     store = store or (StoreSpec.of_manifest({"vector_store": previous_store}) if previous_store else StoreSpec())
     manifest = None if rebuild else _matching_manifest(index_dir, embedder, store)
     if manifest is not None and manifest.get("corpus_hash") == corpus_hash(documents):
+        _remember_listing(index_dir, listing, manifest["corpus_hash"], skipped)
         return _current_report(manifest, index_dir, skipped, started)
     embedder = embedder or Embedder()
     settings = settings_for(embedder)
