@@ -53,28 +53,22 @@ def settings_for(embedder: Embedder) -> BuildSettings:
 
 class KnownVectors:
     """Vectors already computed, by the hash of their text: the previous
-    version's, read from its files only when reused (the whole law
-    collection's are 1.5 GB), and an interrupted build's, in memory."""
+    version's and an interrupted build's, each read from its file only when
+    reused (the whole law collection's are 1.5 GB)."""
 
     def __init__(self) -> None:
         self._files: list[VectorRows] = []
         self._rows: dict[str, tuple[int, int]] = {}  # hash → (file, row)
-        self._vectors: dict[str, np.ndarray] = {}
 
     def add_file(self, rows: VectorRows, hashes: list[str]) -> None:
         number = len(self._files)
         self._files.append(rows)
         self._rows.update((digest, (number, row)) for row, digest in enumerate(hashes))
 
-    def update(self, vectors: dict[str, np.ndarray]) -> None:
-        self._vectors.update(vectors)
-
     def __contains__(self, digest: str) -> bool:
-        return digest in self._vectors or digest in self._rows
+        return digest in self._rows
 
     def __getitem__(self, digest: str) -> np.ndarray:
-        if digest in self._vectors:
-            return self._vectors[digest]
         number, row = self._rows[digest]
         return self._files[number][row]
 
@@ -364,7 +358,8 @@ def _build(
     # run of this build, which a rebuild continues as well.
     known = KnownVectors() if rebuild else _reusable_vectors(index_dir, settings)
     stores_before = _stores_by_version(index_dir)
-    known.update(cache.load())
+    for rows, row_hashes in cache.load():
+        known.add_file(rows, row_hashes)
     chunk_texts = [embedding_text(c, statute_title(documents_by_id[c.doc_id])) for c in chunks]
     # The report counts clauses (what the user added), not their sentences.
     embedded = len({digest for digest in map(text_hash, chunk_texts) if digest not in known})

@@ -1,10 +1,13 @@
 """What an unfinished build had embedded, so a killed build resumes.
 
 While a build embeds, every few batches it appends the hash→vector pairs it
-computed to a folder beside the index, `.<index name>.embed-cache/` (one `.npz`
-part per flush, each written under a temporary name and renamed, so a kill
-mid-write loses at most that part). The next build reads them back; a finished
-build deletes the folder, since its vectors now live in the index itself.
+computed to a folder beside the index, `.<index name>.embed-cache/`: one part
+per flush, its hashes (`part-….hashes`) and then its vectors (`part-….npy`,
+the part's commit point), each written under a temporary name and renamed, so
+a kill mid-write loses at most that part. The next build reads a vector from
+its part only when it needs it (the whole law collection's would be 1.4 GB in
+memory); a finished build deletes the folder, since its vectors now live in
+the index itself.
 Parts are keyed by model id and dimension only: every backend's vectors are
 interchangeable (see indexer/embed.py).
 """
@@ -17,6 +20,8 @@ import uuid
 from pathlib import Path
 
 import numpy as np
+
+from .rows import VectorRows
 
 
 class EmbeddingCache:
@@ -35,21 +40,24 @@ class EmbeddingCache:
         except (OSError, ValueError):
             return False
 
-    def load(self) -> dict[str, np.ndarray]:
-        """Every pair flushed by an earlier run for the same model; parts that are
-        unreadable (or from another model) are ignored."""
+    def load(self) -> list[tuple[VectorRows, list[str]]]:
+        """Every part flushed by an earlier run for the same model, as its
+        vector rows (read on demand; close them) and their hashes; parts that
+        are unreadable, incomplete or of another model are ignored."""
         if not self._owns_folder():
-            return {}
-        known: dict[str, np.ndarray] = {}
-        for part in sorted(self.folder.glob("part-*.npz")):
+            return []
+        parts = []
+        for vectors_path in sorted(self.folder.glob("part-*.npy")):
             try:
-                with np.load(part) as data:
-                    hashes, vectors = data["hashes"], data["vectors"]
-            except (OSError, ValueError, KeyError):
+                hashes = vectors_path.with_suffix(".hashes").read_text(encoding="ascii").split()
+                rows = VectorRows(vectors_path)
+            except (OSError, ValueError, UnicodeDecodeError):
                 continue
-            if vectors.shape[1:] == (self.key["dimension"],) and len(hashes) == len(vectors):
-                known.update(zip((h.decode("ascii") for h in hashes), vectors.astype(np.float32)))
-        return known
+            if rows.shape[1] == self.key["dimension"] and len(rows) == len(hashes):
+                parts.append((rows, hashes))
+            else:
+                rows.close()
+        return parts
 
     def add(self, hashes: list[str], vectors: np.ndarray) -> None:
         """Buffer pairs until the next `flush`."""
@@ -64,10 +72,15 @@ class EmbeddingCache:
             self.clear()
             self.folder.mkdir(parents=True, exist_ok=True)
             (self.folder / "key.json").write_text(json.dumps(self.key), encoding="utf-8")
-        name = f"part-{len(list(self.folder.glob('part-*.npz'))):06d}-{uuid.uuid4().hex[:6]}"
-        tmp = self.folder / f".{name}.tmp.npz"
-        np.savez(tmp, hashes=np.array(self._hashes, dtype="S64"), vectors=np.concatenate(self._vectors))
-        os.replace(tmp, self.folder / f"{name}.npz")
+        name = f"part-{len(list(self.folder.glob('part-*.npy'))):06d}-{uuid.uuid4().hex[:6]}"
+        for suffix, write in (
+            (".hashes", lambda f: f.write("\n".join(self._hashes).encode("ascii"))),
+            (".npy", lambda f: np.save(f, np.concatenate(self._vectors))),  # last: the part is complete
+        ):
+            tmp = self.folder / f".{name}.tmp{suffix}"
+            with open(tmp, "wb") as f:
+                write(f)
+            os.replace(tmp, self.folder / f"{name}{suffix}")
         self._hashes, self._vectors = [], []
 
     def clear(self) -> None:

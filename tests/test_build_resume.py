@@ -32,8 +32,8 @@ def test_killed_build_resumes_and_cleans_up(plan_corpus: Path, plan_index: Path,
     with pytest.raises(IndexMissingError):  # no version was published
         open_version(index_dir)
     cache = tmp_path / ".index.embed-cache"  # beside the index, outside its checksummed versions
-    assert list(cache.glob("part-*.npz"))
-    assert not any(index_dir.rglob("part-*.npz"))
+    assert list(cache.glob("part-*.npy"))
+    assert not any(index_dir.rglob("part-*.npy"))
 
     second_run: list[str] = []
     report = build_index(
@@ -58,3 +58,20 @@ def test_killed_build_resumes_and_cleans_up(plan_corpus: Path, plan_index: Path,
     assert cache.exists()
     assert build_index(corpus, index_dir, embedder=embedder, show_progress=False).embedded == 0
     assert not cache.exists()
+
+
+def test_cache_parts_are_read_on_demand_and_torn_parts_ignored(tmp_path: Path):
+    cache = EmbeddingCache(tmp_path / "index", "m", 4)
+    vectors = np.arange(12, dtype=np.float32).reshape(3, 4)
+    cache.add(["a" * 64, "b" * 64], vectors[:2])
+    cache.flush()
+    cache.add(["c" * 64], vectors[2:])
+    cache.flush()
+    torn = sorted(cache.folder.glob("part-*.npy"))[1]
+    torn.unlink()  # killed between a part's hashes and its vectors
+    parts = cache.load()
+    assert [hashes for _, hashes in parts] == [["a" * 64, "b" * 64]]
+    rows, _ = parts[0]
+    assert np.array_equal(rows[1], vectors[1])
+    rows.close()
+    assert EmbeddingCache(tmp_path / "index", "other-model", 4).load() == []
