@@ -14,6 +14,7 @@ from tqdm import tqdm
 from .embed import Embedder, configured_model
 from .embed_cache import EmbeddingCache
 from .errors import PolicyQAError
+from .listing_memo import remember_listing, skipped_if_listed
 from .loaders import corpus_listing, load_corpus
 from .rows import VectorFileWriter, VectorRows
 from .segment import SEGMENTER_VERSION, embedding_text, segment_document, sentence_embedding_text, sentence_spans
@@ -195,43 +196,6 @@ def _current_report(manifest: dict, index_dir: Path, skipped: list[str], started
                        seconds=time.perf_counter() - started)
 
 
-# Beside the versions and outside their checksums: a corpus listing found to
-# hash to an index's corpus after the files were touched but not changed (a
-# checkout, a copy), so the unchanged rebuilds after it skip parsing too
-# instead of hashing every document each time.
-MATCHED_LISTING = "corpus-listing.json"
-
-
-def _skipped_if_listed(manifest: dict, index_dir: Path, listing: str) -> list[str] | None:
-    """The skipped files when `listing` is the manifest's corpus or the one
-    last matched to its corpus hash; None when the corpus must be read."""
-    if manifest.get("corpus_files") == listing:
-        return list(manifest.get("skipped", []))
-    try:
-        matched = json.loads((index_dir / MATCHED_LISTING).read_text(encoding="utf-8"))
-        if matched["corpus_files"] == listing and matched["corpus_hash"] == manifest.get("corpus_hash"):
-            return [str(name) for name in matched["skipped"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        pass  # none yet, or unreadable: read the corpus as without it
-    return None
-
-
-def _remember_listing(index_dir: Path, listing: str, hashed_to: str, skipped: list[str]) -> None:
-    """Record that `listing` hashes to `hashed_to`; atomic, and only a speed-up,
-    so a failure to write it is ignored."""
-    if not listing:
-        return
-    temporary = index_dir / f".tmp-{MATCHED_LISTING}"  # a killed writer's leftover goes with clean_stale
-    try:
-        temporary.write_text(
-            json.dumps({"corpus_files": listing, "corpus_hash": hashed_to, "skipped": skipped}, ensure_ascii=False),
-            encoding="utf-8",
-        )
-        temporary.replace(index_dir / MATCHED_LISTING)
-    except OSError:
-        temporary.unlink(missing_ok=True)
-
-
 def _previous_store(index_dir: Path) -> dict:
     """The current version's "vector_store" entry, {} when there is none."""
     try:
@@ -305,7 +269,7 @@ def build_index(
             clean_after_crash(index_dir)
             manifest = _matching_manifest(index_dir, embedder, store)
         if manifest is not None and listing:
-            skipped = _skipped_if_listed(manifest, index_dir, listing)
+            skipped = skipped_if_listed(manifest, index_dir, listing)
             if skipped is not None:
                 return _current_report(manifest, index_dir, skipped, started)
     # Read first: an empty corpus is refused before the index folder is created.
@@ -335,7 +299,7 @@ def _build(
     store = store or (StoreSpec.of_manifest({"vector_store": previous_store}) if previous_store else StoreSpec())
     manifest = None if rebuild else _matching_manifest(index_dir, embedder, store)
     if manifest is not None and manifest.get("corpus_hash") == corpus_hash(documents):
-        _remember_listing(index_dir, listing, manifest["corpus_hash"], skipped)
+        remember_listing(index_dir, listing, manifest["corpus_hash"], skipped)
         return _current_report(manifest, index_dir, skipped, started)
     embedder = embedder or Embedder()
     settings = settings_for(embedder)
