@@ -36,6 +36,25 @@ def test_backend_vectors_match_torch(backend, corpus_texts, torch_vectors):
     assert float(alone @ vectors[-1]) >= 0.99  # int8 scales activations per batch
 
 
+def test_int8_export_keeps_only_the_outlying_down_projection_fp32():
+    """The int8 graph quantises every matrix product but the FFN down-projections
+    whose input range the export measured as outlying, and records them."""
+    import onnx
+
+    from indexer.embed import _load_model, resolve_model_path
+    from indexer.onnx_embed import WIDE_INPUT_FACTOR, exported_model
+
+    folder, meta = exported_model(resolve_model_path("m3e-small"), lambda: _load_model("m3e-small"))
+    kept = meta["int8_kept_fp32"]
+    # m3e-small's four ranges on the probes: 10.5, 30.2, 12.5, 3.0.
+    assert [name.split("/")[3] for name in kept] == ["layer.1"], kept
+    assert min(kept.values()) >= WIDE_INPUT_FACTOR * 10.5
+    graph = onnx.load(str(folder / "model.int8.onnx"), load_external_data=False).graph
+    float_products = {node.name for node in graph.node if node.op_type == "MatMul" and "/output/dense/" in node.name}
+    assert float_products == set(kept)
+    assert sum(node.op_type in ("MatMulInteger", "DynamicQuantizeMatMul") for node in graph.node) >= 4 * 6 - len(kept)
+
+
 def test_backends_count_tokens_alike(corpus_texts):
     torch_embedder, onnx_embedder = Embedder(backend="torch"), Embedder(backend="onnx")
     assert onnx_embedder.max_tokens == torch_embedder.max_tokens
