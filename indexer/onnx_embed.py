@@ -180,9 +180,9 @@ def _quantize(source: Path, target: Path, probe_feed: dict) -> dict[str, float]:
         model.graph.output.append(onnx.helper.make_tensor_value_info(node.input[0], onnx.TensorProto.FLOAT, None))
     probe = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
     feed = {name: np.asarray(probe_feed[name], dtype=np.int64) for name in INPUT_NAMES}
-    kept = feed["attention_mask"].astype(bool)  # padding rows are not inputs the model sees
+    real_tokens = feed["attention_mask"].astype(bool)  # padding is not input the model sees
     inputs = probe.run([node.input[0] for node in down_projections], feed)
-    ranges = {node.name: float(np.abs(values[kept]).max()) for node, values in zip(down_projections, inputs)}
+    ranges = {node.name: float(np.abs(values[real_tokens]).max()) for node, values in zip(down_projections, inputs)}
     threshold = WIDE_INPUT_FACTOR * float(np.median(list(ranges.values()))) if ranges else 0.0
     keep_fp32 = {name: round(value, 2) for name, value in ranges.items() if value >= threshold}
     root = logging.getLogger()
