@@ -12,6 +12,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .embed import Embedder, configured_model
+from .parity import index_probe_texts
 from .embed_cache import EmbeddingCache
 from .errors import PolicyQAError
 from .listing_memo import remember_listing, skipped_if_listed
@@ -350,6 +351,7 @@ def _build(
             index_dir, settings, documents, chunks, hashes, clause_file.path, tokens,
             np.array(sentences, dtype=np.int64).reshape(-1, 3), sentence_hashes, sentence_file.path, facts, store,
             embed_backend=embedder.backend, corpus_files=listing, skipped=skipped,
+            probe_vectors=embedder.embed_batch(index_probe_texts()),
         )
     finally:
         shutil.rmtree(staging, ignore_errors=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .errors import InvalidArgumentError, PolicyQAError
-from .onnx_embed import OnnxEncoder, OnnxExportError, exported_model
+from .onnx_embed import OnnxEncoder, OnnxExportError, ParityError, checked_encoder, exported_model
+from .parity import PARITY_COSINE
 from .threads import use_torch_encoder
 
 DEFAULT_MODEL = "m3e-small"
@@ -85,13 +87,19 @@ class Embedder:
         self.backend = requested or DEFAULT_BACKEND
         self._model = None  # the SentenceTransformer, loaded only for torch (or to export)
         self._onnx = None
-        if self.backend != "torch":
+        self.fallback_reason = ""  # why the default backend was not used, when it was not
+        while self.backend != "torch":
             try:
                 self._onnx = _load_onnx(self.model_id, self.backend == "onnx-int8")
-            except OnnxExportError:
+                break
+            except OnnxExportError as e:
                 if requested is not None:
-                    raise
-                self.backend = "torch"  # the default quietly degrades; an explicit choice does not
+                    raise  # an explicit choice never degrades
+                # The default degrades to the next exact-enough backend, saying why once.
+                following = "onnx" if self.backend == "onnx-int8" and isinstance(e, ParityError) else "torch"
+                self.fallback_reason = f"{self.backend} 后端不可用，改用 {following}：{e}"
+                _warn_once(self.fallback_reason)
+                self.backend = following
         if self._onnx is not None:
             self.dimension, self.max_tokens = self._onnx.dimension, self._onnx.max_tokens
             self._tokenizer = self._onnx.tokenizer
@@ -131,20 +139,39 @@ class Embedder:
         return self.embed_batch([text])[0]
 
 
-def query_embedder(manifest: dict, model_id: str, backend: str | None = None) -> Embedder:
+def query_embedder(manifest: dict, model_id: str, backend: str | None = None, folder: Path | None = None) -> Embedder:
     """The embedder that queries the index described by `manifest`: `backend`,
     else $POLICYQA_EMBED_BACKEND, else the backend the index was built with (so
-    questions and clauses are embedded alike), else the default. A recorded
-    ONNX backend this machine cannot export falls back to torch, as the default
-    does. Raises what `Embedder` raises."""
+    questions and clauses are embedded alike), else the default.
+
+    With the index's version `folder`, its stored probe vectors are embedded
+    again (indexer/parity.py): an index made on another machine, or by vectors
+    this CPU does not reproduce, is queried by the first backend that matches
+    them here, with a warning, and refused (IndexMismatchError) when none does.
+    Raises what `Embedder` raises."""
+    from .errors import IndexMismatchError
+    from .parity import index_probe_cosine
+
     chosen = backend or configured_backend()
     recorded = manifest.get("embed_backend")
-    if chosen is not None or recorded not in BACKENDS:
-        return Embedder(model_id, backend=chosen)
-    try:
-        return Embedder(model_id, backend=recorded)
-    except OnnxExportError:
-        return Embedder(model_id, backend="torch")
+    first = chosen or (recorded if recorded in BACKENDS else None)
+    candidates = list(dict.fromkeys([first, DEFAULT_BACKEND, "onnx", "torch"]))
+    mismatches = []
+    for candidate in candidates:
+        try:
+            embedder = Embedder(model_id, backend=candidate)
+        except OnnxExportError as e:
+            mismatches.append(f"{candidate}：{e}")
+            continue
+        cosine = index_probe_cosine(folder, manifest, embedder.embed_batch) if folder is not None else None
+        if cosine is None or cosine >= PARITY_COSINE:
+            if mismatches:
+                _warn_once(f"索引的向量与 {'；'.join(mismatches)} 不一致或不可用，改用 {embedder.backend} 查询。")
+            return embedder
+        mismatches.append(f"{embedder.backend}（探针最低余弦 {cosine:.3f}）")
+    raise IndexMismatchError(
+        f"本机没有一种嵌入后端能复现索引的向量（{'；'.join(mismatches)}）。请在本机重建索引：policyqa index --rebuild"
+    )
 
 
 @dataclass(frozen=True)
@@ -157,11 +184,28 @@ class _OnnxModel:
 
 @lru_cache(maxsize=4)
 def _load_onnx(model_id: str, quantized: bool) -> _OnnxModel:
+    """The exported graph, checked on this CPU (indexer/parity.py); raises
+    ParityError when its vectors differ from torch's here, OnnxExportError
+    when it cannot be exported."""
     _offline()
     path = resolve_model_path(model_id)
     folder, meta = exported_model(path, lambda: _load_model(model_id))
-    encoder = OnnxEncoder(folder, path, quantized=quantized, max_tokens=meta["max_tokens"])
+    kind = "int8" if quantized else "fp32"
+    if quantized and not meta.get("int8_form"):
+        tried = "，".join(f"{form} {cosine}" for form, cosine in meta.get("int8_refused", {}).items())
+        raise ParityError(f"导出时没有一种 int8 形式在本机通过校验（最低余弦：{tried}）")
+    encoder, check = checked_encoder(folder, path, meta["max_tokens"], quantized)
+    if not check["passed"]:
+        raise ParityError(
+            f"{kind} ONNX 模型在本机（{', '.join(check['cpu']['instruction_sets'])}）的向量与 torch 不一致："
+            f"最低余弦 {check['min_cosine']:.3f} < {PARITY_COSINE}"
+        )
     return _OnnxModel(encoder, encoder.tokenizer, int(meta["dimension"]), int(meta["max_tokens"]))
+
+
+@lru_cache(maxsize=16)
+def _warn_once(message: str) -> None:
+    print(f"提示：{message}", file=sys.stderr)
 
 
 def _offline() -> None:

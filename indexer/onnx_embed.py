@@ -6,9 +6,12 @@ the attention mask keeps, then L2 normalisation), into a cache folder outside
 the repository: $POLICYQA_CACHE_DIR/onnx/<fingerprint>/ (default
 ~/.cache/policyqa). The export checks itself against sentence-transformers on
 probe sentences before it is kept, and an int8 copy (dynamic, per-channel
-weight quantisation; an FFN down-projection whose input range is an outlier
-stays fp32) is made beside it. Later runs load the ONNX file and the tokenizer
-only; torch's model is never loaded.
+weight quantisation with 7-bit weights, which no x86 instruction set saturates;
+an FFN down-projection whose input range is an outlier stays fp32) is made
+beside it. Both graphs are checked against torch's vectors of the probe texts
+on the CPU that runs them (indexer/parity.py): at export, and again on a CPU
+with other instruction sets or after a graph file changed. Later runs load the
+ONNX file and the tokenizer only; torch's model is never loaded.
 
 Only pipelines of a Transformer followed by mean pooling (optionally Normalize)
 are exported; `supports_model` says whether a model is one.
@@ -27,10 +30,11 @@ from pathlib import Path
 import numpy as np
 
 from .errors import PolicyQAError
+from .parity import PARITY_COSINE, cosines, cpu_features, features_key, file_sha256, probe_texts
 from .threads import current_policy
 
 # Bump when the exported graph changes, so old cache folders are not reused.
-EXPORT_VERSION = "3"
+EXPORT_VERSION = "4"
 CACHE_ENV_VAR = "POLICYQA_CACHE_DIR"
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 # Texts the export is checked on: short, long, mixed digits and Latin letters.
@@ -52,6 +56,10 @@ TOKEN_BUDGET = 2048
 
 class OnnxExportError(PolicyQAError):
     """The model could not be exported to ONNX, or the export's vectors differ."""
+
+
+class ParityError(OnnxExportError):
+    """An exported graph's vectors differ from torch's on this CPU."""
 
 
 def cache_root() -> Path:
@@ -123,20 +131,27 @@ def _export(st_model, model_path: str, folder: Path) -> None:
                 dynamic_axes={**{name: {0: "batch", 1: "tokens"} for name in INPUT_NAMES}, "embedding": {0: "batch"}},
                 opset_version=17, dynamo=False,  # the TorchScript exporter needs no onnxscript
             )
-        probe_feed = dict(st_model.tokenizer(list(_PROBES), padding=True, return_tensors="np"))
-        kept_fp32 = _quantize(tmp / "model.onnx", tmp / "model.int8.onnx", probe_feed)
         reference = st_model.encode(list(_PROBES), normalize_embeddings=True, convert_to_numpy=True)
-        exported = OnnxEncoder(tmp, model_path, quantized=False, max_tokens=int(st_model.max_seq_length))
-        worst = float(np.min(np.sum(exported.encode(list(_PROBES)) * reference, axis=1)))
+        max_tokens = int(st_model.max_seq_length)
+        exported = OnnxEncoder(tmp, model_path, quantized=False, max_tokens=max_tokens)
+        worst = float(np.min(cosines(exported.encode(list(_PROBES)), reference)))
         if worst < _CHECK_COSINE:
             raise OnnxExportError(f"ONNX 导出的向量与 torch 不一致（最低余弦 {worst:.4f}）；请设置 POLICYQA_EMBED_BACKEND=torch。")
+        # torch's vectors of the probe texts: what every graph is checked against, here and on other CPUs.
+        np.save(tmp / REFERENCE_FILE, st_model.encode(list(probe_texts()), normalize_embeddings=True, convert_to_numpy=True))
+        _encoder, fp32_check = checked_encoder(tmp, model_path, max_tokens, quantized=False)
+        if not fp32_check["passed"]:
+            raise OnnxExportError(f"ONNX 导出的向量与 torch 不一致（最低余弦 {fp32_check['min_cosine']:.4f}）；请设置 POLICYQA_EMBED_BACKEND=torch。")
+        probe_feed = dict(st_model.tokenizer(list(_PROBES), padding=True, return_tensors="np"))
+        int8 = _quantize_checked(tmp, model_path, max_tokens, probe_feed)
         meta = {
             "model_path": model_path,
             "dimension": int(reference.shape[1]),
-            "max_tokens": int(st_model.max_seq_length),
+            "max_tokens": max_tokens,
             "export_version": EXPORT_VERSION,
             "probe_min_cosine": worst,
-            "int8_kept_fp32": kept_fp32,
+            "exported_on": cpu_features(),
+            **int8,
         }
         (tmp / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
         try:
@@ -155,24 +170,33 @@ def _export(st_model, model_path: str, folder: Path) -> None:
 WIDE_INPUT_FACTOR = 2.0
 
 
-def _quantize(source: Path, target: Path, probe_feed: dict) -> dict[str, float]:
-    """int8 weights per channel, activations quantised per batch (dynamic), except
-    the FFN down-projections whose input spans an outlying range: one scale per
-    batch then rounds away the small values beside it. Each down-projection's
-    input (the GELU output) range is measured on the probe texts, and those
-    reaching WIDE_INPUT_FACTOR × the median range stay fp32. Returns them with
-    their ranges.
+# The int8 forms tried, in order; the first whose vectors pass the check here is
+# kept. 7-bit weights first: x86 without VNNI sums u8×s8 products in pairs into
+# saturating 16-bit lanes (vpmaddubsw), which full-range s8 weights overflow
+# (lowest cosine 0.66 on an AVX2-only AMD EPYC), while VNNI machines run the
+# same kernels as before. u8 weights take another kernel on every x86.
+INT8_FORMS = {
+    "s8-7bit": {"weight_type": "QInt8", "reduce_range": True},
+    "u8u8": {"weight_type": "QUInt8", "reduce_range": False},
+}
+REFERENCE_FILE = "reference.npy"
+INT8_FILE, FP32_FILE = "model.int8.onnx", "model.onnx"
+
+
+def _outlying_down_projections(source: Path, probe_feed: dict) -> dict[str, float]:
+    """The FFN down-projections whose input spans an outlying range, with their
+    ranges: int8 activations are quantised per batch (dynamic), and one scale
+    per batch rounds away the small values beside an outlier. Each
+    down-projection's input (the GELU output) range is measured on the probe
+    texts; those reaching WIDE_INPUT_FACTOR × the median range stay fp32.
 
     m3e-small's ranges are 10.5, 30.2, 12.5 and 3.0 (layer 1 is kept). Measured
     on corpus/'s 2,863 clauses and sentences (2 cores): all four down-projections
     fp32 (export version 2) ran 143 texts/s, lowest cosine to torch 0.9967; this
     192 texts/s, 0.9958; all int8 199 texts/s, 0.9945, but the dev sets' MRR
     then fell 0.006 below torch's on dev_qa_extra (README, "Embedding backends")."""
-    import logging
-
     import onnx
     import onnxruntime as ort
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model = onnx.load(str(source))
     down_projections = [node for node in model.graph.node if re.search(r"layer\.\d+/output/dense/MatMul$", node.name)]
@@ -184,15 +208,80 @@ def _quantize(source: Path, target: Path, probe_feed: dict) -> dict[str, float]:
     inputs = probe.run([node.input[0] for node in down_projections], feed)
     ranges = {node.name: float(np.abs(values[real_tokens]).max()) for node, values in zip(down_projections, inputs)}
     threshold = WIDE_INPUT_FACTOR * float(np.median(list(ranges.values()))) if ranges else 0.0
-    keep_fp32 = {name: round(value, 2) for name, value in ranges.items() if value >= threshold}
+    return {name: round(value, 2) for name, value in ranges.items() if value >= threshold}
+
+
+def _quantize(source: Path, target: Path, keep_fp32: dict[str, float], form: str) -> None:
+    """int8 weights per channel in `form` (INT8_FORMS), but `keep_fp32`."""
+    import logging
+
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    settings = INT8_FORMS[form]
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)  # "consider pre-processing" advice on every call
     try:
-        quantize_dynamic(source, target, weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=list(keep_fp32))
+        quantize_dynamic(
+            source, target, weight_type=getattr(QuantType, settings["weight_type"]), per_channel=True,
+            reduce_range=settings["reduce_range"], nodes_to_exclude=list(keep_fp32),
+        )
     finally:
         root.setLevel(level)
-    return keep_fp32
+
+
+def _quantize_checked(folder: Path, model_path: str, max_tokens: int, probe_feed: dict) -> dict:
+    """Write the first int8 form (INT8_FORMS) whose vectors pass the parity
+    check on this CPU as model.int8.onnx; returns meta.json's int8 fields
+    (`int8_form` None, with each form's lowest cosine, when none passes)."""
+    keep_fp32 = _outlying_down_projections(folder / FP32_FILE, probe_feed)
+    refused = {}
+    for form in INT8_FORMS:
+        _quantize(folder / FP32_FILE, folder / INT8_FILE, keep_fp32, form)
+        _encoder, check = checked_encoder(folder, model_path, max_tokens, quantized=True)
+        if check["passed"]:
+            return {"int8_form": form, "int8_kept_fp32": keep_fp32, "int8_refused": refused}
+        refused[form] = round(check["min_cosine"], 4)
+    (folder / INT8_FILE).unlink()
+    return {"int8_form": None, "int8_kept_fp32": keep_fp32, "int8_refused": refused}
+
+
+def checked_encoder(folder: Path, model_path: str, max_tokens: int, quantized: bool) -> tuple["OnnxEncoder", dict]:
+    """An encoder of the graph in `folder` and its parity check on this CPU:
+    {"passed", "min_cosine", "mean_cosine", "cpu", "sha256", ...}. The check is
+    read from `checks/` when one was recorded for these instruction sets and
+    this graph file (its SHA-256), else run on the probe texts against torch's
+    vectors and recorded. The caller refuses a graph that did not pass."""
+    import time
+
+    folder = Path(folder)
+    graph = folder / (INT8_FILE if quantized else FP32_FILE)
+    record_path = folder / "checks" / f"{features_key()}-{'int8' if quantized else 'fp32'}.json"
+    digest = file_sha256(graph)
+    encoder = OnnxEncoder(folder, model_path, quantized=quantized, max_tokens=max_tokens)
+    try:
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        if record.get("sha256") == digest:
+            return encoder, record
+    except (OSError, ValueError):
+        pass
+    reference = np.load(folder / REFERENCE_FILE)
+    started = time.perf_counter()
+    values = cosines(encoder.encode(list(probe_texts())), reference)
+    record = {
+        "passed": bool(values.min() >= PARITY_COSINE),
+        "min_cosine": float(values.min()),
+        "mean_cosine": float(values.mean()),
+        "texts": len(values),
+        "texts_per_second": round(len(values) / (time.perf_counter() - started), 1),
+        "cpu": cpu_features(),
+        "sha256": digest,
+    }
+    record_path.parent.mkdir(exist_ok=True)
+    work = record_path.with_name(f".{record_path.name}.{uuid.uuid4().hex[:8]}")
+    work.write_text(json.dumps(record, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(work, record_path)  # readers see a whole record or none
+    return encoder, record
 
 
 def exported_model(model_path: str, load_st_model) -> tuple[Path, dict]:

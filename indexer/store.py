@@ -36,6 +36,7 @@ import numpy as np
 from .errors import IndexMismatchError, PolicyQAError
 from .rows import VectorRows
 from .types import Chunk, Document
+from .parity import write_index_probes
 from .vectors import UNCHECKED_FILES, StoreSpec, open_vectors, write_vectors
 from .versions import (
     MANIFEST,
@@ -135,6 +136,7 @@ def write_index(
     embed_backend: str = "",
     corpus_files: str = "",
     skipped: list[str] | None = None,
+    probe_vectors: np.ndarray | None = None,
 ) -> None:
     """Write the whole index as a new version of `index_dir` and make it current
     in one atomic step (indexer/versions.py), under the writer lock; a crash
@@ -146,7 +148,9 @@ def write_index(
     `embed_backend` (torch, onnx, onnx-int8) is recorded so that queries use
     the backend the index was built with. `corpus_files` (the corpus folder's
     `corpus_listing` when it was read) and `skipped` let an unchanged rebuild
-    answer without reading the corpus. Raises IndexBusyError when another
+    answer without reading the corpus. `probe_vectors` are the build's vectors
+    of `indexer.parity.index_probe_texts()`, kept so that loading can check
+    that this machine reproduces them. Raises IndexBusyError when another
     process holds the lock past its timeout, VectorStoreError when Milvus
     refuses the vectors."""
     import bm25s
@@ -180,11 +184,13 @@ def write_index(
             lexical.save(str(tmp_dir / "lexical"), show_progress=False)
             with open(tmp_dir / "facts.json", "w", encoding="utf-8") as f:
                 json.dump(facts or {}, f, ensure_ascii=False, indent=1)
+            probes = write_index_probes(tmp_dir, probe_vectors) if probe_vectors is not None else None
             manifest = {
                 "format_version": FORMAT_VERSION,
                 **asdict(settings),
                 # Not a setting: every backend's vectors are interchangeable (indexer/embed.py).
                 "embed_backend": embed_backend,
+                "probes": probes,
                 "normalized": True,
                 "metric": "inner_product",
                 "corpus_hash": corpus_hash(documents),

@@ -91,3 +91,30 @@ def test_eval_writes_results_and_metrics(plan_index: Path, tmp_path: Path):
     assert {r["retriever"] for r in records} == {"hybrid", "lexical", "dense"} and len(records) == 6
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
     assert metrics["hybrid"]["hit@1"]["value"] == 1.0
+
+
+def test_doctor_reports_this_machine_and_fails_on_an_index_it_cannot_reproduce(plan_index: Path, tmp_path: Path):
+    """One screen: CPU and instruction sets, each backend's parity and speed here,
+    the index's probe check; exit 1 when answers would be wrong."""
+    healthy = run("doctor", "--index-dir", str(plan_index))
+    assert healthy.returncode == 0, healthy.stdout + healthy.stderr
+    for expected in ("CPU：", "指令集", "线程：", "onnx-int8", "最低余弦", "条/秒", "← 默认", "索引探针", "许可", "LibreOffice", "管理口令", "结论：正常"):
+        assert expected in healthy.stdout, expected
+    # The same index with each stored probe vector swapped for another's, as an
+    # index from another model or machine would hold (checksums made to agree).
+    copy = tmp_path / "index"
+    shutil.copytree(plan_index, copy)
+    folder = open_version(copy).folder
+    probes = folder / "probe_vectors.npy"
+    import numpy as np
+
+    np.save(probes, np.roll(np.load(probes), 1, axis=0))
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["files"]["probe_vectors.npy"] = {"size": probes.stat().st_size, "sha256": hashlib.sha256(probes.read_bytes()).hexdigest()}
+    manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
+    (folder / "manifest.json").write_bytes(manifest_bytes)
+    (copy / "CURRENT").write_text(f"{folder.name} {hashlib.sha256(manifest_bytes).hexdigest()}\n")
+    broken = run("doctor", "--index-dir", str(copy))
+    assert broken.returncode == 1 and "重建索引" in broken.stdout and "Traceback" not in broken.stderr
+    asked = run("ask", "牵头单位是谁？", "--index-dir", str(copy))
+    assert asked.returncode == 2 and "重建索引" in asked.stderr

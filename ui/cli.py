@@ -300,6 +300,18 @@ def reliability(ctx: typer.Context) -> None:
     raise typer.Exit(code=run_reliability(list(ctx.args)))
 
 
+@app.command()
+def doctor(index_dir: IndexOption = DEFAULT_INDEX, model: ModelOption = None) -> None:
+    """诊断本机部署：CPU 指令集、线程、各嵌入后端与 torch 的一致性和速度、索引探针、模型许可、可选转换器、管理口令来源。
+    有可能导致错误答案的问题时以代码 1 退出。例：policyqa doctor"""
+    _use_model(model)
+    from ui.doctor import diagnose
+
+    report = diagnose(index_dir)
+    typer.echo(report.render())
+    raise typer.Exit(code=1 if report.problems else 0)
+
+
 def main() -> None:
     """Entry point: run the app, turning domain errors into one clear line."""
     from indexer.threads import set_environment_defaults
