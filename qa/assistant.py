@@ -51,7 +51,7 @@ class Assistant:
         the index was built with (indexer.embed.query_embedder)."""
         model_id = model_id or configured_model()
         index = load_index(Path(index_dir), model_id=model_id)
-        embedder = query_embedder(index.manifest, model_id, backend)
+        embedder = query_embedder(index.manifest, model_id, backend, folder=index.folder)
         check_model(index.manifest, model_id, embedder.dimension)
         return cls(index, embedder, top_k=top_k)
 
