@@ -167,8 +167,20 @@ def citation_evidence_recall(record: Record) -> float | None:
     evidence = gold_evidence(record)
     if not evidence:
         return None
-    quotes = [c.get("quote", "") for c in record.get("citations", [])]
+    # Clauses cited as related to what was asked ("文件提到了X，但没有规定Y") are not answers.
+    quotes = [c.get("quote", "") for c in record.get("citations", []) if c.get("role", "answer") == "answer"]
     return _evidence_share(evidence, [q for q in quotes if q.strip()])
+
+
+def _answered_precision(record: Record) -> float | None:
+    """For an answered question: 1 when its cited quotes hold some gold
+    evidence, 0 when they hold none or the question had no answer to give;
+    None when the system abstained (answered-precision: the share of answers
+    that answer)."""
+    if record["abstained"]:
+        return None
+    share = citation_evidence_recall(record)
+    return float(bool(share)) if share is not None else 0.0
 
 
 # ---------------------------------------------------------------- answers
@@ -282,6 +294,8 @@ def item_scores(record: Record) -> ItemScores:
         "cit_evr": citation_evidence_recall(record),
         "abstention": None if answerable else abstained,
         "false_abstention": when_answerable(abstained),
+        "answered_precision": _answered_precision(record),
+        "partial": float(record.get("outcome") == "partial") if record["abstained"] else None,
         "f1": f1,
         "em": em,
         # LawBench's score: the answer as shown, abstention text and all.
@@ -326,6 +340,8 @@ HEADLINE_METRICS: tuple[MetricSpec, ...] = (
         "false_abstention", "FalseAbst(ans)", "误拒率(有答案题)", "false_abstention",
         higher_is_better=False,
     ),
+    MetricSpec("answered_precision", "AnsPrec", "作答精确率", "answered_precision"),
+    MetricSpec("partial", "Partial(abst)", "拒答中“提到但未规定”占比", "partial"),
     MetricSpec("f1", "F1", "字符F1", "f1"),
     MetricSpec("em", "EM", "精确匹配", "em"),
     MetricSpec("rouge_l", "ROUGE-L", "ROUGE-L(LawBench)", "rouge_l"),

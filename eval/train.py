@@ -29,7 +29,7 @@ TARGET_FALSE_ABSTENTION = 0.02
 # (relative cutoff, most sentences) tried for the sentence selection.
 SELECTION_GRID = tuple((cutoff, most) for most in (4, 6, 8) for cutoff in (0.1, 0.2, 0.3, 0.5, 0.7))
 REGULARISATION = 0.5  # C of the logistic regressions: few, noisy labels
-LOO_COLUMNS = ("hit@5", "mrr@10", "evr@5", "cit_evr", "abstention", "false_abstention")
+LOO_COLUMNS = ("hit@5", "mrr@10", "evr@5", "cit_evr", "abstention", "false_abstention", "answered_precision", "partial")
 
 
 @dataclass
@@ -158,7 +158,7 @@ def leave_one_out(assistant: Assistant, datasets: dict[str, list[dict]], samples
 
 def loo_table(results: dict[str, dict[str, Any]]) -> str:
     """Markdown: one row per dataset scored when left out."""
-    header = ["left-out dataset", "n", "Hit@5", "MRR@10", "EvR@5", "CitEvR", "Abst(unans)", "FalseAbst(ans)"]
+    header = ["left-out dataset", "n", "Hit@5", "MRR@10", "EvR@5", "CitEvR", "Abst(unans)", "FalseAbst(ans)", "AnsPrec", "Partial(abst)"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, summary in results.items():
         cells = [name, str(summary["n_items"])]
@@ -179,6 +179,13 @@ def coefficient_table(models: AnswerModels) -> str:
     return "\n".join(lines)
 
 
+def _cpu_line() -> str:
+    from indexer.parity import cpu_features
+
+    features = cpu_features()
+    return f"{features['model']} ({', '.join(features['instruction_sets'])})"
+
+
 def train_command(dataset_paths: list[Path], index_dir: Path, out: Path) -> str:
     """`policyqa train`: leave-one-out figures, then the models trained on every
     dataset, written to `out` with a report beside it. Returns the report."""
@@ -187,11 +194,17 @@ def train_command(dataset_paths: list[Path], index_dir: Path, out: Path) -> str:
     samples = collect_samples(assistant, datasets)
     table = loo_table(leave_one_out(assistant, datasets, samples))
     models = train_models(assistant, samples)
+    vectors = {"index_backend": assistant.index.manifest.get("embed_backend", ""), "query_backend": assistant.embedder.backend,
+               "cpu": _cpu_line()}
+    models = replace(models, report={**models.report, "vectors": vectors})
     models.save(out)
     report = "\n".join([
         "# Answer models: training report",
         "",
         "Built by `policyqa train` from: " + ", ".join(f"`{p}`" for p in dataset_paths),
+        f"Vectors: index built with `{assistant.index.manifest.get('embed_backend') or '?'}`, questions embedded with"
+        f" `{assistant.embedder.backend}` on {_cpu_line()} (every backend reproduces torch's vectors at cosine ≥ 0.99:"
+        " `policyqa doctor`).",
         f"{len(samples)} questions, {sum(s.answerable for s in samples)} answerable.",
         f"Accept threshold {models.accept.threshold:.3f} (out-of-fold, false abstention ≤ {TARGET_FALSE_ABSTENTION});"
         f" sentences whose probability is at least {models.relative_cutoff} of the best one's, at most {models.max_sentences}.",

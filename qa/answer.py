@@ -24,8 +24,10 @@ from indexer.types import Chunk, Document
 
 from .answerability import QUESTION_FEATURES, SENTENCE_FEATURES, AnswerModels, log_length
 from .evidence import EvidenceChecker, Sentence, wanted_pattern
+from .faithful import Partial, SlotGate
 from .query import Query
 from .route import DocumentRouter
+from .slots import SlotReader
 from .types import Citation, Hit
 
 NOT_MENTIONED = "文件未提及"
@@ -70,16 +72,18 @@ class AnswerComposer:
         self._max_idf = max(idf.values(), default=1.0)
         self.embedder = embedder
         self.checker = EvidenceChecker(documents, idf, answer_chunks)
+        self.slots = SlotReader(idf)
+        self.gate = SlotGate(self.slots, context_of=self.context_of)
         # The vector the index holds for (chunk id, sentence start), if any;
         # vectors of sentences it does not hold are embedded once and kept here.
         self.stored_vector = stored_vector or (lambda chunk_id, start: None)
         self.fresh_vectors: dict[tuple[str, int], np.ndarray] = {}
         # The first chunk of each numbered unit, under its parent's breadcrumb.
         self.children: dict[tuple[str, tuple[str, ...]], list[Chunk]] = {}
-        seen_units = set()
+        self.units: dict[tuple[str, tuple[str, ...]], Chunk] = {}
         for chunk in chunks or []:
-            if (chunk.doc_id, chunk.path) not in seen_units and chunk.path:
-                seen_units.add((chunk.doc_id, chunk.path))
+            if (chunk.doc_id, chunk.path) not in self.units and chunk.path:
+                self.units[(chunk.doc_id, chunk.path)] = chunk
                 self.children.setdefault((chunk.doc_id, chunk.path[:-1]), []).append(chunk)
         self.answer_chunks = answer_chunks
         self.max_sentences = max_sentences
@@ -87,6 +91,16 @@ class AnswerComposer:
         self.router = router or DocumentRouter(list(documents.values()))
         # The levels and places the corpus's documents govern (国家, 山东省, 青岛市…), for abstentions.
         self.jurisdictions = sorted({getattr(d, "jurisdiction", "") for d in documents.values()} - {""})
+
+    def context_of(self, chunk: Chunk) -> str:
+        """What a clause's sentences are about beyond their own words: the
+        document's title, the clause's headings and, for an enumerated item,
+        its article's lead-in up to the first colon or full stop
+        (第三十四条 …给予奖励：（一）…)."""
+        document = self.documents.get(chunk.doc_id)
+        parent = self.units.get((chunk.doc_id, chunk.path[:-1])) if len(chunk.path) > 1 else None
+        lead = re.split(r"[：:。]", parent.text, maxsplit=1)[0] if parent is not None and parent is not chunk else ""
+        return f"{document.title if document else ''} {chunk.breadcrumb} {lead}"
 
     # -- features -----------------------------------------------------------------
     def _vectors_for(self, sentences: list[Sentence]) -> np.ndarray:
@@ -196,7 +210,7 @@ class AnswerComposer:
         without models, that no check fired."""
         if not analysis.hits or not analysis.candidates:
             return False
-        if analysis.checks["period"] or analysis.checks["unknown_name"] or self.uncovered_places(analysis.query):
+        if self._refused_outright(analysis):
             # Not a matter of weighing: a plan says nothing of the years after its period,
             # nothing of a firm or person it never names, and a province's or city's
             # own rules are not in a corpus that lacks them.
@@ -257,33 +271,62 @@ class AnswerComposer:
 
     def compose(self, analysis: Analysis) -> tuple[str, bool, list[Citation], list[str]]:
         query, hits = analysis.query, analysis.hits
-        chosen = self._choose(analysis, self.sentence_scores(analysis))
+        scores = self.sentence_scores(analysis)
+        chosen = self._choose(analysis, scores)
+        contact = bool(query.asks & {"phone", "contact"})
         if query.asks_structure:
             chosen = self._structure_sentences(query, hits) or chosen
-        if query.asks & {"phone", "contact"}:
+        if contact:
             chosen = self._contact_sentences(query, hits, analysis.candidates) or chosen
         notes = self.checker.period_notes(query, hits)
         # A claim whose figures its clause does not hold is dropped; when every
         # one is, nothing grounded is left to say.
         chosen = self._verified(chosen)
-        if not chosen or not self.accepts(analysis):
+        accepted = bool(chosen) and self.accepts(analysis)
+        slot = self.slots.read(query)
+        if accepted and not contact and not query.asks_structure:
+            # On topic is not enough: the sentences must give what was asked, for what was asked about.
+            chosen = self.gate.answering(slot, chosen, analysis.candidates, scores)
+            accepted = bool(chosen)
+        if not accepted:
+            partial = None if self._refused_outright(analysis) else self.gate.partial(slot, analysis.candidates, query.focus or query.text)
+            if partial is not None:
+                return self._related(partial, analysis, notes)
             return self._abstention(analysis, notes), True, [], notes
+        text, citations = self._cited(chosen, role="answer")
+        if notes:
+            text += f"（注：{notes[0]}）"
+        return text, False, citations, notes
+
+    def _cited(self, sentences: list[Sentence], role: str) -> tuple[str, list[Citation]]:
+        """The sentences, each followed by its marker, and their citations."""
         citations: list[Citation] = []
         parts = []
-        labelled = len({s.chunk.doc_id for s in chosen}) > 1
-        for chunk_sentences in _group_by_chunk(chosen):
+        labelled = len({s.chunk.doc_id for s in sentences}) > 1
+        for chunk_sentences in _group_by_chunk(sentences):
             chunk = chunk_sentences[0].chunk
             document = self.documents[chunk.doc_id]
             start, end = chunk_sentences[0].start, chunk_sentences[-1].end
             n = len(citations) + 1
-            citations.append(Citation(n, chunk, document.title, document.text[start:end], start, end))
+            citations.append(Citation(n, chunk, document.title, document.text[start:end], start, end, role=role))
             # Several documents answer: say which one says what.
             label = f"《{document.title}》{chunk.clause}：" if labelled else ""
             parts.append(label + "".join(f"{s.text}[{n}]" for s in chunk_sentences) + ("\n" if labelled else ""))
-        text = "".join(parts).strip()
-        if notes:
-            text += f"（注：{notes[0]}）"
-        return text, False, citations, notes
+        return "".join(parts).strip(), citations
+
+    def _refused_outright(self, analysis: Analysis) -> bool:
+        """A year after the plan's period, a name or place no document knows:
+        their own messages say why, better than any related clause."""
+        query = analysis.query
+        return bool(
+            analysis.checks["period"] or analysis.checks["unknown_name"] or self.uncovered_places(query)
+            or self.router.unheld_titles(query.text)
+        )
+
+    def _related(self, partial: Partial, analysis: Analysis, notes: list[str]) -> tuple[str, bool, list[Citation], list[str]]:
+        quoted, citations = self._cited(partial.related, role="related")
+        text = f"{partial.message}相关条款：{quoted}"
+        return text, True, citations, notes
 
     def _abstention(self, analysis: Analysis, notes: list[str]) -> str:
         text = f"{NOT_MENTIONED}：检索到的条款中没有能回答该问题的内容。"
@@ -291,6 +334,9 @@ class AnswerComposer:
         if uncovered:
             covered = f"，只收录{'、'.join(self.jurisdictions)}的政策法规" if self.jurisdictions else ""
             text = f"{NOT_MENTIONED}：文件库中没有关于{'、'.join(uncovered)}的文件{covered}。"
+        elif unheld := self.router.unheld_titles(analysis.query.text):
+            closest = "、".join(f"《{title}》" for title in self.router.closest_titles(unheld[0]))
+            text = f"{NOT_MENTIONED}：文件库中没有{'、'.join(f'《{name}》' for name in unheld)}" + (f"，最接近的文件是{closest}。" if closest else "。")
         elif analysis.checks["period"] and notes:
             text = f"{NOT_MENTIONED}：{notes[0]}"
         elif analysis.checks["unknown_name"]:

@@ -1,6 +1,7 @@
 """The serving path: load an index once, answer questions in batches."""
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -15,11 +16,15 @@ from .answer import Analysis, AnswerComposer
 from .answerability import AnswerModels
 from .doc_filter import choose
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
+from .parts import asking_parts, combine
 from .query import Query, QueryParser, normalise_question
 from .references import ReferenceResolver
 from .retrieve import Retriever, validate_top_k
 from .route import DocumentRouter
 from .types import Answer, Citation, Hit
+
+
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 class Assistant:
@@ -98,8 +103,35 @@ class Assistant:
                 else Answer(question, cited.text, cited.abstained, cited.citations, cited.hits, timings, cited.notes)
             )
         rest = [question for question, answer in zip(questions, answers) if answer is None]
-        retrieved = iter(self._answer_by_retrieval(rest, top_k, mode, doc_ids, as_of) if rest else [])
+        retrieved = iter(self._answer_by_parts(rest, top_k, mode, doc_ids, as_of) if rest else [])
         return [answer if answer is not None else next(retrieved) for answer in answers]
+
+    def _answer_by_parts(
+        self, questions: Sequence[str], top_k: int, mode: str, doc_ids: Sequence[str] | None, as_of: str
+    ) -> list[Answer]:
+        """Each question answered whole; one asking several things is also
+        answered part by part (qa/parts.py), and when any part goes unanswered
+        the answer gives each part its own answer or its own 未提及."""
+        wholes = self._answer_by_retrieval(questions, top_k, mode, doc_ids, as_of)
+        parts = [asking_parts(question) if _CHINESE.search(question) else [question] for question in questions]
+        several = [i for i, split in enumerate(parts) if len(split) > 1]
+        if not several:
+            return wholes
+        flat = [part for i in several for part in parts[i]]
+        answered = iter(self._answer_by_retrieval(flat, top_k, mode, doc_ids, as_of))
+        for i in several:
+            part_answers = [next(answered) for _ in parts[i]]
+            if not wholes[i].abstained and all(not a.abstained for a in part_answers):
+                wholes[i] = replace(wholes[i], parts=tuple(part_answers))  # the whole question's answer reads best
+            elif not wholes[i].abstained or any(self._gives_value(part, a) for part, a in zip(parts[i], part_answers)):
+                wholes[i] = combine(wholes[i].question, parts[i], part_answers)
+            # Else the whole was refused and no part gives an asked value: a part
+            # answered only by its topic ("能享受补贴吗") does not overturn the refusal.
+        return wholes
+
+    def _gives_value(self, part: str, answer: Answer) -> bool:
+        """Whether `answer` answers a part that asks for a value (it passed the slot gate)."""
+        return not answer.abstained and bool(self.composer.slots.read(self.parser.parse(part)).kind)
 
     def _answer_by_retrieval(
         self, questions: Sequence[str], top_k: int, mode: str, doc_ids: Sequence[str] | None, as_of: str
@@ -115,12 +147,12 @@ class Assistant:
             # Exact facts (who leads, contacts, targets) answer completely when
             # the question asks for one; retrieval still supplies the passages
             # and decides which documents the question is about.
-            if self.composer.uncovered_places(query):
-                continue  # 济南's targets are not Qingdao's: the composer's abstention stands
+            if self.composer.uncovered_places(query) or self.composer.router.unheld_titles(query.text):
+                continue  # 济南's targets are not Qingdao's, nor is a document the library lacks: the abstention stands
             about = {hit.chunk.doc_id for hit in hits[row][:2]}
             documents = {k: v for k, v in self.documents.items() if k in about}
             fact_answer = answer_from_facts(query, self.facts, documents) if documents else None
-            if fact_answer is not None and self._verified(fact_answer):
+            if fact_answer is not None and self._verified(fact_answer) and self._gives_slot(query, fact_answer):
                 citations = to_citations(fact_answer, self.chunks_by_id, self.documents)
                 composed[row] = (fact_answer.text, fact_answer.abstained, citations, list(fact_answer.notes))
         answered = time.perf_counter()
@@ -145,6 +177,16 @@ class Assistant:
             page = document.page_of(citation.start)
             placed.append(replace(citation, page=page, ocr=document.is_ocr(citation.start, citation.end)) if page else citation)
         return placed
+
+    def _gives_slot(self, query: Query, fact_answer: FactAnswer) -> bool:
+        """A table of facts answers only when one of its sentences gives the
+        value asked for the subject asked about (a fund's size is not a list of
+        lead units; one industry's target is not another's)."""
+        slot = self.composer.slots.read(query)
+        if fact_answer.abstained or not slot.kind or slot.kind == "phone":
+            return True
+        gate = self.composer.gate
+        return any(self.composer.slots.match(slot, sentence, "", gate.bind_coverage).answers for sentence, _ in fact_answer.claims)
 
     @staticmethod
     def _verified(fact_answer: FactAnswer) -> bool:

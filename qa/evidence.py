@@ -45,7 +45,7 @@ FIGURE = re.compile(
     rf"|{NUMBER}(?:倍|个百分点|[万亿]?元|个?工作日|日|天|个月|年|项|家|个|人|次|万|亿)"
 )
 # "多长": a distance or a length of time (三十日, 两年, 15个工作日).
-_LENGTH = re.compile(rf"{NUMBER}\s*(?:公里|千米|米|km|个?工作日|日|天|个月|月|年|小时)")
+LENGTH = re.compile(rf"{NUMBER}\s*(?:公里|千米|米|km|个?工作日|日|天|个月|月|年|小时)")
 _REAL_UNITS = frozenset("辆 元 吨 亩 艘 人 名".split())
 # Cue words that ask for a kind of evidence say nothing about the topic.
 ASK_WORDS = frozenset("日期 截止 时间 电话 联系 联系人 多少 金额 流程 材料 申请 邮箱 地址 网址".split())
@@ -55,7 +55,7 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("date", DATE, True),
     ("when", WHEN, True),
     ("location", _PLACE, True),
-    ("length", _LENGTH, True),
+    ("length", LENGTH, True),
     ("procedure", _PROCEDURE, True),
     ("company_names", _COMPANY, True),
     ("email", _EMAIL, False),

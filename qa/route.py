@@ -89,10 +89,20 @@ def _in_order(short: str, name: str) -> bool:
     return all(char in remaining for char in short)
 
 
+# A title in book-title marks, and one written out without them: a place's
+# full name, then a kind of document (青岛市知识产权保护条例).
+_BOOK_TITLE = re.compile(r"《([^《》]{2,40})》")
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
 class DocumentRouter:
     """Resolves what a question names against the documents of one index."""
 
     def __init__(self, documents: list[Document]) -> None:
+        self.titles = {document.doc_id: document.title for document in documents}
         self.places = load_places()
         self._route = lru_cache(maxsize=1024)(self._resolve)
         self.aliases: list[tuple[str, str]] = sorted(
@@ -183,3 +193,30 @@ class DocumentRouter:
         for doc_id in route.titled:
             scores[doc_id] = 1.0
         return scores
+
+    def unheld_titles(self, text: str) -> list[str]:
+        """Documents `text` names by title that the library does not hold: a
+        title in 《》, or a place's full name followed by a kind of document
+        (青岛市知识产权保护条例), that names none of the library's titles."""
+        kinds = "|".join(map(re.escape, _routing()["kinds"]))
+        places = "|".join(re.escape(prefix) for prefix, place in self.places.prefixes if prefix == place.name)
+        # The name between the place and the kind is no kind itself (青岛市条例规定 names no document).
+        written_out = re.compile(rf"(?:{places})(?:(?!{kinds})[\u4e00-\u9fff]){{2,20}}?(?:{kinds})") if places else None
+        named = [m.group(1) for m in _BOOK_TITLE.finditer(text)]
+        if written_out is not None:
+            named += [m.group(0) for m in written_out.finditer(_BOOK_TITLE.sub(" ", text))]
+        unheld = []
+        for name in dict.fromkeys(named):
+            plain = _BRACKETED.sub("", name).strip()
+            if not (self.route(plain).titled or self.named_loosely(plain)[1] or self.named_at_end(plain)[1]):
+                unheld.append(name)
+        return unheld
+
+    def closest_titles(self, name: str, most: int = 2) -> list[str]:
+        """The library's titles sharing most character pairs with `name`."""
+        wanted = _bigrams(_BRACKETED.sub("", name))
+        scored = sorted(
+            ((len(wanted & _bigrams(title)) / max(len(wanted | _bigrams(title)), 1), title) for title in set(self.titles.values())),
+            reverse=True,
+        )
+        return [title for score, title in scored[:most] if score > 0]

@@ -27,6 +27,9 @@ class Citation:
     version: str = ""  # the version quoted, e.g. "2024-07-01 施行"; "" when the document has one
     page: int = 0  # 1-based page of a paged document (PDF, OFD, scan); 0 when the format has none
     ocr: bool = False  # the quote was recognised from a scanned page (识别自扫描件)
+    # "answer": the quote answers; "related": it speaks of what was asked about
+    # but does not give what was asked (文件提到了X，但没有规定Y).
+    role: str = "answer"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -42,6 +45,7 @@ class Citation:
             "version": self.version,
             "page": self.page,
             "ocr": self.ocr,
+            "role": self.role,
         }
 
 
@@ -54,6 +58,16 @@ class Answer:
     hits: list[Hit]
     timings_ms: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # e.g. the policy period has ended
+    parts: tuple["Answer", ...] = ()  # a question asking several things: each part's own answer
+
+    @property
+    def outcome(self) -> str:
+        """"answered"; "partial" when the documents speak of what was asked about
+        but not of what was asked (its citations are related, not answers);
+        "not_mentioned" otherwise."""
+        if not self.abstained:
+            return "answered"
+        return "partial" if any(c.role == "related" for c in self.citations) else "not_mentioned"
 
     def to_json(self) -> dict[str, Any]:
         """The `policyqa ask --json` object."""
@@ -61,6 +75,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
+            "outcome": self.outcome,
             "citations": [citation.to_json() for citation in self.citations],
             "passages": [
                 {
@@ -76,4 +91,5 @@ class Answer:
             ],
             "timings_ms": {key: round(value, 2) for key, value in self.timings_ms.items()},
             "notes": self.notes,
+            "parts": [{"question": part.question, "outcome": part.outcome, "answer": part.text} for part in self.parts],
         }

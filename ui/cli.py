@@ -128,7 +128,8 @@ def render_answer(answer_json: dict) -> str:
     notes = [f"注：{note}" for note in answer_json.get("notes", []) if note not in answer_json["answer"]]
     lines = [answer_json["answer"], *notes, ""]
     if answer_json["citations"]:
-        lines.append("引用：")
+        related = answer_json.get("outcome") == "partial"
+        lines.append("相关条款（文件提到了所问的对象，但没有规定所问的内容；不是答案）：" if related else "引用：")
         for citation in answer_json["citations"]:
             version = f"（{citation['version']}版）" if citation.get("version") else ""
             lines.append(f"[{citation['n']}] 《{citation['doc_title']}》{version} {citation['clause']}{place_note(citation)}")

@@ -51,7 +51,7 @@ def plain_text(answer: dict[str, Any]) -> str:
     """Answer and citations as plain text, for the copy button."""
     lines = [answer.get("answer", "").strip(), ""]
     if answer.get("citations"):
-        lines.append("引用：")
+        lines.append("相关条款（不是答案）：" if answer.get("outcome") == "partial" else "引用：")
         for c in answer["citations"]:
             lines.append(f"[{c['n']}] 《{c['doc_title']}》 {c['clause']}{place_note(c)}")
             lines.append(f"    {c['path']}")
@@ -86,7 +86,7 @@ def _page_badges(c: dict[str, Any]) -> str:
     return badges
 
 
-def _citation_cards(answer: dict[str, Any]) -> str:
+def _citation_cards(answer: dict[str, Any], title: str = "引用的条款（点击查看原文）") -> str:
     cards = []
     for c in answer.get("citations", []):
         cards.append(
@@ -98,7 +98,7 @@ def _citation_cards(answer: dict[str, Any]) -> str:
             + f'{_page_badges(c)}</div><div class="pq-crumb">{esc(c["path"])}</div>'
             f'<blockquote class="pq-quote">{esc(tidy(c["quote"]))}</blockquote></div>'
         )
-    return f'<div class="pq-section-title">引用的条款（点击查看原文）</div><div class="pq-cards">{"".join(cards)}</div>' if cards else ""
+    return f'<div class="pq-section-title">{esc(title)}</div><div class="pq-cards">{"".join(cards)}</div>' if cards else ""
 
 
 def _nearest_cards(answer: dict[str, Any], view: CorpusView) -> str:
@@ -125,15 +125,22 @@ def render_turn(index: int, answer: dict[str, Any], view: CorpusView) -> str:
     parts = [f'<div class="pq-turn" data-turn="{index}">']
     parts.append(f'<div class="pq-q"><span class="pq-role">问</span>{esc(answer.get("question", ""))}</div>')
     abstained = bool(answer.get("abstained"))
-    parts.append(f'<div class="pq-a{" pq-abstained" if abstained else ""}"><span class="pq-role">答</span>')
-    if abstained:
+    partial = answer.get("outcome") == "partial"
+    parts.append(f'<div class="pq-a{" pq-abstained" if abstained else ""}{" pq-partial" if partial else ""}"><span class="pq-role">答</span>')
+    if partial:  # the documents speak of it but do not give what was asked: said, with the related clause
+        parts.append('<div class="pq-abstain-badge pq-partial-badge">文件提到，但未规定所问内容</div>')
+        parts.append(f'<div class="pq-answer-text">{_answer_html(answer)}</div>')
+    elif abstained:
         parts.append('<div class="pq-abstain-badge">文件未提及</div>')
         parts.append(f'<div class="pq-answer-text">{esc(tidy(answer.get("answer", "")))}</div>')
     else:
         parts.append(f'<div class="pq-answer-text">{_answer_html(answer)}</div>')
     for note in answer.get("notes", []):
         parts.append(f'<div class="pq-note">提示：{esc(note)}</div>')
-    parts.append(_nearest_cards(answer, view) if abstained else _citation_cards(answer))
+    if partial:
+        parts.append(_citation_cards(answer, "相关条款（不是答案：文件没有规定所问的内容）"))
+    else:
+        parts.append(_nearest_cards(answer, view) if abstained else _citation_cards(answer))
     timing = sum(float(v) for v in answer.get("timings_ms", {}).values())
     parts.append(
         '<div class="pq-actions"><button type="button" class="pq-copy" data-pq-copy="1">复制答案与引用</button>'

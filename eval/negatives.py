@@ -1,0 +1,174 @@
+"""Hard negatives by counterfactual substitution, and how often they are answered.
+
+From an answerable question that asks for a value ("轨道交通装备产业2022年营收
+目标定的多少？"), the subject it shares with its gold evidence is swapped for
+another of the same kind that the corpus names: a name standing where the
+subject stands, before or after the same word (纺织服装产业 for 轨道交通装备产业).
+The new question is kept only when no sentence of the corpus gives its value
+for the new subject (the slot matcher of qa/slots.py over every sentence
+naming it), so the right answer is a refusal or "文件提到了X，但没有规定Y".
+Answering one is the wrong-subject error this measures.
+
+    python -m eval.negatives --dataset eval/data/dev_qa.jsonl --index-dir index --out runs/negatives
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from qa.assistant import Assistant
+from qa.parts import asking_parts
+from qa.slots import Slot
+
+from .run import load_dataset
+
+# Swaps tried per question, and names tried per swap.
+MOST_PER_QUESTION = 3
+
+
+@dataclass(frozen=True)
+class Negative:
+    id: str
+    question: str
+    source_id: str
+    swapped: str  # the subject as the source question names it
+    substitute: str  # … and the name put in its place
+    kind: str  # what is asked: amount, ratio, frequency…
+
+
+def _sentences(assistant: Assistant) -> list[tuple[str, str]]:
+    """(context, sentence) of every sentence of the index."""
+    composer = assistant.composer
+    out = []
+    for chunk in assistant.index.chunks:
+        context = composer.context_of(chunk)
+        out += [(context, sentence.text) for sentence in composer.checker.sentences(chunk, 0)]
+    return out
+
+
+def _same_kind_names(phrase: str, question: str, corpus_words: list[list[str]]) -> list[str]:
+    """Nouns the corpus writes where `phrase` stands in `question`: a whole
+    word right before the word that follows it there (纺织服装 before 产业),
+    or right after the word before it."""
+    from indexer.tokenize import words
+
+    asked = [w for w in words(question) if w.strip()]
+    if phrase not in asked:
+        return []  # part of a compound word: no clean swap
+    at = asked.index(phrase)
+    after = asked[at + 1] if at + 1 < len(asked) else ""
+    before = asked[at - 1] if at else ""
+    seen: dict[str, int] = {}
+    for written in corpus_words:
+        for position, word in enumerate(written):
+            for neighbour, step in ((after, -1), (before, 1)):
+                if len(neighbour) < 2 or word != neighbour or not 0 <= position + step < len(written):
+                    continue
+                name = written[position + step]
+                if name != phrase and name not in asked:
+                    seen[name] = seen.get(name, 0) + 1
+    # Written so at least twice (a pattern of the documents, not a chance join), and a noun.
+    return [name for name, count in sorted(seen.items(), key=lambda pair: -pair[1]) if count >= 2 and _is_noun(name)]
+
+
+def _is_noun(word: str) -> bool:
+    """A word of two or more characters that jieba tags as a noun (n, nz, nt…)."""
+    import jieba.posseg
+
+    if len(word) < 2 or not re.fullmatch(r"[\u4e00-\u9fffA-Za-z]+", word):
+        return False
+    return all(pair.flag in ("n", "nz", "nt", "ns", "nl", "ng") for pair in jieba.posseg.lcut(word))
+
+
+def generate(assistant: Assistant, items: list[dict], prefix: str = "neg") -> Iterator[Negative]:
+    """Hard negatives from the answerable `items` that ask for a value."""
+    reader, gate = assistant.composer.slots, assistant.composer.gate
+    from indexer.tokenize import words
+
+    sentences = _sentences(assistant)
+    corpus_words = [[w for w in words(sentence) if w.strip()] for _context, sentence in sentences]
+    count = 0
+    for item in items:
+        evidence = "".join(e for e in item.get("evidence", []) if e.strip())
+        if not evidence:
+            continue
+        if len(asking_parts(item["question"])) > 1:
+            continue  # a part swapped in a question of several parts is scored part by part, not here
+        slot = reader.read(assistant.parser.parse(item["question"]))
+        if not slot.kind or slot.kind == "phone":
+            continue
+        question = slot.question
+        idf = assistant.retriever.idf
+        # The telling words of the subject: whole nouns of the question its evidence holds, rarest first.
+        phrases = sorted(
+            {w for w in words(question) if w.strip() and w in evidence and w.lower() in idf and _is_noun(w)},
+            key=lambda w: -idf[w.lower()],
+        )
+        made = 0
+        for phrase in phrases[:2]:
+            for name in _same_kind_names(phrase, question, corpus_words):
+                if made >= MOST_PER_QUESTION:
+                    break
+                text = question.replace(phrase, name, 1)
+                new_slot = reader.read(assistant.parser.parse(text))
+                if new_slot.kind != slot.kind or _answerable(reader, gate, new_slot, name, sentences):
+                    continue
+                count += 1
+                made += 1
+                yield Negative(f"{prefix}{count:04d}", text, item["id"], phrase, name, slot.kind)
+
+
+def _answerable(reader, gate, slot: Slot, name: str, sentences: list[tuple[str, str]]) -> bool:
+    """Whether some sentence naming `name` gives the slot's value for it."""
+    return any(
+        reader.match(slot, sentence, context, gate.bind_coverage).answers
+        for context, sentence in sentences
+        if name in sentence or name in context
+    )
+
+
+def answered_share(assistant: Assistant, negatives: list[Negative]) -> dict[str, float]:
+    """The wrong-subject rate (share answered) and the share refused or
+    answered "文件提到了X，但没有规定Y"."""
+    if not negatives:
+        return {"n": 0, "wrong_subject_rate": 0.0, "refused_or_partial": 0.0, "partial": 0.0}
+    answers = assistant.ask_batch([n.question for n in negatives])
+    answered = sum(not a.abstained for a in answers)
+    partial = sum(a.outcome == "partial" for a in answers)
+    return {
+        "n": len(negatives),
+        "wrong_subject_rate": answered / len(negatives),
+        "refused_or_partial": 1 - answered / len(negatives),
+        "partial": partial / len(negatives),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="由有答案的问题替换主体，生成无答案的对照问题，并测量答非所问率。")
+    parser.add_argument("--dataset", action="append", required=True, type=Path, help="带标注的数据集（可多次）")
+    parser.add_argument("--index-dir", default=Path("index"), type=Path)
+    parser.add_argument("--out", default=Path("runs/negatives"), type=Path)
+    args = parser.parse_args(argv)
+    from indexer.threads import apply_thread_policy
+
+    apply_thread_policy()
+    assistant = Assistant.open(args.index_dir)
+    args.out.mkdir(parents=True, exist_ok=True)
+    summary = {}
+    for path in args.dataset:
+        negatives = list(generate(assistant, load_dataset(path), prefix=f"{path.stem}-neg"))
+        with open(args.out / f"{path.stem}.negatives.jsonl", "w", encoding="utf-8") as f:
+            for negative in negatives:
+                f.write(json.dumps(asdict(negative), ensure_ascii=False) + "\n")
+        summary[path.stem] = answered_share(assistant, negatives)
+        print(path.stem, json.dumps(summary[path.stem], ensure_ascii=False), flush=True)
+    (args.out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

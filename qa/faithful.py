@@ -1,0 +1,128 @@
+"""The last word on an answer: does it give what was asked, for what was asked about?
+
+The learned models (qa/answerability.py) decide whether the retrieved text is
+on the question's topic and which sentences are best; this gate then holds the
+chosen sentences to the question's slot (qa/slots.py). A sentence holding a
+value of another subject, or no value at all, is not an answer; when no
+sentence gives the value, and the documents do speak of the subject, the
+answer says so precisely: "文件提到了X，但没有规定Y", citing the clause as
+related, not as the answer.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from indexer.types import Chunk
+
+from .evidence import Sentence
+from .slots import Slot, SlotMatch, SlotReader
+
+# Share of the subject's weight (IDF) a value's stretch of its sentence, with
+# the clause's context, must hold for the value to count as the subject's.
+# Tried 0.2–0.6 on the five dev sets; leaving each out in turn, the value with
+# the highest abstention on the other four at false abstention ≤ 0.03 was 0.5
+# every time (0.3: near-miss abstention 0.74, 0.5: 0.89, at no false abstention).
+BIND_COVERAGE = 0.5
+# … and a clause must hold for the answer to say the documents speak of it.
+RELATED_COVERAGE = 0.6
+# A candidate the selector ranked lower may answer instead, when its score is
+# at least this share of the best one's.
+ALTERNATIVE_SCORE = 0.3
+RELATED_SENTENCES = 2
+
+
+@dataclass(frozen=True)
+class Partial:
+    """Documents that speak of the subject but not of what was asked."""
+
+    message: str  # 文件提到了“…”，但没有规定…。
+    related: list[Sentence]
+
+
+class SlotGate:
+    """Holds answers to the slot of their question."""
+
+    def __init__(self, reader: SlotReader, bind_coverage: float = BIND_COVERAGE,
+                 related_coverage: float = RELATED_COVERAGE, context_of: Callable[[Chunk], str] | None = None) -> None:
+        self.reader = reader
+        # What a clause is about beyond its words (title, headings, lead-in); its breadcrumb by default.
+        self.context_of = context_of or (lambda chunk: chunk.breadcrumb)
+        self.bind_coverage = bind_coverage
+        self.related_coverage = related_coverage
+
+    def _match(self, slot: Slot, sentence: Sentence) -> SlotMatch:
+        return self.reader.match(slot, sentence.text, self.context_of(sentence.chunk), self.bind_coverage)
+
+    def answering(self, slot: Slot, chosen: list[Sentence], candidates: list[Sentence], scores) -> list[Sentence]:
+        """The chosen sentences that give the slot's value for its subject, with
+        the chosen sentences of their clauses that give no value of the kind
+        (context, not a rival figure); else the best candidates that do; else []."""
+        if not slot.kind:
+            return chosen
+        matches = [self._match(slot, sentence) for sentence in chosen]
+        answering_chunks = {s.chunk.chunk_id for s, m in zip(chosen, matches) if m.answers}
+        if answering_chunks:
+            return [s for s, m in zip(chosen, matches) if m.answers or (not m.holds_value and s.chunk.chunk_id in answering_chunks)]
+        if not len(candidates):
+            return []
+        best = float(max(scores)) if len(scores) else 0.0
+        ranked = sorted(range(len(candidates)), key=lambda i: -float(scores[i]))
+        for i in ranked:
+            if float(scores[i]) < ALTERNATIVE_SCORE * best:
+                break
+            if self._match(slot, candidates[i]).answers:
+                return [candidates[i]]
+        return []
+
+    def partial(self, slot: Slot, candidates: list[Sentence], question: str) -> Partial | None:
+        """"文件提到了X，但没有规定Y" when some candidate sentence, under its
+        headings, holds enough of the subject; None when nothing is on topic or
+        the question asks no kind of value."""
+        if not slot.kind or not slot.subject:
+            return None
+        texts = {id(s): f"{self.context_of(s.chunk)} {s.text}" for s in candidates}
+        scored = [(self.reader.coverage(slot, texts[id(s)]), s) for s in candidates]
+        # On topic: most of the subject, and no other subject where the question's stands.
+        on_topic = sorted(
+            (pair for pair in scored if pair[0] >= self.related_coverage and not self.reader.rival(slot, texts[id(pair[1])])),
+            key=lambda pair: (-pair[0], pair[1].rank),
+        )
+        if not on_topic:
+            return None
+        related = sorted((s for _, s in on_topic[:RELATED_SENTENCES]), key=lambda s: (s.rank, s.start))
+        texts = " ".join(f"{self.context_of(s.chunk)} {s.text}" for s in related)
+        held, lacking = self.reader.present_words(slot, texts)
+        matches = [self._match(slot, s) for s in related]
+        vague = next((m.vague for m in matches if m.vague), "")
+        wrong_bound = next((m.wrong_bound for m in matches if m.wrong_bound), "")
+        asked = "".join(question_phrases(question, lacking + list(slot.unseen)))
+        if wrong_bound:
+            missing = f"{asked}的{'上限' if slot.bound == 'upper' else '下限'}（只写了“{wrong_bound}”多少）"
+        elif vague:
+            missing = f"{asked}的{slot.label}（只写了“{vague}”）"
+        else:
+            missing = f"{asked}的{slot.label}" if asked else slot.label
+        # Named by its telling words: a word much commoner than the rarest held (产业) says little.
+        weight = dict(zip(slot.words, slot.weights))
+        telling = [word for word in held if weight[word] >= 0.5 * max(weight[w] for w in held)]
+        subject = "、".join(f"“{phrase}”" for phrase in question_phrases(question, telling))
+        return Partial(f"文件提到了{subject}，但没有规定{missing}。", related)
+
+
+def question_phrases(question: str, words: list[str]) -> list[str]:
+    """`words` as the question writes them: each found in the question, runs
+    that touch or overlap merged (新能源 + 汽车 → 新能源汽车), in question order."""
+    spans = []
+    for word in words:
+        found = re.search(re.escape(word), question, flags=re.IGNORECASE)
+        if found:
+            spans.append(found.span())
+    merged: list[list[int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [question[start:end] for start, end in merged]

@@ -1,0 +1,62 @@
+"""Questions that ask several things at once, answered part by part.
+
+"新能源车产量目标定了多少？充电、加氢这些配套设施怎么安排？" asks two
+things; answered as one question, an unanswerable part can sink the answer
+to the other (or hide behind it). Each asking clause is answered on its own,
+and the answer says, part by part, what the documents give and what they do
+not. People name the subject once: a later part too short to name one
+("电话多少") is read with the clause before it, its asking words left out,
+and one naming no document is read with the 《title》 named before it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from .cues import load_cues
+from .query import question_clauses
+from .types import Answer, Citation
+
+_MARKER = re.compile(r"\[(\d+)\]")
+_TITLE = re.compile(r"《[^《》]+》")
+# A part this short once its asking words are gone (电话多少 → 电话, 啥时候建成 → 时候建成) names no subject of its own.
+SHORT_PART = 6
+
+
+def asking_parts(question: str) -> list[str]:
+    """The clauses of `question` that ask, each with what it needs of the
+    clause before it; one item when it asks one thing."""
+    cues = load_cues()
+    clauses = [c.strip(" ，,。？?！!；;") for c in question_clauses(question)]
+    clauses = [c for c in clauses if c]
+    asking = [i for i, clause in enumerate(clauses) if cues.question.search(clause)]
+    if len(asking) < 2:
+        return [question]
+    parts = []
+    for position, index in enumerate(asking):
+        begin = asking[position - 1] + 1 if position else 0
+        text = "，".join(clauses[begin : index + 1])
+        if parts and len(cues.wh.sub("", text)) < SHORT_PART:  # 电话多少: of the unit the clause before names
+            text = f"{cues.wh.sub('', parts[-1].rstrip('？')).rstrip('是的')}，{text}"
+        elif parts and not _TITLE.search(text) and (titles := _TITLE.findall("".join(parts))):
+            text = f"{titles[-1]}{text}"  # 从什么时候开始施行: of the document named before
+        parts.append(text + "？")
+    return parts
+
+
+def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
+    """One answer holding each part's answer or its own "未提及", citations
+    renumbered in order; abstained only when every part is."""
+    texts: list[str] = []
+    citations: list[Citation] = []
+    notes: list[str] = []
+    for number, (part, answer) in enumerate(zip(parts, answers), start=1):
+        offset = len(citations)
+        text = _MARKER.sub(lambda m: f"[{int(m.group(1)) + offset}]", answer.text)
+        texts.append(f"（{number}）{part.rstrip('？')}：{text}")
+        citations += [replace(citation, n=citation.n + offset) for citation in answer.citations]
+        notes += [note for note in answer.notes if note not in notes]
+    timings = {key: sum(a.timings_ms.get(key, 0.0) for a in answers) for key in answers[0].timings_ms} if answers else {}
+    hits = answers[0].hits if answers else []
+    return Answer(question, "\n".join(texts), all(a.abstained for a in answers), citations, hits, timings, notes,
+                  parts=tuple(answers))

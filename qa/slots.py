@@ -1,0 +1,314 @@
+"""Answer the slot, not the topic: what a question asks for, and whether a
+sentence gives it for the subject asked about.
+
+A question names a subject (an industry, a body, a procedure…) and asks for a
+kind of value (an amount, a ratio, a count, a frequency, a date, a length of
+time…), sometimes a bound of it (最多 / 至少). A sentence answers only when it
+holds a value of that kind and the value is bound to the subject: the
+subject's words (or the terms the synonym table gives for them) stand in the
+value's own stretch of the sentence (from the last full stop or semicolon
+before it to the clause after it) or in the clause's headings. So the
+rail-transit target does not answer a question about textiles, "定期" does not
+answer "多久一次", and "不低于百分之七十" does not answer "最多多少".
+
+The cue words live in qa/data/slots.json (and question_cues.json); what is
+here is grammar: where a value's stretch begins and ends, how coverage is
+weighed.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from indexer.tokenize import tokenize, words
+
+from .cues import load_cues
+from .evidence import ASK_WORDS, DATE, FIGURE, LENGTH, MONEY_OR_SHARE, PHONE, WHEN
+from .query import Query, question_clauses, synonym_table
+
+SLOTS_PATH = Path(__file__).parent / "data" / "slots.json"
+# Kinds read by qa/query.py, with the patterns of their values (qa/evidence.py), most specific first.
+# Places are left to the learned checks: "X区" and "X路" also end 园区 and 道路.
+_QUERY_KINDS = (("money", MONEY_OR_SHARE), ("date", DATE), ("length", LENGTH), ("when", WHEN), ("phone", PHONE))
+# Where a value's stretch of a sentence begins, and the clause marks it runs over.
+_STRETCH_START = re.compile(r"[。；;！？!?\n]")
+_CLAUSE_END = re.compile(r"[，,；;。：:！？!?\n]")
+_YEAR_OR_NUMBER = re.compile(r"^(?:\d+|20\d{2}年?|[零一二三四五六七八九十百千万亿两]+)$")
+
+
+@dataclass(frozen=True)
+class SlotVocabulary:
+    cues: dict[str, re.Pattern[str]]  # frequency, ratio: cue words in the question
+    values: dict[str, re.Pattern[str]]  # every kind: what a value of it looks like
+    vague: dict[str, re.Pattern[str] | None]
+    labels: dict[str, str]
+    upper_cues: re.Pattern[str]
+    lower_cues: re.Pattern[str]
+    upper_values: re.Pattern[str]
+    lower_values: re.Pattern[str]
+    generic: frozenset[str]  # words that never name a subject: generic and asking words
+
+
+def _alternation(fragments: list[str]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{f})" for f in fragments)) if fragments else None
+
+
+@lru_cache(maxsize=1)
+def load_vocabulary(path: Path = SLOTS_PATH) -> SlotVocabulary:
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    kinds = data["kinds"]
+    values = {kind: pattern for kind, pattern in _QUERY_KINDS}
+    values["quantity"] = FIGURE
+    for kind, entry in kinds.items():
+        if entry.get("values"):
+            values[kind] = _alternation(entry["values"])
+        if entry.get("more_values"):
+            values[kind] = _alternation([values[kind].pattern, *entry["more_values"]])
+    return SlotVocabulary(
+        cues={kind: _alternation(entry["cues"]) for kind, entry in kinds.items() if entry.get("cues")},
+        values=values,
+        vague={kind: _alternation(entry.get("vague", [])) for kind, entry in kinds.items()},
+        labels={kind: entry["label"] for kind, entry in kinds.items()},
+        upper_cues=_alternation(data["upper_cues"]),
+        lower_cues=_alternation(data["lower_cues"]),
+        upper_values=_alternation(data["upper_values"]),
+        lower_values=_alternation(data["lower_values"]),
+        generic=frozenset(data["generic_words"]) | frozenset(data["asking_words"]),
+    )
+
+
+@dataclass(frozen=True)
+class Slot:
+    """What a question asks for: `kind` "" when it asks no value (a yes-or-no,
+    a description, a list of measures)."""
+
+    kind: str
+    subject: tuple[tuple[str, frozenset[str]], ...]  # (word, the word and its alternatives), question order
+    weights: tuple[float, ...]
+    bound: str  # "upper" (最多), "lower" (至少) or ""
+    label: str  # what the answer says is missing: 具体金额…
+    text: str  # the asking clause(s) it was read from
+    measured: str = ""  # what an asked count counts (几个工作日 → 工作日): the value must be of it
+    question: str = ""  # the asking text as written, for the order of its words
+    unseen: tuple[str, ...] = ()  # words of the subject no document uses
+
+    @property
+    def words(self) -> list[str]:
+        return [word for word, _ in self.subject]
+
+
+@dataclass(frozen=True)
+class SlotMatch:
+    """How one sentence stands to a slot."""
+
+    holds_value: bool  # a value of the kind asked
+    answers: bool  # … bound to the subject, in the bound asked
+    coverage: float  # best IDF-weighted share of the subject in a value's stretch and the headings
+    vague: str  # a word naming the kind without a value (定期), when no value is there
+    wrong_bound: str  # "不低于" when the most was asked and only the least is given
+
+
+def _asking_clauses(text: str) -> list[str]:
+    """The clauses that ask for a value: a yes-or-no clause asks whether, not how much."""
+    cues = load_cues()
+    clauses = [c for c in question_clauses(text) if c.strip()] or [text]
+    return [c for c in clauses if not (cues.polar.search(c) and not cues.wh.search(c))]
+
+
+class SlotReader:
+    """Reads slots against one index's word weights (IDF)."""
+
+    def __init__(self, idf: dict[str, float]) -> None:
+        self.idf = idf
+        self.vocabulary = load_vocabulary()
+        self._alternatives = _synonym_alternatives()
+
+    def read(self, query: Query) -> Slot:
+        focus = query.focus or query.text
+        asking = _asking_clauses(focus)
+        kind = self._kind(query, "".join(asking))
+        # A word the speller changed (营收 → 应收) also stands for what was typed.
+        typed = {word: typo for typo, word in query.corrections}
+        subject_text = load_cues().wh.sub(" ", focus)
+        subject: list[tuple[str, frozenset[str]]] = []
+        unseen: list[str] = []
+        for token in tokenize(subject_text):
+            written = typed.get(token, token)
+            if written in (w for w, _ in subject) or written in unseen or token in ASK_WORDS or token in self.vocabulary.generic:
+                continue
+            if len(token) < 2 or _YEAR_OR_NUMBER.match(token) or _is_place(token):
+                continue  # years and places are qualifiers: the period checks and the router read them
+            forms = frozenset({token, *self._alternatives.get(token, ()), *self._typed_forms(typed.get(token))})
+            if forms & self.idf.keys():
+                subject.append((written, forms))
+            else:
+                unseen.append(written)  # binds to nothing here; the answer names it as missing
+        weights = tuple(max(self.idf.get(form, 0.0) for form in forms) for _, forms in subject)
+        asking_text = "".join(asking)
+        bound = "upper" if self.vocabulary.upper_cues.search(asking_text) else (
+            "lower" if self.vocabulary.lower_cues.search(asking_text) else "")
+        measured = query.measured if kind == "quantity" else ""
+        return Slot(kind, tuple(subject), weights, bound, self.vocabulary.labels.get(kind, ""), asking_text, measured, focus, tuple(unseen))
+
+    def _typed_forms(self, typo: str | None) -> tuple[str, ...]:
+        return (typo, *self._alternatives.get(typo, ())) if typo else ()
+
+    def _kind(self, query: Query, asking: str) -> str:
+        for kind in ("frequency", "ratio"):
+            pattern = self.vocabulary.cues.get(kind)
+            if asking and pattern is not None and pattern.search(asking):
+                return kind
+        for kind, _pattern in _QUERY_KINDS:
+            if kind in query.asks:
+                return kind
+        return "quantity" if query.asks_quantity else ""
+
+    def coverage(self, slot: Slot, text: str) -> float:
+        """IDF-weighted share of the slot's subject that `text` holds."""
+        total = sum(slot.weights)
+        if not total:
+            return 1.0  # nothing to be about but what was asked
+        held = self._held(slot, text)
+        return sum(weight for held_word, weight in zip(held, slot.weights) if held_word) / total
+
+    def present_words(self, slot: Slot, text: str) -> tuple[list[str], list[str]]:
+        """The subject's words `text` holds, and those it lacks, in question order."""
+        held = self._held(slot, text)
+        return [w for w, h in zip(slot.words, held) if h], [w for w, h in zip(slot.words, held) if not h]
+
+    def rival(self, slot: Slot, text: str) -> str:
+        """Another subject of the same kind where the question's stands: a noun
+        of the subject that `text` lacks, whose following word in the question
+        (产业 in 纺织服装产业) stands in `text` as a word after another name
+        (轨道交通装备 产业). Only a name before a shared head has rivals: a
+        shared modifier before another head (专利执法, 专利管理部门), an
+        adverb (对外公布, 向社会公布) or a count (一项专利) says nothing.
+        Returns the rival name, "" when there is none."""
+        asked = [w for w in words(slot.question) if w.strip()]
+        held = dict(zip(slot.words, self._held(slot, text)))
+        written = [w for w in words(text) if w.strip()]
+        for position, word in enumerate(asked[:-1]):
+            if held.get(word, True) or not _is_name(word):
+                continue  # only a name the text lacks can have a rival in it
+            head = asked[position + 1]
+            if len(head) < 2 or head not in self.idf or head in self.vocabulary.generic:
+                continue
+            for at in range(1, len(written)):
+                other = written[at - 1]
+                if written[at] == head and other != word and _is_name(other) and other not in asked:
+                    return other
+        return ""
+
+    @staticmethod
+    def _held(slot: Slot, text: str) -> list[bool]:
+        """Per subject word: `text` has it or one of its alternatives as a word,
+        or its characters in order a few apart, as an abbreviation stands for
+        its full form (高校 高等学校, 人大常委会 人民代表大会常务委员会)."""
+        present = set(tokenize(text))
+        return [bool(forms & present) or any(_abbreviation(form).search(text) for form in forms) for _word, forms in slot.subject]
+
+    def match(self, slot: Slot, sentence: str, heading: str, bind_coverage: float) -> SlotMatch:
+        """Whether `sentence` (under the clause headings `heading`) gives the
+        slot's value for its subject: some value of the kind whose stretch,
+        with the headings, holds at least `bind_coverage` of the subject, and
+        is not stated as the opposite bound."""
+        vocabulary = self.vocabulary
+        pattern = vocabulary.values.get(slot.kind)
+        spans = [m.span() for m in pattern.finditer(sentence)] if pattern is not None else []
+        if not spans:
+            vague_pattern = vocabulary.vague.get(slot.kind)
+            vague = vague_pattern.search(sentence) if vague_pattern is not None else None
+            return SlotMatch(False, False, 0.0, vague.group(0) if vague else "", "")
+        best, wrong_bound, answers = 0.0, "", False
+        for start, end in spans:
+            stretch = value_stretch(sentence, start, end)
+            if slot.measured and slot.measured not in stretch:
+                continue  # a count of something else
+            coverage = self.coverage(slot, f"{heading} {stretch}")
+            best = max(best, coverage)
+            if coverage < bind_coverage or self.rival(slot, f"{heading} {stretch}"):
+                continue
+            stated = _stated_bound(sentence, start, end, vocabulary)
+            if slot.bound and stated and stated[0] != slot.bound:
+                wrong_bound = wrong_bound or stated[1]
+                continue
+            answers = True
+        return SlotMatch(True, answers, best, "", "" if answers else wrong_bound)
+
+
+def value_stretch(sentence: str, start: int, end: int) -> str:
+    """The part of `sentence` a value at [start, end) speaks of, never across a
+    full stop or semicolon: its own clause with the one before and the one
+    after (Chinese often puts the verb after the time or amount:
+    自收到之日起七日内，决定是否立案), and the sentence's topic: its first
+    clause and any condition clause ("…的，") before the value."""
+    before = [m.end() for m in _STRETCH_START.finditer(sentence, 0, start)]
+    floor = before[-1] if before else 0
+    marks = list(_CLAUSE_END.finditer(sentence, floor, start))
+    clause_starts = [floor] + [m.end() for m in marks]
+    near = clause_starts[-2] if len(clause_starts) >= 2 else floor
+    topic = [sentence[begin : mark.start()] for begin, mark in zip(clause_starts, marks) if begin < near]
+    topic = [clause for position, clause in enumerate(topic) if position == 0 or clause.endswith("的")]
+    right = end
+    for _ in range(2):
+        mark = _CLAUSE_END.search(sentence, right)
+        if mark is None:
+            right = len(sentence)
+            break
+        right = mark.end()
+        if mark.group(0) not in "，,":
+            break
+    return "，".join([*topic, sentence[near:right]])
+
+
+def _stated_bound(sentence: str, start: int, end: int, vocabulary: SlotVocabulary) -> tuple[str, str] | None:
+    """("lower", "不低于") when the value is stated as the least, ("upper", …) as
+    the most; None for a plain value. Read from the words just around it."""
+    around = sentence[max(0, start - 8) : min(len(sentence), end + 4)]
+    lower = vocabulary.lower_values.search(around)
+    upper = vocabulary.upper_values.search(around)
+    if lower and not upper:
+        return "lower", lower.group(0)
+    if upper and not lower:
+        return "upper", upper.group(0)
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _abbreviation(word: str) -> re.Pattern[str]:
+    """The characters of `word` in order, at most three others between each two."""
+    return re.compile("[^，,。；;]{0,3}".join(map(re.escape, word)))
+
+
+@lru_cache(maxsize=4096)
+def _is_name(word: str) -> bool:
+    """A noun of two or more characters, as jieba tags it without guessing (HMM off)."""
+    import jieba.posseg
+
+    if len(word) < 2 or _YEAR_OR_NUMBER.match(word):
+        return False
+    return all(pair.flag in ("n", "nz", "nt", "ns", "nl", "ng", "nr", "vn", "eng") for pair in jieba.posseg.lcut(word, HMM=False))
+
+
+@lru_cache(maxsize=4096)
+def _is_place(word: str) -> bool:
+    """A province, city or the nation, as the gazetteer names them (青岛, 山东省, 国家)."""
+    from indexer.jurisdiction import load_places
+
+    places = load_places()
+    names = {prefix for prefix, _ in places.prefixes} | set(places.national_prefixes)
+    return any(form in names for form in (word, word + "市", word + "省"))
+
+
+@lru_cache(maxsize=1)
+def _synonym_alternatives() -> dict[str, tuple[str, ...]]:
+    """For each colloquial word of the synonym table, the words of its formal terms (营收 → 营业收入)."""
+    table: dict[str, set[str]] = {}
+    for colloquial, formal_terms in synonym_table():
+        for formal in formal_terms:
+            table.setdefault(colloquial, set()).add(formal)
+            table.setdefault(formal, set()).add(colloquial)
+    return {word: tuple(sorted(forms)) for word, forms in table.items()}

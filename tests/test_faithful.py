@@ -1,0 +1,129 @@
+"""Answer what was asked, or say what is missing: made-up questions over the
+plan (none of them in a dev set), each of a kind of wrong answer the issue
+saw, refused or answered "文件提到了X，但没有规定Y"; and the slot grammar
+on its own."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from qa.query import QueryParser
+from qa.slots import SlotReader, value_stretch
+
+
+def _reader(*texts: str) -> SlotReader:
+    """A reader whose word weights are IDF over `texts` as documents, with
+    five industries' target sentences beside them (as in the plan, 产业 and
+    营业收入 are everywhere, an industry's name in few places)."""
+    import math
+
+    from indexer.tokenize import tokenize
+
+    documents = [*texts, *(f"到2022年，{name}产业营业收入达到{n}亿元。" for name, n in
+                           (("新能源汽车", 500), ("智能家电", 1000), ("船舶海工装备", 400), ("集成电路", 300), ("生物医药", 600)))]
+    frequency: dict[str, int] = {}
+    for document in documents:
+        for token in set(tokenize(document)):
+            frequency[token] = frequency.get(token, 0) + 1
+    return SlotReader({token: math.log(1 + len(documents) / df) for token, df in frequency.items()})
+
+
+RAIL = "到2022年，全市轨道交通装备产业营业收入达到1100亿元。"
+RAIL_HEADING = "二、攻坚计划和任务 › （五）轨道交通装备加速领跑攻坚战 › 1.攻坚目标"
+
+
+def test_a_figure_binds_to_the_subject_it_is_stated_for():
+    reader = _reader(RAIL, RAIL_HEADING, "纺织服装产业")
+    textiles = reader.read(QueryParser().parse("纺织服装产业到2022年营业收入要达到多少？"))
+    rail = reader.read(QueryParser().parse("轨道交通装备产业到2022年营业收入要达到多少？"))
+    assert textiles.kind == rail.kind == "quantity"
+    wrong = reader.match(textiles, RAIL, RAIL_HEADING, 0.5)
+    right = reader.match(rail, RAIL, RAIL_HEADING, 0.5)
+    assert wrong.holds_value and not wrong.answers
+    assert right.holds_value and right.answers
+    # Where the question's industry stands, the sentence names another one.
+    assert reader.rival(textiles, f"{RAIL_HEADING} {RAIL}") == "轨道交通装备"
+    assert reader.rival(rail, f"{RAIL_HEADING} {RAIL}") == ""
+
+
+def test_the_topic_without_the_value_is_not_an_answer():
+    sentence = "网络运营者应当定期开展网络安全风险评估。"
+    reader = _reader(sentence)
+    slot = reader.read(QueryParser().parse("网络安全风险评估多久开展一次？"))
+    assert slot.kind == "frequency"
+    match = reader.match(slot, sentence, "", 0.5)
+    assert not match.holds_value and not match.answers and match.vague == "定期"
+    assert reader.match(slot, "网络运营者应当每年开展一次网络安全风险评估。", "", 0.5).answers
+
+
+def test_the_least_does_not_answer_the_most():
+    sentence = "从该项科技成果转让净收入中提取不低于百分之五十的比例用于奖励。"
+    reader = _reader(sentence)
+    most = reader.read(QueryParser().parse("科技成果转让净收入用于奖励的比例最多是多少？"))
+    least = reader.read(QueryParser().parse("科技成果转让净收入用于奖励的比例最少是多少？"))
+    assert most.bound == "upper" and least.bound == "lower"
+    assert reader.match(most, sentence, "", 0.5).wrong_bound == "不低于"
+    assert reader.match(least, sentence, "", 0.5).answers
+
+
+def test_a_value_speaks_of_its_own_clause_and_the_sentence_topic():
+    sentence = "违反本规定泄露商业秘密的，由有关部门责令改正，没收违法所得，可以并处一万元以上三万元以下罚款。"
+    start = sentence.index("一万元")
+    stretch = value_stretch(sentence, start, start + 3)
+    assert stretch.startswith("违反本规定泄露商业秘密的") and "三万元以下罚款" in stretch
+    listing = "以提升品牌价值为核心,推动纺织服装等传统产业转型升级,向价值链中高端迈进,力争到2022年,培育示范企业50家,关键工序数控化率达到60%。"
+    start = listing.index("60%")
+    assert "纺织服装" not in value_stretch(listing, start, start + 3)  # a topic named three clauses before
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "到2022年，5G通信产业的营业收入目标是多少亿元？",  # another industry's figure is not its figure
+        "产业基金的总规模是多少亿元？",  # a table of other facts is no answer
+    ],
+)
+def test_a_figure_of_another_subject_is_never_the_answer(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained, answer.text
+    assert all(citation.role == "related" for citation in answer.citations)
+    assert "电话" not in answer.text
+
+
+def test_the_documents_speaking_of_the_subject_but_not_the_value_say_so(assistant):
+    answer = assistant.ask("全球创投风投大会多久举办一次？")
+    assert answer.abstained and answer.outcome == "partial", answer.text
+    assert answer.text.startswith("文件提到了") and "但没有规定" in answer.text and "频次" in answer.text
+    assert answer.citations and all(c.role == "related" for c in answer.citations)
+    assert any("创投风投大会" in c.quote for c in answer.citations)
+    as_json = answer.to_json()
+    assert as_json["outcome"] == "partial" and as_json["citations"][0]["role"] == "related"
+
+
+def test_a_document_the_library_does_not_hold_is_named_as_absent(assistant):
+    answer = assistant.ask("《青岛市知识产权保护条例》对专利申请有什么奖励？")
+    assert answer.abstained and not answer.citations
+    assert "文件库中没有《青岛市知识产权保护条例》" in answer.text and "最接近的文件是《" in answer.text
+
+
+def test_a_question_asking_two_things_is_answered_part_by_part(assistant):
+    answer = assistant.ask("到2022年新能源汽车产量要达到多少？产业基金的规模是多少亿元？")
+    assert not answer.abstained and len(answer.parts) == 2, answer.text
+    first, second = answer.parts
+    assert not first.abstained and "50万辆" in first.text
+    assert second.abstained
+    assert "（1）" in answer.text and "（2）" in answer.text and "50万辆" in answer.text
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    parts = answer.to_json()["parts"]
+    assert [part["outcome"] for part in parts][0] == "answered" and parts[1]["outcome"] != "answered"
+
+
+def test_the_cli_shows_related_clauses_as_not_the_answer(plan_index):
+    from tests.test_cli import run
+
+    result = run("ask", "全球创投风投大会多久举办一次？", "--index-dir", str(plan_index))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("文件提到了") and "相关条款（文件提到了所问的对象" in result.stdout
+    as_json = json.loads(run("ask", "全球创投风投大会多久举办一次？", "--json", "--index-dir", str(plan_index)).stdout)
+    assert as_json["outcome"] == "partial"
