@@ -27,6 +27,7 @@ class Citation:
     version: str = ""  # the version quoted, e.g. "2024-07-01 施行"; "" when the document has one
     page: int = 0  # 1-based page of a paged document (PDF, OFD, scan); 0 when the format has none
     ocr: bool = False  # the quote was recognised from a scanned page (识别自扫描件)
+    status: str = ""  # the document's status, e.g. "现行有效", "有效期已过（有效期至 2025-12-31）" (qa/doc_status.py)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -42,6 +43,7 @@ class Citation:
             "version": self.version,
             "page": self.page,
             "ocr": self.ocr,
+            "status": self.status,
         }
 
 

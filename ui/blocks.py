@@ -100,7 +100,7 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
                                 choices=offered["issuer"], value="", label="发文机关", elem_id="pq-issuer-filter"
                             )
                             year_filter = gr.Dropdown(
-                                choices=offered["year"], value="", label="年份（成文日期，无则发布日期）", elem_id="pq-year-filter"
+                                choices=offered["year"], value="", label="年份（成文日期，无则发布、施行日期）", elem_id="pq-year-filter"
                             )
                         conversation = gr.HTML(
                             render_conversation([], service.view),

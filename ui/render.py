@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from indexer.docmeta import NOT_STATED, document_dates
+from qa.doc_status import IN_FORCE
+
 from .service import CorpusView
 
 FULL_TEXT_LIMIT = 60_000  # longer documents are shown as a window around the clause
@@ -95,6 +98,7 @@ def _citation_cards(answer: dict[str, Any]) -> str:
             f'<div class="pq-card-head"><span class="pq-card-n">[{c["n"]}]</span>《{esc(c["doc_title"])}》'
             f'<span class="pq-clause">{esc(c["clause"])}</span>'
             + (f'<span class="pq-version">（{esc(c["version"])}版）</span>' if c.get("version") else "")
+            + (f'<span class="pq-status {"pq-status-ok" if c["status"].startswith(IN_FORCE) else "pq-status-off"}">{esc(c["status"])}</span>' if c.get("status") else "")
             + f'{_page_badges(c)}</div><div class="pq-crumb">{esc(c["path"])}</div>'
             f'<blockquote class="pq-quote">{esc(tidy(c["quote"]))}</blockquote></div>'
         )
@@ -156,18 +160,12 @@ def render_conversation(turns: Sequence[dict[str, Any]], view: CorpusView, error
     return f'<div class="pq-conversation">{body}</div>'
 
 
-def _meta_line(doc: Any) -> str:
-    items = [
-        ("发文字号", doc.doc_number),
-        ("发文机关", doc.issuer),
-        ("成文日期", doc.written),
-        ("发布日期", doc.published),
-        ("施行日期", doc.effective),
-        ("有效期至", doc.valid_until),
-        ("来源", doc.source),
-        ("有效期", doc.period),
-        ("文件", doc.source_path),
-    ]
+def _meta_line(doc: Any, status: str = "") -> str:
+    """The viewer's line about a document: its status, then the date model
+    (the same four dates, the same labels, as 文件管理 and 职责与指标)."""
+    items = [("状态", status), ("发文字号", doc.doc_number), ("发文机关", doc.issuer)]
+    items += document_dates(doc).items()
+    items += [("实施期限", doc.period), ("来源", doc.source), ("文件", doc.source_path)]
     return " ｜ ".join(f"{label}：{esc(value)}" for label, value in items if value)
 
 
@@ -269,7 +267,7 @@ def render_document(
         body += '<div class="pq-omitted">……（后文从略）</div>'
     return (
         f'<div class="pq-viewer" data-doc="{esc(doc_id)}">'
-        f'<div class="pq-viewer-head"><h3>《{esc(doc.title)}》</h3><div class="pq-meta">{_meta_line(doc)}</div>'
+        f'<div class="pq-viewer-head"><h3>《{esc(doc.title)}》</h3><div class="pq-meta">{_meta_line(doc, view.status_of(doc.doc_id))}</div>'
         f"{heading}{caption}</div>"
         f'<div class="pq-doc-body">{body}</div></div>'
     )
@@ -358,12 +356,16 @@ def render_search(view: CorpusView, query: str, doc_id: str | None = None) -> st
     return f'<div class="pq-results"><div>共找到 {total} 处。点击一条查看原文。</div>{"".join(blocks)}</div>'
 
 
-# 文件管理's table: column heading -> key of a `Service.list_documents` row.
+# 文件管理's table: column heading -> key of a `Service.list_documents` row; what a
+# reader looks for first (status, in force since, who issued it, where) comes first.
 _DOCUMENT_COLUMNS = (
-    ("标题", "title"), ("文件", "file"), ("编号", "doc_id"), ("发文字号", "doc_number"), ("发文机关", "issuer"),
-    ("成文日期", "written"), ("发布日期", "published"), ("有效期至", "valid_until"), ("来源", "source"),
-    ("有效期", "period"), ("页数", "pages"), ("条款数", "chunks"), ("字数", "chars"),
+    ("标题", "title"), ("状态", "status"), ("施行日期", "effective"), ("发文机关", "issuer"), ("层级", "level"),
+    ("地区", "jurisdiction"), ("条款数", "chunks"), ("加入日期", "added"), ("发文字号", "doc_number"),
+    ("成文日期", "written"), ("发布日期", "published"), ("有效期至", "valid_until"), ("实施期限", "period"),
+    ("文件", "file"), ("编号", "doc_id"), ("来源", "source"), ("页数", "pages"), ("字数", "chars"),
 )
+# Dates come from the one date model (indexer.docmeta.DocumentDates) when the row has it.
+_DATE_COLUMNS = {"written": "成文日期", "published": "发布日期", "effective": "施行日期", "valid_until": "有效期至"}
 
 
 def _pages_cell(row: dict[str, Any]) -> str:
@@ -372,14 +374,23 @@ def _pages_cell(row: dict[str, Any]) -> str:
     return f"{pages}（扫描 {scanned} 页）" if scanned else str(pages or "")
 
 
+def _document_cell(row: dict[str, Any], key: str) -> str:
+    if key == "pages":
+        return _pages_cell(row)
+    if key == "status":
+        label = str(row.get("status") or "")
+        kind = "pq-status-ok" if label.startswith(IN_FORCE) else "pq-status-off"
+        return f'<span class="pq-status {kind}">{esc(label)}</span>' if label else ""
+    if key in _DATE_COLUMNS and row.get("dates"):
+        shown = row["dates"].get(_DATE_COLUMNS[key], "")
+        return esc("" if shown == NOT_STATED else shown)
+    return esc(row.get(key, ""))
+
+
 def render_documents_table(rows: Sequence[dict[str, Any]]) -> str:
     header = "".join(f"<th>{name}</th>" for name, _ in _DOCUMENT_COLUMNS)
     body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td>{esc(_pages_cell(row) if key == 'pages' else row.get(key, ''))}</td>" for _, key in _DOCUMENT_COLUMNS
-        )
-        + "</tr>"
+        "<tr>" + "".join(f"<td>{_document_cell(row, key)}</td>" for _, key in _DOCUMENT_COLUMNS) + "</tr>"
         for row in rows
     )
     return f'<table class="pq-table" id="pq-doc-table"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'

@@ -6,6 +6,9 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from indexer.docmeta import NOT_STATED
+from qa.doc_status import IN_FORCE
+
 from .render import highlighted, open_attrs, term_spans, tidy, esc, search_terms
 
 MATCH_EMPTY = (
@@ -106,25 +109,25 @@ def period_status(period_end: int | None, today: date | None = None) -> str:
 
 
 def render_document_facts(documents: Sequence[dict[str, Any]], today: date | None = None) -> str:
-    """Title, issuer, publication date and period of each document, with whether the period has ended."""
+    """Title, issuer, the four dates of the date model, period and status of each document."""
     if not documents:
         return '<div class="pq-empty">索引中还没有文件。</div>'
     cards = []
     for d in documents:
         attrs = _source_attrs(d.get("source"))
         opener = ' role="button" tabindex="0"' if attrs else ""
-        ended = d.get("period_end") is not None and d["period_end"] < (today or date.today()).year
-        status_class = "pq-period-ended" if ended else "pq-period-open"
-        items = [
-            ("发文机关", d.get("issuer")),
-            ("发布日期", d.get("published")),
-            ("实施期限", d.get("period")),
-        ]
-        meta = "".join(f"<span>{label}：<b>{esc(value or '文件未写明')}</b></span>" for label, value in items)
+        items = [("发文机关", d.get("issuer"))]
+        # The same dates, labels and wording as the viewer and 文件管理 (indexer.docmeta).
+        items += list((d.get("dates") or {"发布日期": d.get("published")}).items())
+        items.append(("实施期限", d.get("period")))
+        meta = "".join(f"<span>{label}：<b>{esc(value or NOT_STATED)}</b></span>" for label, value in items)
+        status = d.get("status") or period_status(d.get("period_end"), today)
+        ok = status.startswith(IN_FORCE) or status.startswith("在实施期限内")
+        status_class = "pq-period-open" if ok else "pq-period-ended"
         cards.append(
             f'<div class="pq-docfact" data-doc="{esc(d["doc_id"])}">'
             f'<div class="pq-docfact-title"{opener}{attrs}>《{esc(d["title"])}》</div>'
-            f'<div class="pq-state">{meta}<span class="pq-period {status_class}">{esc(period_status(d.get("period_end"), today))}</span></div></div>'
+            f'<div class="pq-state">{meta}<span class="pq-period {status_class}">{esc(status)}</span></div></div>'
         )
     return f'<div class="pq-docfacts">{"".join(cards)}</div>'
 
