@@ -155,7 +155,7 @@ class StatusAnswerer:
             if not writer.claims:
                 writer.claim(f"实施期限为{document.period}年", self._period_statement(document))
             end = years[1] if years else ""
-            writer.say(f"{PERIOD_ENDED}：实施期已于 {end} 年底结束（今天是 {today}），其中的任务和目标截至 {end} 年；文件没有写明废止，请以现行政策为准")
+            writer.say(f"{PERIOD_ENDED}：已于 {end} 年底结束（今天是 {today}），其中的任务和目标截至 {end} 年；文件没有写明废止，请以现行政策为准")
         elif status.label == AMENDED:
             current = self.statuses.documents[status.other]
             cite = self.statement(current.doc_id, self._cue("effective"), when=current.effective) if current.effective else None
