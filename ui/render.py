@@ -25,6 +25,7 @@ WINDOW_CHARS = 6_000
 NEAREST_SHOWN = 3  # nearest clauses shown under an abstaining answer
 MAX_SEARCH_HITS = 60
 SNIPPET_CONTEXT = 36
+MAX_GROUP_CHARS = 120  # one search line covers at most this stretch of text
 
 
 def esc(value: Any) -> str:
@@ -141,7 +142,8 @@ def render_turn(index: int, answer: dict[str, Any], view: CorpusView) -> str:
     timing = sum(float(v) for v in answer.get("timings_ms", {}).values())
     parts.append(
         '<div class="pq-actions"><button type="button" class="pq-copy" data-pq-copy="1">复制答案与引用</button>'
-        f'<span class="pq-timing">用时 {timing / 1000:.2f} 秒</span></div>'
+        # The server's own time; conversation.js adds the time the user waited, measured in the browser.
+        f'<span class="pq-timing" data-server-ms="{timing:.0f}">检索与作答 {timing / 1000:.2f} 秒</span></div>'
         f'<textarea class="pq-copy-text" hidden readonly>{esc(plain_text(answer))}</textarea>'
     )
     parts.append("</div></div>")
@@ -310,7 +312,9 @@ def render_outline(view: CorpusView, doc_id: str | None) -> str:
             # The node's first line is its heading: that is what gets marked.
             newline = text.find("\n", node.start, node.end)
             heading_end = node.end if newline == -1 else newline
-            clause = f'<span class="pq-node-clause">{esc(node.clause)}</span>' if node.clause else ""
+            # A statute's article is labelled by its clause already ("第一条"): no second badge.
+            badge = node.clause and not node.label.startswith(node.clause)
+            clause = f'<span class="pq-node-clause">{esc(node.clause)}</span>' if badge else ""
             items.append(
                 f'<li><span class="pq-node" role="button" tabindex="0"{open_attrs(doc_id, node.start, heading_end)}'
                 f' data-focus-end="{node.end}">{clause}{esc(node.label)}</span>'
@@ -322,7 +326,26 @@ def render_outline(view: CorpusView, doc_id: str | None) -> str:
 
 
 def search_terms(query: str) -> list[str]:
-    return [term for term in re.split(r"\s+", (query or "").strip()) if term][:5]
+    """The query's words (at most 5), each once whatever its case."""
+    first: dict[str, str] = {}
+    for term in re.split(r"\s+", (query or "").strip()):
+        if term:
+            first.setdefault(term.lower(), term)
+    return list(first.values())[:5]
+
+
+def hit_groups(spans: Sequence[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Sorted match spans grouped by place: matches that overlap or sit within one
+    snippet's context of each other ("新能源 汽车" in 新能源汽车) make one line, so a
+    place is listed once with every word marked, never once per word."""
+    groups: list[list[tuple[int, int]]] = []
+    for a, b in spans:
+        last = groups[-1] if groups else None
+        if last and a <= last[-1][1] + SNIPPET_CONTEXT and b - last[0][0] <= MAX_GROUP_CHARS:
+            last.append((a, b))
+        else:
+            groups.append([(a, b)])
+    return groups
 
 
 def render_search(view: CorpusView, query: str, doc_id: str | None = None) -> str:
@@ -335,21 +358,23 @@ def render_search(view: CorpusView, query: str, doc_id: str | None = None) -> st
     docs = [view.documents[doc_id]] if doc_id in view.documents else list(view.documents.values())
     blocks, total = [], 0
     for doc in sorted(docs, key=lambda d: d.title):
-        spans = sorted(term_spans(doc.text, terms))
+        spans = sorted(set(term_spans(doc.text, terms)))
         if not spans:
             continue
         total += len(spans)
         lines = []
-        for a, b in spans[:MAX_SEARCH_HITS]:
+        groups = hit_groups(spans)
+        for group in groups[:MAX_SEARCH_HITS]:
+            a, b = group[0][0], group[-1][1]
             lo, hi = max(0, a - SNIPPET_CONTEXT), min(len(doc.text), b + SNIPPET_CONTEXT)
             chunk = view.chunk_at(doc.doc_id, a, b)
             label = f'<span class="pq-node-clause">{esc(chunk.clause)}</span>' if chunk else ""
-            snippet = highlighted(doc.text[lo:hi].replace("\n", " "), lo, {"term": [(a, b)]})
+            snippet = highlighted(doc.text[lo:hi].replace("\n", " "), lo, {"term": list(group)})
             lines.append(
                 f'<div class="pq-hitline" role="button" tabindex="0"{open_attrs(doc.doc_id, a, b, chunk.chunk_id if chunk else "")}>'
                 f"{label}…{snippet}…</div>"
             )
-        more = f'<div class="pq-omitted">另有 {len(spans) - MAX_SEARCH_HITS} 处未列出</div>' if len(spans) > MAX_SEARCH_HITS else ""
+        more = f'<div class="pq-omitted">另有 {len(groups) - MAX_SEARCH_HITS} 处未列出</div>' if len(groups) > MAX_SEARCH_HITS else ""
         blocks.append(f'<div class="pq-section-title">《{esc(doc.title)}》：{len(spans)} 处</div>{"".join(lines)}{more}')
     if not blocks:
         return f'<div class="pq-empty">没有找到“{esc(" ".join(terms))}”。</div>'

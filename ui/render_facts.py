@@ -7,7 +7,9 @@ from datetime import date
 from typing import Any
 
 from indexer.docmeta import NOT_STATED
+from indexer.facts import LEAD_ROLE
 from qa.doc_status import IN_FORCE
+from qa.facts_answer import MEMBER_ROLES, duty_phrase
 
 from .render import highlighted, open_attrs, term_spans, tidy, esc, search_terms
 
@@ -147,8 +149,19 @@ def _target_cells(row: dict[str, Any]) -> list[str]:
     return [row["metric"], row["amount"], row["comparison"], _year_text(row), row["scope"]]
 
 
+ROLE_QUOTE_CHARS = 60  # a 责任单位 row without a duty shows this much of its sentence
+# Roles of a roster's lists (牵头 / 参与…), where the list itself is the sentence.
+ROSTER_ROLES = frozenset((LEAD_ROLE, *MEMBER_ROLES))
+
+
 def _role_cells(row: dict[str, Any]) -> list[str]:
-    return [row["role"], row["name"], row["post"] or (f"负责{row['duty']}" if row.get("duty") else ""), row["contact"], row["phone"]]
+    """A role row's cells; a unit named without a duty of its own ("由市科技局负责")
+    shows the sentence that names it, rather than an empty cell."""
+    what = row["post"] or (duty_phrase(row["duty"]) if row.get("duty") else "")
+    if not what and row.get("source") and not row["contact"] and row["role"] not in ROSTER_ROLES:
+        quote = tidy(row["source"].get("quote", ""))
+        what = quote[:ROLE_QUOTE_CHARS] + ("…" if len(quote) > ROLE_QUOTE_CHARS else "")
+    return [row["role"], row["name"], what, row["contact"], row["phone"]]
 
 
 def _fact_table(
@@ -169,7 +182,8 @@ def _fact_table(
         if any(term.lower() not in haystack for term in terms):
             continue
         tds = "".join(
-            f"<td>{highlighted(value, 0, {'term': term_spans(value, terms)}) if value else '—'}</td>" for value in values
+            # An empty cell stays empty: "—" in a column of names reads as a name.
+            f"<td>{highlighted(value, 0, {'term': term_spans(value, terms)}) if value else ''}</td>" for value in values
         )
         clause = highlighted(source.get("clause", ""), 0, {"term": term_spans(source.get("clause", ""), terms)})
         doc = f'<div class="pq-cell-doc">《{esc(source.get("doc_title", ""))}》</div>' if several_docs and source else ""
