@@ -83,10 +83,14 @@ def test_a_place_is_listed_once_whatever_the_words_it_matches(plan) -> None:
     view = _view(plan)
     html = render_search(view, "新能源 汽车 新能源")
     lines = [re.sub(r"<[^>]+>", "", line) for line in re.findall(r'<div class="pq-hitline".*?</div>', html, re.S)]
+    # Three matches near one sentence once showed it on three lines.
     place = [line for line in lines if "新能源汽车产量达到50万辆" in line]
     assert len(place) == 1
     assert len(lines) == len(set(lines))
     total = int(re.search(r"共找到 (\d+) 处", html).group(1))
     assert len(lines) < total  # 新能源 and 汽车 next to each other: one line, both marked
+    # Two separate matches stay two lines, each clickable.
+    contacts = re.findall(r'<div class="pq-hitline"', render_search(view, "联系人"))
+    assert len(contacts) == plan.text.count("联系人")
     assert search_terms("汽车 新能源 汽车 AI ai") == ["汽车", "新能源", "AI"]
     assert hit_groups([(0, 3), (3, 5), (500, 503)]) == [[(0, 3), (3, 5)], [(500, 503)]]

@@ -26,6 +26,7 @@ NEAREST_SHOWN = 3  # nearest clauses shown under an abstaining answer
 MAX_SEARCH_HITS = 60
 SNIPPET_CONTEXT = 36
 MAX_GROUP_CHARS = 120  # one search line covers at most this stretch of text
+ADJACENT_CHARS = 2  # matches this close are one place ("新能源的汽车")
 
 
 def esc(value: Any) -> str:
@@ -335,17 +336,31 @@ def search_terms(query: str) -> list[str]:
 
 
 def hit_groups(spans: Sequence[tuple[int, int]]) -> list[list[tuple[int, int]]]:
-    """Sorted match spans grouped by place: matches that overlap or sit within one
-    snippet's context of each other ("新能源 汽车" in 新能源汽车) make one line, so a
-    place is listed once with every word marked, never once per word."""
+    """Sorted match spans grouped by place: matches that overlap or touch
+    ("新能源 汽车" in 新能源汽车) make one line, so a place is listed once with every
+    word marked, never once per word; separate occurrences keep their own lines."""
     groups: list[list[tuple[int, int]]] = []
     for a, b in spans:
         last = groups[-1] if groups else None
-        if last and a <= last[-1][1] + SNIPPET_CONTEXT and b - last[0][0] <= MAX_GROUP_CHARS:
+        if last and a <= last[-1][1] + ADJACENT_CHARS and b - last[0][0] <= MAX_GROUP_CHARS:
             last.append((a, b))
         else:
             groups.append([(a, b)])
     return groups
+
+
+def snippet_bounds(groups: Sequence[Sequence[tuple[int, int]]], n: int, length: int) -> tuple[int, int]:
+    """The stretch of text line `n` of a search shows: SNIPPET_CONTEXT characters
+    around its matches, but never past halfway to the next or previous match, so
+    no sentence is shown on two lines (three close matches once gave three
+    copies of one sentence)."""
+    a, b = groups[n][0][0], groups[n][-1][1]
+    lo, hi = max(0, a - SNIPPET_CONTEXT), min(length, b + SNIPPET_CONTEXT)
+    if n > 0:
+        lo = max(lo, (groups[n - 1][-1][1] + a + 1) // 2)
+    if n + 1 < len(groups):
+        hi = min(hi, (b + groups[n + 1][0][0]) // 2)
+    return lo, hi
 
 
 def render_search(view: CorpusView, query: str, doc_id: str | None = None) -> str:
@@ -364,9 +379,9 @@ def render_search(view: CorpusView, query: str, doc_id: str | None = None) -> st
         total += len(spans)
         lines = []
         groups = hit_groups(spans)
-        for group in groups[:MAX_SEARCH_HITS]:
+        for n, group in enumerate(groups[:MAX_SEARCH_HITS]):
             a, b = group[0][0], group[-1][1]
-            lo, hi = max(0, a - SNIPPET_CONTEXT), min(len(doc.text), b + SNIPPET_CONTEXT)
+            lo, hi = snippet_bounds(groups, n, len(doc.text))
             chunk = view.chunk_at(doc.doc_id, a, b)
             label = f'<span class="pq-node-clause">{esc(chunk.clause)}</span>' if chunk else ""
             snippet = highlighted(doc.text[lo:hi].replace("\n", " "), lo, {"term": list(group)})

@@ -111,7 +111,8 @@ def period_status(period_end: int | None, today: date | None = None) -> str:
 
 
 def render_document_facts(documents: Sequence[dict[str, Any]], today: date | None = None) -> str:
-    """Title, issuer, the four dates of the date model, period and status of each document."""
+    """Title, issuer, the four dates of the date model, period and status of each
+    document; `today` (default: the real day) judges the period on another day."""
     if not documents:
         return '<div class="pq-empty">索引中还没有文件。</div>'
     cards = []
@@ -123,7 +124,9 @@ def render_document_facts(documents: Sequence[dict[str, Any]], today: date | Non
         items += list((d.get("dates") or {"发布日期": d.get("published")}).items())
         items.append(("实施期限", d.get("period")))
         meta = "".join(f"<span>{label}：<b>{esc(value or NOT_STATED)}</b></span>" for label, value in items)
-        status = d.get("status") or period_status(d.get("period_end"), today)
+        # The document's status as of today (qa/doc_status.py); on another day
+        # (`today` given) only the period can be judged here.
+        status = d.get("status") if d.get("status") and today is None else period_status(d.get("period_end"), today)
         ok = status.startswith(IN_FORCE) or status.startswith("在实施期限内")
         status_class = "pq-period-open" if ok else "pq-period-ended"
         cards.append(
