@@ -14,12 +14,12 @@ from indexer.types import Document
 from .answer import Analysis, AnswerComposer
 from .answerability import AnswerModels
 from .doc_filter import choose
+from .doc_status import Statuses
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
 from .query import Query, QueryParser, normalise_question
 from .references import ReferenceResolver
 from .retrieve import Retriever, validate_top_k
 from .route import DocumentRouter
-from .doc_status import Statuses
 from .status_answer import StatusAnswerer
 from .types import Answer, Citation, Hit
 
