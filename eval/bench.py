@@ -29,9 +29,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .lawbench_index import DEFAULT_LAWS
+
 REPO = Path(__file__).resolve().parents[1]
-# Beside the repository, never inside it.
-DEFAULT_LAWS = REPO.parent / "shared" / "corpora" / "lawrefbook-laws-md.tar.xz"
 DEFAULT_DATASETS = tuple(
     Path("eval/data") / name
     for name in ("dev_qa.jsonl", "dev_qa_extra.jsonl", "dev_related.jsonl", "dev_related_extra.jsonl")

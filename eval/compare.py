@@ -1,8 +1,12 @@
 """Compare two evaluation runs item by item, with a paired significance test.
 
 Per-item scores are recomputed from each run's results.jsonl (not read from
-metrics.json), so both runs are scored by the current metric code, and items
-are paired by (id, retriever).
+metrics.json), so both runs are scored by the current metric code. Items are
+paired by question id: per retriever when both runs hold the same retrievers
+(before / after a change), across retrievers when each side holds one
+(`runs/hybrid` against `runs/dense`, or `runs/dev:hybrid` against
+`runs/dev:dense` to pick them out of one run). When nothing pairs, the
+comparison says why.
 """
 from __future__ import annotations
 
@@ -11,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from indexer.errors import InvalidArgumentError
 
 from .metrics import HEADLINE_METRICS, ItemScores, MetricSpec, Record, check_unique, item_scores
 from .report import RESULTS_FILE, read_results
@@ -25,7 +31,7 @@ _BLOCK = 1_000  # resamples per numpy batch, to bound memory on large datasets
 class MetricComparison:
     """One retriever × metric line of a comparison."""
 
-    retriever: str
+    retriever: str  # "hybrid", or "hybrid → dense" when two retrievers are paired
     metric: str  # MetricSpec.key
     label: str
     label_zh: str
@@ -46,11 +52,13 @@ class Comparison:
     dir_a: str
     dir_b: str
     rows: tuple[MetricComparison, ...]
-    n_pairs: int  # (id, retriever) pairs found in both runs
+    n_pairs: int  # items found in both runs (per retriever pair)
     only_in_a: int
     only_in_b: int
     alpha: float
     n_resamples: int
+    pairing: str = ""  # how items were paired, in words
+    reason: str = ""  # why nothing paired (empty when something did)
 
     def render(self) -> str:
         """The printable bilingual table; same as `render_comparison(self)`."""
@@ -86,9 +94,48 @@ def paired_randomization_test(
     return (1 + extreme) / (1 + n_resamples)
 
 
-def _scores_by_key(records: Sequence[Record]) -> dict[tuple[str, str], ItemScores]:
+def _by_retriever(records: Sequence[Record]) -> dict[str, dict[str, ItemScores]]:
     check_unique(records)
-    return {(record["id"], record["retriever"]): item_scores(record) for record in records}
+    grouped: dict[str, dict[str, ItemScores]] = {}
+    for record in records:
+        grouped.setdefault(record["retriever"], {})[record["id"]] = item_scores(record)
+    return grouped
+
+
+def _sample(ids: Sequence[str]) -> str:
+    shown = "、".join(list(ids)[:3])
+    return shown + ("…" if len(ids) > 3 else "") if ids else "无"
+
+
+def _why_unpaired(a: dict[str, dict[str, ItemScores]], b: dict[str, dict[str, ItemScores]]) -> str:
+    """One line saying why no item of A pairs with one of B, and what to do."""
+    if not a or not b:
+        return f"{'A' if not a else 'B'} 中没有可比较的记录（检索器选错了？）"
+    ids_a = list(dict.fromkeys(i for scores in a.values() for i in scores))
+    ids_b = list(dict.fromkeys(i for scores in b.values() for i in scores))
+    if not set(ids_a) & set(ids_b):
+        return (
+            f"两次运行没有相同的题目 id（A：{_sample(ids_a)}；B：{_sample(ids_b)}），评测的是不同的数据集，无法配对"
+        )
+    return (
+        f"两次运行的检索器不同（A：{', '.join(a)}；B：{', '.join(b)}），不知道该拿哪两个配对；"
+        f"请在文件夹后写明，例如 --compare runs/a:{next(iter(a))} runs/b:{next(iter(b))}"
+    )
+
+
+def _pair(
+    a: dict[str, dict[str, ItemScores]], b: dict[str, dict[str, ItemScores]]
+) -> tuple[list[tuple[str, dict[str, ItemScores], dict[str, ItemScores]]], str]:
+    """(label, scores of A, scores of B) per compared retriever, and how they were paired."""
+    shared = [retriever for retriever in a if retriever in b]
+    if shared:
+        return [(r, a[r], b[r]) for r in shared], "按题目 id 与检索器配对 paired by (id, retriever)"
+    if len(a) == 1 and len(b) == 1:
+        (name_a, scores_a), (name_b, scores_b) = next(iter(a.items())), next(iter(b.items()))
+        return [(f"{name_a} → {name_b}", scores_a, scores_b)], (
+            f"按题目 id 配对，比较检索器 A={name_a} 与 B={name_b} paired by id across retrievers"
+        )
+    return [], ""
 
 
 def _compare_metric(
@@ -136,32 +183,51 @@ def compare_records(
     dir_b: str = "B",
     alpha: float = ALPHA,
     n_resamples: int = TEST_RESAMPLES,
+    retriever_a: str | None = None,
+    retriever_b: str | None = None,
 ) -> Comparison:
-    """Compare two lists of records; see `compare_runs`."""
-    scores_a, scores_b = _scores_by_key(records_a), _scores_by_key(records_b)
-    shared = [key for key in scores_a if key in scores_b]
-    retrievers = list(dict.fromkeys(retriever for _, retriever in shared))
-    rows = tuple(
-        _compare_metric(
-            retriever,
-            spec,
-            [(scores_a[key], scores_b[key]) for key in shared if key[1] == retriever],
-            alpha,
-            n_resamples,
-        )
-        for retriever in retrievers
-        for spec in HEADLINE_METRICS
-    )
+    """Compare two lists of records; see `compare_runs`. `retriever_a` /
+    `retriever_b` keep only that retriever's records of each side."""
+    a, b = _by_retriever(records_a), _by_retriever(records_b)
+    if retriever_a is not None:
+        a = {r: s for r, s in a.items() if r == retriever_a}
+    if retriever_b is not None:
+        b = {r: s for r, s in b.items() if r == retriever_b}
+    groups, pairing = _pair(a, b)
+    rows, paired = [], 0
+    for label, scores_a, scores_b in groups:
+        shared = [item for item in scores_a if item in scores_b]
+        paired += len(shared)
+        pairs = [(scores_a[item], scores_b[item]) for item in shared]
+        if pairs:
+            rows += [_compare_metric(label, spec, pairs, alpha, n_resamples) for spec in HEADLINE_METRICS]
+    total_a = sum(len(scores) for _, scores, _ in groups) if groups else sum(map(len, a.values()))
+    total_b = sum(len(scores) for _, _, scores in groups) if groups else sum(map(len, b.values()))
     return Comparison(
         dir_a=dir_a,
         dir_b=dir_b,
-        rows=rows,
-        n_pairs=len(shared),
-        only_in_a=len(scores_a) - len(shared),
-        only_in_b=len(scores_b) - len(shared),
+        rows=tuple(rows),
+        n_pairs=paired,
+        only_in_a=total_a - paired,
+        only_in_b=total_b - paired,
         alpha=alpha,
         n_resamples=n_resamples,
+        pairing=pairing if paired else "",
+        reason="" if paired else _why_unpaired(a, b),
     )
+
+
+def split_run(argument: str | Path) -> tuple[Path, str | None]:
+    """"runs/dev:dense" → (runs/dev, "dense"); a folder alone → (folder, None).
+    Raises InvalidArgumentError when the folder holds no results.jsonl."""
+    text = str(argument)
+    folder, retriever = Path(text), None
+    if not (folder / RESULTS_FILE).is_file() and ":" in text:
+        head, _, tail = text.rpartition(":")
+        folder, retriever = Path(head), tail.strip() or None
+    if not (folder / RESULTS_FILE).is_file():
+        raise InvalidArgumentError(f"{folder} 中没有 {RESULTS_FILE}：请给出 policyqa eval --out 写出的文件夹")
+    return folder, retriever
 
 
 def compare_runs(
@@ -171,19 +237,24 @@ def compare_runs(
     alpha: float = ALPHA,
     n_resamples: int = TEST_RESAMPLES,
 ) -> Comparison:
-    """Compare the runs in two output folders (each holding results.jsonl).
+    """Compare the runs in two output folders (each holding results.jsonl);
+    "folder:retriever" picks one retriever of a run.
 
-    For every retriever present in both runs and every headline metric:
-    value in A, value in B, delta B − A over the paired items, and a
-    paired randomization test; p < alpha is flagged significant.
+    For every retriever present in both runs (or the one retriever of each
+    side) and every headline metric: value in A, value in B, delta B − A over
+    the paired items, and a paired randomization test; p < alpha is flagged
+    significant. Raises InvalidArgumentError for a folder without results.
     """
+    (folder_a, retriever_a), (folder_b, retriever_b) = split_run(dir_a), split_run(dir_b)
     return compare_records(
-        read_results(Path(dir_a) / RESULTS_FILE),
-        read_results(Path(dir_b) / RESULTS_FILE),
+        read_results(folder_a / RESULTS_FILE),
+        read_results(folder_b / RESULTS_FILE),
         dir_a=str(dir_a),
         dir_b=str(dir_b),
         alpha=alpha,
         n_resamples=n_resamples,
+        retriever_a=retriever_a,
+        retriever_b=retriever_b,
     )
 
 
@@ -207,8 +278,13 @@ def render_comparison(comparison: Comparison) -> str:
     lines = [
         f"A: {comparison.dir_a}",
         f"B: {comparison.dir_b}",
-        f"配对样本 Paired (id, retriever): {comparison.n_pairs}；仅在 A Only in A: "
+        f"配对样本 Paired: {comparison.n_pairs}；仅在 A Only in A: "
         f"{comparison.only_in_a}；仅在 B Only in B: {comparison.only_in_b}",
+    ]
+    if comparison.reason:
+        return "\n".join(lines + [f"无法比较：{comparison.reason}。"])
+    lines += [
+        f"配对方式 Pairing: {comparison.pairing}",
         f"检验 Test: 配对随机化检验 paired randomization, {comparison.n_resamples} 次, "
         f"p < {comparison.alpha} 为显著 significant",
         "",

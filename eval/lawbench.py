@@ -36,6 +36,7 @@ def load_lawbench(path: Path) -> list[dict]:
         raise InvalidArgumentError(f"无法读取 LawBench 数据集 {path}：{e}") from e
     if not isinstance(rows, list) or not rows:
         raise InvalidArgumentError(f"{path} 不是 LawBench 格式：应为非空的 JSON 列表")
+    categories = _categories(path)
     items = []
     for n, row in enumerate(rows):
         if not isinstance(row, dict) or any(field not in row for field in LAWBENCH_FIELDS):
@@ -48,9 +49,32 @@ def load_lawbench(path: Path) -> list[dict]:
                 "answer": answer,
                 "evidence": [part for part in answer.split(",") if part.strip()],
                 "type": f"lawbench-{path.stem}",
+                "law": _law_named(str(row["question"]), categories),
             }
         )
     return items
+
+
+def _categories(path: Path) -> tuple[str, ...]:
+    """LawRefBook's category folders (民法商法, 行政法…), read from the
+    statute_files.txt beside the task file; LawBench's questions start with one."""
+    listing = path.parent / "statute_files.txt"
+    if not listing.is_file():
+        return ()
+    lines = listing.read_text(encoding="utf-8").splitlines()
+    return tuple(sorted({Path(line.strip()).parts[-2] for line in lines if len(Path(line.strip()).parts) > 1}, key=len, reverse=True))
+
+
+def _law_named(question: str, categories: tuple[str, ...]) -> str:
+    """The law a question cites, without its category: "民法商法公司法第六十条…" → "公司法"."""
+    from qa.references import parse_reference
+
+    reference = parse_reference(question)
+    name = reference.name if reference else ""
+    for category in categories:
+        if name.startswith(category) and len(name) > len(category):
+            return name[len(category):]
+    return name
 
 
 @lru_cache(maxsize=1)

@@ -42,7 +42,7 @@ UNLABELLED = "未标注"
 # ---------------------------------------------------------------- relevance
 
 
-def _squeeze(text: str) -> str:
+def squeeze(text: str) -> str:
     # str.split() with no argument splits on every Unicode space, including
     # the ideographic space U+3000 common in government documents.
     return "".join(text.split())
@@ -54,10 +54,10 @@ def matches_evidence(text: str, evidence: str) -> bool:
     This is the single implementation of the rule; every metric that asks
     "does this text hold that evidence?" goes through it.
     """
-    needle = _squeeze(evidence)
+    needle = squeeze(evidence)
     if not needle:
         return False
-    haystack = _squeeze(text)
+    haystack = squeeze(text)
     if needle in haystack:
         return True
     if len(needle) <= MIN_OVERLAP:

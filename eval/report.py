@@ -11,6 +11,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from .metrics import HEADLINE_METRICS, MetricSpec, Record, aggregate, write_trec
+from .summary import summary_md
 
 RESULTS_FILE = "results.jsonl"
 METRICS_FILE = "metrics.json"
@@ -99,7 +100,7 @@ _HOW_TO_READ = """\
 - 每格为 点估计 [95% 置信区间]：对题目做 1000 次有放回自助重采样（固定种子）。区间互相重叠时，差异可能只是抽样噪声；用 `policyqa eval --compare` 做配对检验。
 - Hit@k / MRR@10 / nDCG@10 / EvR@5 / CitEvR 只在有答案题上计算；Abst(unans) 只在无答案题上计算，FalseAbst(ans) 只在有答案题上计算（越低越好）。
 - F1 / EM 按 CMRC2018 规则（去标点与空白、小写、最长公共子串）；无答案题拒答记为 1，否则记为 0；有答案题拒答记为 0。
-- p50/p95 ms 为检索+生成耗时的中位数与 95 分位。n 为该行题目数。
+- p50/p95 ms 为检索+生成耗时的中位数与 95 分位（不含每个检索器的预热题）。n 为该行题目数。
 - Each cell is point estimate [95% bootstrap CI over items]. See eval/README.md for definitions.
 """
 
@@ -113,7 +114,8 @@ def headline_table(metrics: Mapping[str, Any]) -> str:
 
 
 def render_report_md(metrics: Mapping[str, Any]) -> str:
-    """The report.md text: headline table, then the same metrics by question type and persona."""
+    """The report.md text: the one-screen summary (retrieval and answering
+    apart), the headline table, then the same metrics by question type and persona."""
     counts = ", ".join(
         f"{retriever}: {s['n_items']} 题（有答案 {s['n_answerable']}，无答案 {s['n_unanswerable']}）"
         for retriever, s in metrics.items()
@@ -121,7 +123,8 @@ def render_report_md(metrics: Mapping[str, Any]) -> str:
     sections = [
         "# PolicyQA 评测报告 / Evaluation report",
         f"题目数 Items — {counts}",
-        "## 总览 / Headline",
+        summary_md(metrics),
+        "## 总览 / Headline（各指标含 95% 置信区间）",
         headline_table(metrics),
         "## 按题型 / By question type",
         _breakdown_table(metrics, "by_type", "Type"),

@@ -53,13 +53,18 @@ def evaluation_records(
 
     Questions go one at a time by default, as a user sends them, so the
     latencies are per question; a larger batch is faster but reports the
-    batch's average for each of its questions."""
+    batch's average for each of its questions. Each retriever first answers
+    the first question once, unrecorded: loading the model and the first
+    call's set-up are not what a user waits for on every question, and
+    would otherwise land in p95."""
     for retriever in retrievers:
         if retriever not in RETRIEVERS:
             raise InvalidArgumentError(f"未知的检索方式 {retriever!r}：可选 {', '.join(RETRIEVERS)}")
     records = []
     with tqdm(total=len(items) * len(retrievers), desc="评测", unit="题") as progress:
         for retriever in retrievers:
+            if items:
+                assistant.ask_batch([items[0]["question"]], top_k=top_k, mode=retriever)  # warm-up
             for begin in range(0, len(items), batch_size):
                 batch = items[begin : begin + batch_size]
                 answers = assistant.ask_batch([item["question"] for item in batch], top_k=top_k, mode=retriever)
@@ -79,7 +84,7 @@ def evaluation_records(
 def run_evaluation(
     dataset: Path | list[Path],
     out_dir: Path,
-    index_dir: Path = Path("index"),
+    index_dir: Path | None = None,
     retrievers: list[str] | None = None,
     top_k: int = 10,
     exhaustive: bool = False,
@@ -91,19 +96,31 @@ def run_evaluation(
     `exhaustive` scores every clause instead of the retrieval candidates (the
     reference `--compare` checks the candidates against). With several
     datasets and `leave_one_out`, report.md also scores each dataset with
-    answer models trained on the others only (eval/train.py)."""
-    from .report import headline_table, write_outputs
+    answer models trained on the others only (eval/train.py).
+
+    `index_dir` None is the default index, or for LawBench task files the
+    statute index they need, built beside the runs (eval/lawbench_index.py).
+    A dataset whose documents the index lacks is refused before any question
+    is asked (eval/coverage.py)."""
+    from .coverage import check_coverage
+    from .lawbench_index import DEFAULT_LAWS, statute_index, statute_list
+    from .report import write_outputs
+    from .summary import summary_md
 
     from indexer.threads import apply_thread_policy
 
     apply_thread_policy()  # measure latencies as they are served
     paths = dataset if isinstance(dataset, list) else [dataset]
     items = [item for path in paths for item in load_dataset(path)]
+    if index_dir is None:
+        listing = statute_list(paths)
+        index_dir = statute_index(listing, DEFAULT_LAWS) if listing else Path("index")
     assistant = Assistant.open(index_dir)
+    check_coverage(items, assistant.index.documents, str(index_dir))
     assistant.retriever.exhaustive = exhaustive
     records = evaluation_records(assistant, items, retrievers or ["hybrid", "lexical", "dense"], top_k=top_k)
     metrics = write_outputs(records, Path(out_dir))
-    summary = headline_table(metrics)
+    summary = summary_md(metrics) + f"\n\n详细表格 Details: {Path(out_dir) / 'report.md'}"
     if leave_one_out and len(paths) > 1:
         from .train import collect_samples, load_datasets, loo_table
         from .train import leave_one_out as score_left_out

@@ -15,12 +15,14 @@ from indexer.types import Document
 from .answer import Analysis, AnswerComposer
 from .answerability import AnswerModels
 from .doc_filter import choose
+from .doc_status import Statuses
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
 from .parts import asking_parts, combine
 from .query import Query, QueryParser, normalise_question
 from .references import ReferenceResolver
 from .retrieve import Retriever, validate_top_k
 from .route import DocumentRouter
+from .status_answer import StatusAnswerer
 from .types import Answer, Citation, Hit
 
 
@@ -48,6 +50,9 @@ class Assistant:
         self.chunks_by_id = {chunk.chunk_id: chunk for chunk in index.chunks}
         # "公司法第六十条": looked up in the document's structure, not searched for.
         self.references = ReferenceResolver(index.documents, index.chunks, router)
+        # Whether each document is in force, and "还有效吗 / 什么时候施行" answered from it.
+        self.statuses = Statuses(index.documents, self.references.versions)
+        self.status_answers = StatusAnswerer(self.statuses, index.chunks, router)
 
     @classmethod
     def open(cls, index_dir: Path, model_id: str | None = None, top_k: int = 5, backend: str | None = None) -> "Assistant":
@@ -104,7 +109,12 @@ class Assistant:
             )
         rest = [question for question, answer in zip(questions, answers) if answer is None]
         retrieved = iter(self._answer_by_parts(rest, top_k, mode, doc_ids, as_of) if rest else [])
-        return [answer if answer is not None else next(retrieved) for answer in answers]
+        return [self._with_status(answer if answer is not None else next(retrieved), as_of) for answer in answers]
+
+    def _with_status(self, answer: Answer, as_of: str) -> Answer:
+        """Each citation with its document's status on `as_of` (qa/doc_status.py)."""
+        cited = [replace(c, status=self.statuses.of(c.chunk.doc_id, as_of).text) for c in answer.citations]
+        return replace(answer, citations=cited)
 
     def _answer_by_parts(
         self, questions: Sequence[str], top_k: int, mode: str, doc_ids: Sequence[str] | None, as_of: str
@@ -149,6 +159,11 @@ class Assistant:
             # and decides which documents the question is about.
             if self.composer.uncovered_places(query) or self.composer.router.unheld_titles(query.text):
                 continue  # 济南's targets are not Qingdao's, nor is a document the library lacks: the abstention stands
+            status = self.status_answers.answer(query.text, hits[row], as_of)
+            if status is not None and self._verified(status):
+                citations = to_citations(status, self.chunks_by_id, self.documents)
+                composed[row] = (status.text, False, citations, [])
+                continue
             about = {hit.chunk.doc_id for hit in hits[row][:2]}
             documents = {k: v for k, v in self.documents.items() if k in about}
             fact_answer = answer_from_facts(query, self.facts, documents) if documents else None

@@ -3,7 +3,7 @@
 A filter is a few `key=value` conditions, all of which a document must meet.
 Text fields match when the document's value contains the given text, so
 `issuer=青岛市` chooses every body of the city; `year` is the year of the
-成文日期 (or, without one, of the 发布日期).
+成文日期 (or, without one, of the 发布日期, else the 施行日期).
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from indexer.errors import InvalidArgumentError
+from indexer.docmeta import document_dates
 from indexer.types import Document
 
 # Filter key -> the Document field it reads (or a special rule below).
@@ -71,9 +72,10 @@ def choose(where: Callable[[Document], bool], documents: Iterable[Document], doc
 
 
 def document_year(document: Document) -> str:
-    """The year a `year=` condition reads: of the 成文日期, else of the 发布日期; "" when neither is known."""
-    date = document.written or document.published
-    return date[:4] if re.match(r"\d{4}", date) else ""
+    """The year a `year=` condition reads: of the 成文日期 (a statute's adoption
+    of its version), else the 发布日期, else the 施行日期 (indexer.docmeta's date
+    model, so every dated document has one); "" when none is known."""
+    return document_dates(document).year()
 
 
 def _meets(document: Document, key: str, value: str) -> bool:

@@ -307,6 +307,11 @@ def _answer_units(query: Query, facts: PolicyFacts) -> FactAnswer | None:
         writer = _Writer()
         writer.say("牵头单位：")
         _items(writer, [(_unit_with_contact(u), u.source) for u in leads])
+        targets = select_targets(query, facts.targets) if _TARGET_CUE.search(query.text) else []
+        if targets:
+            # "产量目标由哪个单位牵头": the roster names leads of the whole plan, not of a target.
+            metrics = "、".join(dict.fromkeys(t.metric for t in targets))
+            writer.say(f"文件没有把{metrics}目标分配给具体单位，以上是整个文件的牵头单位；文件未进一步规定各单位的具体分工。")
         return writer.answer("lead_units")
     if asks_members and members and not named:
         writer = _Writer()
@@ -357,8 +362,13 @@ def _answer_duty(query: Query, facts: PolicyFacts) -> FactAnswer | None:
         return None
     duties = [d for d in facts.duties if d.body in query.text] or list(facts.duties)
     writer = _Writer()
-    _items(writer, [(f"{d.body}负责{d.duty}", d.source) for d in duties])
+    _items(writer, [(d.body + duty_phrase(d.duty), d.source) for d in duties])
     return writer.answer("duty")
+
+
+def duty_phrase(duty: str) -> str:
+    """"负责…" for a duty read from "X负责…" (the verb kept by the extractor or not), never "负责负责…"."""
+    return duty if duty.startswith("负责") else f"负责{duty}"
 
 
 # ---------------------------------------------------------------------------

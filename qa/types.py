@@ -30,6 +30,7 @@ class Citation:
     # "answer": the quote answers; "related": it speaks of what was asked about
     # but does not give what was asked (文件提到了X，但没有规定Y).
     role: str = "answer"
+    status: str = ""  # the document's status, e.g. "现行有效", "有效期已过（有效期至 2025-12-31）" (qa/doc_status.py)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -46,6 +47,7 @@ class Citation:
             "page": self.page,
             "ocr": self.ocr,
             "role": self.role,
+            "status": self.status,
         }
 
 

@@ -141,6 +141,9 @@ def upload(page, path: Path, password: str = ADMIN_PASSWORD):
     open_tab(page, "文件管理")
     page.fill("#pq-admin-password input", password)
     seen = page.evaluate("() => document.querySelector('#pq-manage-status [data-op]')?.dataset.op || ''")
+    if not page.locator("#pq-upload input[type=file]").count():
+        # A file still chosen (a refused password keeps it): clear it, as a person would.
+        page.locator("#pq-upload").get_by_role("button", name=re.compile("清除|Clear")).first.click()
     page.set_input_files("#pq-upload input[type=file]", str(path))
     page.wait_for_selector(f"#pq-upload >> text={path.name}")
     page.click("#pq-upload-button")

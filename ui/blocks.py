@@ -100,7 +100,7 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
                                 choices=offered["issuer"], value="", label="发文机关", elem_id="pq-issuer-filter"
                             )
                             year_filter = gr.Dropdown(
-                                choices=offered["year"], value="", label="年份（成文日期，无则发布日期）", elem_id="pq-year-filter"
+                                choices=offered["year"], value="", label="年份（成文日期，无则发布、施行日期）", elem_id="pq-year-filter"
                             )
                         conversation = gr.HTML(
                             render_conversation([], service.view),
@@ -310,10 +310,10 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
         useful.click(on_feedback(RATINGS[0]), [turns, comment], [feedback_status, comment], api_visibility="private")
         useless.click(on_feedback(RATINGS[1]), [turns, comment], [feedback_status, comment], api_visibility="private")
 
-        def refreshed(message: str, ok: bool) -> tuple[Any, ...]:
+        def refreshed(message: str, ok: bool, keep_input: bool = False) -> tuple[Any, ...]:
             """Status message, then every list of documents on the page (and the
-            filter's choices), then the upload / confirm input, cleared whatever
-            the outcome."""
+            filter's choices), then the upload / confirm input, cleared unless
+            `keep_input` (a refused password: the user retypes it, not the choice)."""
             choices = _choices(service)
             return (
                 message_html(message, ok),
@@ -323,7 +323,7 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
                 gr.update(choices=choices),
                 gr.update(choices=choices, value=None) if ok else gr.update(choices=choices),
                 *_filter_updates(service, clear=ok),
-                gr.update(value=None),
+                gr.update() if keep_input else gr.update(value=None),
             )
 
         manage_outputs = [manage_status, documents_table, index_state, doc_filter, browse_doc, remove_doc, issuer_filter, year_filter]
@@ -333,9 +333,12 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
             # only a file in Gradio's upload cache is ever opened.
             try:
                 source = require_upload(path, demo.GRADIO_CACHE) if path else None
-                gate.check(secret, client_of(request))
             except PolicyQAError as e:
                 return refreshed(f"上传未执行：{e}", False)
+            try:
+                gate.check(secret, client_of(request))
+            except PolicyQAError as e:
+                return refreshed(f"上传未执行：{e}", False, keep_input=True)
             if source is None:
                 return refreshed("请先选择要上传的文件。", False)
             try:
@@ -367,7 +370,7 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
             try:
                 gate.check(secret, client_of(request))
             except PolicyQAError as e:
-                return refreshed(f"删除未执行：{e}", False)
+                return refreshed(f"删除未执行：{e}", False, keep_input=True)
             if not doc_id:
                 return refreshed("请先选择要删除的文件。", False)
             if not confirmed:

@@ -214,21 +214,31 @@ def serve(
 
 @app.command(name="eval")
 def evaluate(
-    dataset: Annotated[Optional[list[Path]], typer.Option("--dataset", help="JSON Lines 数据集，格式见 eval/README.md（可重复给出多个）")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="结果输出文件夹")] = None,
-    retrievers: Annotated[str, typer.Option("--retrievers", help="逗号分隔：hybrid,lexical,dense")] = "hybrid,lexical,dense",
-    top_k: Annotated[int, typer.Option("--top-k", help="每题保留的段落数")] = 10,
-    index_dir: IndexOption = DEFAULT_INDEX,
-    compare: Annotated[Optional[tuple[Path, Path]], typer.Option("--compare", help="比较两次运行：--compare DIR_A DIR_B")] = None,
-    exhaustive: Annotated[bool, typer.Option("--exhaustive", help="为每个条款打分（不只候选），用作核对候选检索的基准")] = False,
-    model: ModelOption = None,
-    leave_one_out: Annotated[bool, typer.Option("--leave-one-out/--no-leave-one-out", help="多个数据集时，逐个留出并用其余数据集训练的模型评测")] = True,
+    # Help texts are short, with spaces between phrases, so `--help` wraps
+    # within an 80-column terminal instead of cutting words off with "…".
+    dataset: Annotated[Optional[list[Path]], typer.Option("--dataset", metavar="FILE", help="数据集（.jsonl，或 LawBench 的 .json）； 可重复给出； 格式见 eval/README.md")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", metavar="DIR", help="结果输出文件夹")] = None,
+    retrievers: Annotated[str, typer.Option("--retrievers", metavar="LIST", help="逗号分隔的检索器： hybrid,lexical,dense")] = "hybrid,lexical,dense",
+    top_k: Annotated[int, typer.Option("--top-k", metavar="N", help="每题保留的段落数")] = 10,
+    index_dir: Annotated[Optional[Path], typer.Option("--index-dir", metavar="DIR", help="索引文件夹； 默认 index/， LawBench 默认自动建立的法条索引")] = None,
+    compare: Annotated[Optional[tuple[str, str]], typer.Option("--compare", metavar="A B", help="比较两次运行的文件夹； 可写 文件夹:检索器， 如 runs/dev:dense")] = None,
+    exhaustive: Annotated[bool, typer.Option("--exhaustive", help="为每个条款打分（不只候选）， 作核对候选检索的基准")] = False,
+    model: Annotated[Optional[str], typer.Option("--model", metavar="NAME", help="嵌入模型名或路径（默认 m3e-small）")] = None,
+    no_leave_one_out: Annotated[bool, typer.Option("--no-leave-one-out", help="多个数据集时， 不做留一数据集评测")] = False,
 ) -> None:
-    """在数据集上评测检索与回答。例：policyqa eval --dataset eval/data/dev_qa.jsonl --out runs/dev"""
+    """在数据集上评测检索与回答。
+
+    例： policyqa eval --dataset eval/data/dev_qa.jsonl --out runs/dev
+
+    比较： policyqa eval --compare runs/dev:hybrid runs/dev:dense
+    """
     if compare:
         from eval.compare import compare_runs
 
-        typer.echo(compare_runs(compare[0], compare[1]).render())
+        comparison = compare_runs(compare[0], compare[1])
+        typer.echo(comparison.render())
+        if comparison.reason:
+            raise typer.Exit(code=2)
         return
     if not dataset or out is None:
         _fail("需要 --dataset 和 --out，例如 policyqa eval --dataset eval/data/dev_qa.jsonl --out runs/dev")
@@ -237,7 +247,7 @@ def evaluate(
 
     chosen = [r.strip() for r in retrievers.split(",") if r.strip()]
     summary = run_evaluation(
-        dataset, out, index_dir=index_dir, retrievers=chosen, top_k=top_k, exhaustive=exhaustive, leave_one_out=leave_one_out
+        dataset, out, index_dir=index_dir, retrievers=chosen, top_k=top_k, exhaustive=exhaustive, leave_one_out=not no_leave_one_out
     )
     typer.echo(summary)
 

@@ -2,11 +2,19 @@
 the 职责与指标 tab: each row with the `source` clause it was read from."""
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from indexer.docmeta import document_dates
 
-def facts_rows(facts: Any) -> dict[str, list[dict[str, Any]]]:
-    """`documents`, `targets` and `roles` rows of `facts` (see Service.facts_tables)."""
+
+def facts_rows(
+    facts: Any, documents: Mapping[str, Any] | None = None, status_of: Callable[[str], str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    """`documents`, `targets` and `roles` rows of `facts` (see Service.facts_tables).
+    With the index's `documents` (doc id → Document), a document row carries
+    the date model (`dates`: label → value as shown) and, with `status_of`, its status."""
+    documents = documents or {}
     titles = {info.doc_id: info.title for info in facts.documents}
 
     def source(src: Any) -> dict[str, Any] | None:
@@ -22,8 +30,10 @@ def facts_rows(facts: Any) -> dict[str, list[dict[str, Any]]]:
             "end": src.end,
         }
 
-    documents = [
+    rows = [
         {
+            "dates": dict(document_dates(documents[info.doc_id]).items()) if info.doc_id in documents else {},
+            "status": status_of(info.doc_id) if status_of else "",
             "doc_id": info.doc_id,
             "title": info.title,
             "issuer": info.issuer,
@@ -57,4 +67,4 @@ def facts_rows(facts: Any) -> dict[str, list[dict[str, Any]]]:
         for u in facts.units
     ]
     roles += [{**empty, "role": "职责", "name": d.body, "duty": d.duty, "source": source(d.source)} for d in facts.duties]
-    return {"documents": documents, "targets": targets, "roles": roles}
+    return {"documents": rows, "targets": targets, "roles": roles}

@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from indexer.docmeta import NOT_STATED, document_dates
+from qa.doc_status import IN_FORCE
+
 from .service import CorpusView
 
 FULL_TEXT_LIMIT = 60_000  # longer documents are shown as a window around the clause
@@ -22,6 +25,8 @@ WINDOW_CHARS = 6_000
 NEAREST_SHOWN = 3  # nearest clauses shown under an abstaining answer
 MAX_SEARCH_HITS = 60
 SNIPPET_CONTEXT = 36
+MAX_GROUP_CHARS = 120  # one search line covers at most this stretch of text
+ADJACENT_CHARS = 2  # matches this close are one place ("新能源的汽车")
 
 
 def esc(value: Any) -> str:
@@ -95,6 +100,7 @@ def _citation_cards(answer: dict[str, Any], title: str = "引用的条款（点�
             f'<div class="pq-card-head"><span class="pq-card-n">[{c["n"]}]</span>《{esc(c["doc_title"])}》'
             f'<span class="pq-clause">{esc(c["clause"])}</span>'
             + (f'<span class="pq-version">（{esc(c["version"])}版）</span>' if c.get("version") else "")
+            + (f'<span class="pq-status {"pq-status-ok" if c["status"].startswith(IN_FORCE) else "pq-status-off"}">{esc(c["status"])}</span>' if c.get("status") else "")
             + f'{_page_badges(c)}</div><div class="pq-crumb">{esc(c["path"])}</div>'
             f'<blockquote class="pq-quote">{esc(tidy(c["quote"]))}</blockquote></div>'
         )
@@ -144,7 +150,8 @@ def render_turn(index: int, answer: dict[str, Any], view: CorpusView) -> str:
     timing = sum(float(v) for v in answer.get("timings_ms", {}).values())
     parts.append(
         '<div class="pq-actions"><button type="button" class="pq-copy" data-pq-copy="1">复制答案与引用</button>'
-        f'<span class="pq-timing">用时 {timing / 1000:.2f} 秒</span></div>'
+        # The server's own time; conversation.js adds the time the user waited, measured in the browser.
+        f'<span class="pq-timing" data-server-ms="{timing:.0f}">检索与作答 {timing / 1000:.2f} 秒</span></div>'
         f'<textarea class="pq-copy-text" hidden readonly>{esc(plain_text(answer))}</textarea>'
     )
     parts.append("</div></div>")
@@ -163,18 +170,12 @@ def render_conversation(turns: Sequence[dict[str, Any]], view: CorpusView, error
     return f'<div class="pq-conversation">{body}</div>'
 
 
-def _meta_line(doc: Any) -> str:
-    items = [
-        ("发文字号", doc.doc_number),
-        ("发文机关", doc.issuer),
-        ("成文日期", doc.written),
-        ("发布日期", doc.published),
-        ("施行日期", doc.effective),
-        ("有效期至", doc.valid_until),
-        ("来源", doc.source),
-        ("有效期", doc.period),
-        ("文件", doc.source_path),
-    ]
+def _meta_line(doc: Any, status: str = "") -> str:
+    """The viewer's line about a document: its status, then the date model
+    (the same four dates, the same labels, as 文件管理 and 职责与指标)."""
+    items = [("状态", status), ("发文字号", doc.doc_number), ("发文机关", doc.issuer)]
+    items += document_dates(doc).items()
+    items += [("实施期限", doc.period), ("来源", doc.source), ("文件", doc.source_path)]
     return " ｜ ".join(f"{label}：{esc(value)}" for label, value in items if value)
 
 
@@ -276,7 +277,7 @@ def render_document(
         body += '<div class="pq-omitted">……（后文从略）</div>'
     return (
         f'<div class="pq-viewer" data-doc="{esc(doc_id)}">'
-        f'<div class="pq-viewer-head"><h3>《{esc(doc.title)}》</h3><div class="pq-meta">{_meta_line(doc)}</div>'
+        f'<div class="pq-viewer-head"><h3>《{esc(doc.title)}》</h3><div class="pq-meta">{_meta_line(doc, view.status_of(doc.doc_id))}</div>'
         f"{heading}{caption}</div>"
         f'<div class="pq-doc-body">{body}</div></div>'
     )
@@ -319,7 +320,9 @@ def render_outline(view: CorpusView, doc_id: str | None) -> str:
             # The node's first line is its heading: that is what gets marked.
             newline = text.find("\n", node.start, node.end)
             heading_end = node.end if newline == -1 else newline
-            clause = f'<span class="pq-node-clause">{esc(node.clause)}</span>' if node.clause else ""
+            # A statute's article is labelled by its clause already ("第一条"): no second badge.
+            badge = node.clause and not node.label.startswith(node.clause)
+            clause = f'<span class="pq-node-clause">{esc(node.clause)}</span>' if badge else ""
             items.append(
                 f'<li><span class="pq-node" role="button" tabindex="0"{open_attrs(doc_id, node.start, heading_end)}'
                 f' data-focus-end="{node.end}">{clause}{esc(node.label)}</span>'
@@ -331,7 +334,40 @@ def render_outline(view: CorpusView, doc_id: str | None) -> str:
 
 
 def search_terms(query: str) -> list[str]:
-    return [term for term in re.split(r"\s+", (query or "").strip()) if term][:5]
+    """The query's words (at most 5), each once whatever its case."""
+    first: dict[str, str] = {}
+    for term in re.split(r"\s+", (query or "").strip()):
+        if term:
+            first.setdefault(term.lower(), term)
+    return list(first.values())[:5]
+
+
+def hit_groups(spans: Sequence[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Sorted match spans grouped by place: matches that overlap or touch
+    ("新能源 汽车" in 新能源汽车) make one line, so a place is listed once with every
+    word marked, never once per word; separate occurrences keep their own lines."""
+    groups: list[list[tuple[int, int]]] = []
+    for a, b in spans:
+        last = groups[-1] if groups else None
+        if last and a <= last[-1][1] + ADJACENT_CHARS and b - last[0][0] <= MAX_GROUP_CHARS:
+            last.append((a, b))
+        else:
+            groups.append([(a, b)])
+    return groups
+
+
+def snippet_bounds(groups: Sequence[Sequence[tuple[int, int]]], n: int, length: int) -> tuple[int, int]:
+    """The stretch of text line `n` of a search shows: SNIPPET_CONTEXT characters
+    around its matches, but never past halfway to the next or previous match, so
+    no sentence is shown on two lines (three close matches once gave three
+    copies of one sentence)."""
+    a, b = groups[n][0][0], groups[n][-1][1]
+    lo, hi = max(0, a - SNIPPET_CONTEXT), min(length, b + SNIPPET_CONTEXT)
+    if n > 0:
+        lo = max(lo, (groups[n - 1][-1][1] + a + 1) // 2)
+    if n + 1 < len(groups):
+        hi = min(hi, (b + groups[n + 1][0][0]) // 2)
+    return lo, hi
 
 
 def render_search(view: CorpusView, query: str, doc_id: str | None = None) -> str:
@@ -344,33 +380,39 @@ def render_search(view: CorpusView, query: str, doc_id: str | None = None) -> st
     docs = [view.documents[doc_id]] if doc_id in view.documents else list(view.documents.values())
     blocks, total = [], 0
     for doc in sorted(docs, key=lambda d: d.title):
-        spans = sorted(term_spans(doc.text, terms))
+        spans = sorted(set(term_spans(doc.text, terms)))
         if not spans:
             continue
         total += len(spans)
         lines = []
-        for a, b in spans[:MAX_SEARCH_HITS]:
-            lo, hi = max(0, a - SNIPPET_CONTEXT), min(len(doc.text), b + SNIPPET_CONTEXT)
+        groups = hit_groups(spans)
+        for n, group in enumerate(groups[:MAX_SEARCH_HITS]):
+            a, b = group[0][0], group[-1][1]
+            lo, hi = snippet_bounds(groups, n, len(doc.text))
             chunk = view.chunk_at(doc.doc_id, a, b)
             label = f'<span class="pq-node-clause">{esc(chunk.clause)}</span>' if chunk else ""
-            snippet = highlighted(doc.text[lo:hi].replace("\n", " "), lo, {"term": [(a, b)]})
+            snippet = highlighted(doc.text[lo:hi].replace("\n", " "), lo, {"term": list(group)})
             lines.append(
                 f'<div class="pq-hitline" role="button" tabindex="0"{open_attrs(doc.doc_id, a, b, chunk.chunk_id if chunk else "")}>'
                 f"{label}…{snippet}…</div>"
             )
-        more = f'<div class="pq-omitted">另有 {len(spans) - MAX_SEARCH_HITS} 处未列出</div>' if len(spans) > MAX_SEARCH_HITS else ""
+        more = f'<div class="pq-omitted">另有 {len(groups) - MAX_SEARCH_HITS} 处未列出</div>' if len(groups) > MAX_SEARCH_HITS else ""
         blocks.append(f'<div class="pq-section-title">《{esc(doc.title)}》：{len(spans)} 处</div>{"".join(lines)}{more}')
     if not blocks:
         return f'<div class="pq-empty">没有找到“{esc(" ".join(terms))}”。</div>'
     return f'<div class="pq-results"><div>共找到 {total} 处。点击一条查看原文。</div>{"".join(blocks)}</div>'
 
 
-# 文件管理's table: column heading -> key of a `Service.list_documents` row.
+# 文件管理's table: column heading -> key of a `Service.list_documents` row; what a
+# reader looks for first (status, in force since, who issued it, where) comes first.
 _DOCUMENT_COLUMNS = (
-    ("标题", "title"), ("文件", "file"), ("编号", "doc_id"), ("发文字号", "doc_number"), ("发文机关", "issuer"),
-    ("成文日期", "written"), ("发布日期", "published"), ("有效期至", "valid_until"), ("来源", "source"),
-    ("有效期", "period"), ("页数", "pages"), ("条款数", "chunks"), ("字数", "chars"),
+    ("标题", "title"), ("状态", "status"), ("施行日期", "effective"), ("发文机关", "issuer"), ("层级", "level"),
+    ("地区", "jurisdiction"), ("条款数", "chunks"), ("加入日期", "added"), ("发文字号", "doc_number"),
+    ("成文日期", "written"), ("发布日期", "published"), ("有效期至", "valid_until"), ("实施期限", "period"),
+    ("文件", "file"), ("编号", "doc_id"), ("来源", "source"), ("页数", "pages"), ("字数", "chars"),
 )
+# Dates come from the one date model (indexer.docmeta.DocumentDates) when the row has it.
+_DATE_COLUMNS = {"written": "成文日期", "published": "发布日期", "effective": "施行日期", "valid_until": "有效期至"}
 
 
 def _pages_cell(row: dict[str, Any]) -> str:
@@ -379,14 +421,23 @@ def _pages_cell(row: dict[str, Any]) -> str:
     return f"{pages}（扫描 {scanned} 页）" if scanned else str(pages or "")
 
 
+def _document_cell(row: dict[str, Any], key: str) -> str:
+    if key == "pages":
+        return _pages_cell(row)
+    if key == "status":
+        label = str(row.get("status") or "")
+        kind = "pq-status-ok" if label.startswith(IN_FORCE) else "pq-status-off"
+        return f'<span class="pq-status {kind}">{esc(label)}</span>' if label else ""
+    if key in _DATE_COLUMNS and row.get("dates"):
+        shown = row["dates"].get(_DATE_COLUMNS[key], "")
+        return esc("" if shown == NOT_STATED else shown)
+    return esc(row.get(key, ""))
+
+
 def render_documents_table(rows: Sequence[dict[str, Any]]) -> str:
     header = "".join(f"<th>{name}</th>" for name, _ in _DOCUMENT_COLUMNS)
     body = "".join(
-        "<tr>"
-        + "".join(
-            f"<td>{esc(_pages_cell(row) if key == 'pages' else row.get(key, ''))}</td>" for _, key in _DOCUMENT_COLUMNS
-        )
-        + "</tr>"
+        "<tr>" + "".join(f"<td>{_document_cell(row, key)}</td>" for _, key in _DOCUMENT_COLUMNS) + "</tr>"
         for row in rows
     )
     return f'<table class="pq-table" id="pq-doc-table"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'

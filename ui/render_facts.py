@@ -6,6 +6,11 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
+from indexer.docmeta import NOT_STATED
+from indexer.facts import LEAD_ROLE
+from qa.doc_status import IN_FORCE
+from qa.facts_answer import MEMBER_ROLES, duty_phrase
+
 from .render import highlighted, open_attrs, term_spans, tidy, esc, search_terms
 
 MATCH_EMPTY = (
@@ -106,25 +111,28 @@ def period_status(period_end: int | None, today: date | None = None) -> str:
 
 
 def render_document_facts(documents: Sequence[dict[str, Any]], today: date | None = None) -> str:
-    """Title, issuer, publication date and period of each document, with whether the period has ended."""
+    """Title, issuer, the four dates of the date model, period and status of each
+    document; `today` (default: the real day) judges the period on another day."""
     if not documents:
         return '<div class="pq-empty">索引中还没有文件。</div>'
     cards = []
     for d in documents:
         attrs = _source_attrs(d.get("source"))
         opener = ' role="button" tabindex="0"' if attrs else ""
-        ended = d.get("period_end") is not None and d["period_end"] < (today or date.today()).year
-        status_class = "pq-period-ended" if ended else "pq-period-open"
-        items = [
-            ("发文机关", d.get("issuer")),
-            ("发布日期", d.get("published")),
-            ("实施期限", d.get("period")),
-        ]
-        meta = "".join(f"<span>{label}：<b>{esc(value or '文件未写明')}</b></span>" for label, value in items)
+        items = [("发文机关", d.get("issuer"))]
+        # The same dates, labels and wording as the viewer and 文件管理 (indexer.docmeta).
+        items += list((d.get("dates") or {"发布日期": d.get("published")}).items())
+        items.append(("实施期限", d.get("period")))
+        meta = "".join(f"<span>{label}：<b>{esc(value or NOT_STATED)}</b></span>" for label, value in items)
+        # The document's status as of today (qa/doc_status.py); on another day
+        # (`today` given) only the period can be judged here.
+        status = d.get("status") if d.get("status") and today is None else period_status(d.get("period_end"), today)
+        ok = status.startswith(IN_FORCE) or status.startswith("在实施期限内")
+        status_class = "pq-period-open" if ok else "pq-period-ended"
         cards.append(
             f'<div class="pq-docfact" data-doc="{esc(d["doc_id"])}">'
             f'<div class="pq-docfact-title"{opener}{attrs}>《{esc(d["title"])}》</div>'
-            f'<div class="pq-state">{meta}<span class="pq-period {status_class}">{esc(period_status(d.get("period_end"), today))}</span></div></div>'
+            f'<div class="pq-state">{meta}<span class="pq-period {status_class}">{esc(status)}</span></div></div>'
         )
     return f'<div class="pq-docfacts">{"".join(cards)}</div>'
 
@@ -144,8 +152,19 @@ def _target_cells(row: dict[str, Any]) -> list[str]:
     return [row["metric"], row["amount"], row["comparison"], _year_text(row), row["scope"]]
 
 
+ROLE_QUOTE_CHARS = 60  # a 责任单位 row without a duty shows this much of its sentence
+# Roles of a roster's lists (牵头 / 参与…), where the list itself is the sentence.
+ROSTER_ROLES = frozenset((LEAD_ROLE, *MEMBER_ROLES))
+
+
 def _role_cells(row: dict[str, Any]) -> list[str]:
-    return [row["role"], row["name"], row["post"] or (f"负责{row['duty']}" if row.get("duty") else ""), row["contact"], row["phone"]]
+    """A role row's cells; a unit named without a duty of its own ("由市科技局负责")
+    shows the sentence that names it, rather than an empty cell."""
+    what = row["post"] or (duty_phrase(row["duty"]) if row.get("duty") else "")
+    if not what and row.get("source") and not row["contact"] and row["role"] not in ROSTER_ROLES:
+        quote = tidy(row["source"].get("quote", ""))
+        what = quote[:ROLE_QUOTE_CHARS] + ("…" if len(quote) > ROLE_QUOTE_CHARS else "")
+    return [row["role"], row["name"], what, row["contact"], row["phone"]]
 
 
 def _fact_table(
@@ -166,7 +185,8 @@ def _fact_table(
         if any(term.lower() not in haystack for term in terms):
             continue
         tds = "".join(
-            f"<td>{highlighted(value, 0, {'term': term_spans(value, terms)}) if value else '—'}</td>" for value in values
+            # An empty cell stays empty: "—" in a column of names reads as a name.
+            f"<td>{highlighted(value, 0, {'term': term_spans(value, terms)}) if value else ''}</td>" for value in values
         )
         clause = highlighted(source.get("clause", ""), 0, {"term": term_spans(source.get("clause", ""), terms)})
         doc = f'<div class="pq-cell-doc">《{esc(source.get("doc_title", ""))}》</div>' if several_docs and source else ""

@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from indexer.docmeta import document_dates
 from indexer.errors import InvalidArgumentError, InvalidQuestionError, PolicyQAError
 from indexer.loaders import load_document, sidecar_path
 from indexer.store import index_lock
@@ -69,6 +70,7 @@ class CorpusView:
     documents: dict[str, Document]
     chunks_by_doc: dict[str, list[Chunk]]
     chunk_by_id: dict[str, Chunk]
+    statuses: Any = None  # qa.doc_status.Statuses of the loaded index: whether each document is in force
 
     @classmethod
     def of(cls, assistant: Any) -> "CorpusView":
@@ -77,7 +79,13 @@ class CorpusView:
             by_doc.setdefault(chunk.doc_id, []).append(chunk)
         for chunks in by_doc.values():
             chunks.sort(key=lambda c: (c.start, c.ordinal))
-        return cls(dict(assistant.documents), by_doc, {c.chunk_id: c for c in assistant.index.chunks})
+        return cls(
+            dict(assistant.documents), by_doc, {c.chunk_id: c for c in assistant.index.chunks}, getattr(assistant, "statuses", None)
+        )
+
+    def status_of(self, doc_id: str) -> str:
+        """"现行有效", "有效期已过（有效期至 2025-12-31）"… as of today; "" when unknown."""
+        return self.statuses.of(doc_id).text if self.statuses is not None and doc_id in self.documents else ""
 
     def chunk_at(self, doc_id: str, start: int, end: int) -> Chunk | None:
         """The chunk of `doc_id` that holds [start, end), else the first one overlapping it."""
@@ -99,6 +107,14 @@ def _facts_extractor() -> Callable | None:
     except ImportError:
         return None
     return extract_facts
+
+
+def _added_on(path: Path) -> str:
+    """The day a corpus file was added (its modification time), "" when it is gone."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime).date().isoformat()
+    except OSError:
+        return ""
 
 
 class Service:
@@ -229,6 +245,10 @@ class Service:
                     "effective": doc.effective,
                     "valid_until": doc.valid_until,
                     "jurisdiction": doc.jurisdiction,
+                    "level": doc.level,
+                    "dates": dict(document_dates(doc).items()),
+                    "status": view.status_of(doc_id),
+                    "added": _added_on(self.corpus_dir / doc.source_path),
                     "pages": len(doc.page_starts),
                     "ocr_pages": len(doc.ocr_pages),
                     "chunks": len(view.chunks_by_doc.get(doc_id, [])),
@@ -278,7 +298,8 @@ class Service:
         period), `targets` (指标) and `roles` (people, units and duties), each
         row with the `source` it was read from (doc_id, chunk_id, clause,
         quote, start, end), or None."""
-        return facts_rows(self._assistant.facts)
+        assistant, view = self._state
+        return facts_rows(assistant.facts, view.documents, view.status_of)
 
     # -- corpus changes -------------------------------------------------------------
     def add_document(self, path: Path | str, filename: str | None = None, progress: Progress | None = None) -> dict[str, Any]:

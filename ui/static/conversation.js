@@ -17,3 +17,32 @@ watch('value', () => requestAnimationFrame(() => {
   const top = target.getBoundingClientRect().top;
   if (top < 0 || top > window.innerHeight - 80) window.scrollBy(0, top - 8);
 }));
+
+// How long the user waited for each answer, from the click (or Enter) to the
+// answer on screen: the server's own time leaves out the queue, the network and
+// the page update. Turns are numbered from the first of this page, as the
+// conversation keeps only its last turns.
+const waited = [];
+let asked = null;
+const startWait = () => { asked = { at: performance.now() }; };
+document.addEventListener('click', (event) => { if (event.target.closest('#pq-ask')) startWait(); }, true);
+document.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && event.target.closest('#pq-question')) startWait();
+}, true);
+let answered = 0;
+watch('value', () => requestAnimationFrame(() => {
+  const turns = element.querySelectorAll('.pq-turn');
+  if (asked && !element.querySelector(".pq-error") && turns.length > 0) {
+    answered += 1;
+    waited[answered - 1] = performance.now() - asked.at;
+  }
+  asked = null;
+  turns.forEach((turn, i) => {
+    const ms = waited[answered - turns.length + i];
+    const timing = turn.querySelector('.pq-timing');
+    if (ms === undefined || !timing) return;
+    const server = Number(timing.dataset.serverMs || 0);
+    timing.dataset.waitedMs = String(Math.round(ms));
+    timing.textContent = `用时 ${(ms / 1000).toFixed(2)} 秒（其中检索与作答 ${(server / 1000).toFixed(2)} 秒）`;
+  });
+}));

@@ -1,0 +1,134 @@
+"""Every document carries its status, read from its dates, versions and
+有效期 (qa/doc_status.py), one date model shown everywhere (indexer/docmeta.py),
+and status questions answered from the metadata with the clause that states
+it (qa/status_answer.py). Issue 25, item 1."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexer.docmeta import NOT_STATED, document_dates
+from indexer.loaders import load_document
+from indexer.types import Document
+from qa.doc_filter import document_year
+from qa.doc_status import AMENDED, EXPIRED, IN_FORCE, NOT_YET, PERIOD_ENDED, REPEALED, Statuses, period_years
+from qa.status_answer import status_question
+
+POLICYQA = str(Path(sys.executable).parent / "policyqa")
+TODAY = "2026-12-07"
+
+EXPIRED_POLICY = """青岛市远洋渔业设备更新补助办法（测试用虚构文件）
+
+第一条 为支持远洋渔业企业更新捕捞设备，制定本办法。
+
+第二条 在本市注册的远洋渔业企业更新捕捞设备的，按设备投资额的20%给予补助，最高50万元。
+
+第三条 本办法自2024年1月1日起施行，有效期至2025年12月31日。
+"""
+
+
+def document(doc_id: str, title: str, text: str = "正文。", **fields) -> Document:
+    return Document(doc_id=doc_id, title=title, text=text, source_path=f"{doc_id}.md", **fields)
+
+
+def test_status_of_each_kind_with_why() -> None:
+    documents = [
+        document("law2018", "公司法", effective="2018-10-26", revisions=("2018-10-26",), content_hash="a"),
+        document("law2024", "公司法", effective="2024-07-01", revisions=("2023-12-29",), content_hash="b"),
+        document("old_rule", "青岛市专利保护办法", effective="2000-01-01"),
+        document("new_rule", "青岛市专利保护规定", "第三十条 本规定自2005年1月1日起施行。《青岛市专利保护办法》同时废止。", effective="2005-01-01"),
+        document("expired", "远洋渔业补助办法", effective="2024-01-01", valid_until="2025-12-31"),
+        document("plan", "攻势作战方案(2019—2022年)", period="2019—2022", published="2019-08-12"),
+        document("future", "新规定", effective="2027-03-01"),
+        document("current", "促进条例", effective="2022-01-01", valid_until="2030-12-31"),
+    ]
+    statuses = Statuses(documents)
+    got = {doc_id: statuses.of(doc_id, TODAY) for doc_id in (d.doc_id for d in documents)}
+    assert got["law2018"].label == AMENDED and got["law2018"].other == "law2024"
+    assert got["law2018"].text == "已修订（现行版本：2024-07-01 施行）"
+    assert got["law2024"].label == IN_FORCE
+    assert got["old_rule"].label == REPEALED and got["old_rule"].other == "new_rule"
+    assert got["old_rule"].text == "已失效（已由《青岛市专利保护规定》废止）"
+    assert got["expired"].text == "有效期已过（有效期至 2025-12-31）"
+    assert got["plan"].text == "实施期已结束（实施期限 2019—2022 年，已于 2022 年底结束）"
+    assert got["future"].label == NOT_YET
+    assert got["current"].text == "现行有效（自 2022-01-01 起施行，有效期至 2030-12-31）"
+    # On an earlier day the same documents read differently.
+    assert statuses.of("expired", "2025-06-01").label == IN_FORCE
+    assert statuses.of("plan", "2021-01-01").label == IN_FORCE
+    assert statuses.of("law2018", "2020-01-01").label == IN_FORCE
+    assert {EXPIRED, PERIOD_ENDED} <= {s.label for s in got.values()}
+    assert period_years("2019—2022") == (2019, 2022) and period_years("") is None
+
+
+def test_one_date_model_for_a_statute_and_a_plan(plan: Document) -> None:
+    law = load_document(Path("corpus/中小企业促进法(2017-09-01).md"), Path("corpus"))
+    dates = dict(document_dates(law).items())
+    assert dates == {"成文日期": "2017-09-01（修订通过）", "发布日期": NOT_STATED, "施行日期": "2018-01-01", "有效期至": NOT_STATED}
+    assert dict(document_dates(plan).items())["发布日期"] == "2019-08-12"
+    # The year filter reads the same model: a statute has a year too.
+    assert document_year(law) == "2017" and document_year(plan) == "2019"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("这个方案还有效吗？", "in_force"),
+        ("这个政策现在是否已经失效？", "in_force"),
+        ("中小企业促进法什么时候施行？", "effective"),
+        ("修订后的《中小企业促进法》从哪天开始施行？", "effective"),
+        ("这个办法有效期到什么时候？", "valid_until"),
+        ("2022年新能源汽车产量要达到多少？", ""),
+        ("这个方案的实施期限是几年？", ""),
+    ],
+)
+def test_status_questions_are_recognised(question: str, kind: str) -> None:
+    assert status_question(question) == kind
+
+
+def test_still_in_force_is_answered_from_metadata_with_the_title(assistant) -> None:
+    answer = assistant.ask("这个方案还有效吗？", as_of=TODAY)
+    assert not answer.abstained
+    assert "实施期已结束" in answer.text and "2022 年底结束" in answer.text
+    assert "科技成果转化" not in answer.text  # not a clause that merely says 有效
+    assert answer.citations and "2019—2022" in answer.citations[0].quote
+    assert answer.citations[0].status.startswith(PERIOD_ENDED)
+
+
+def test_uploaded_policy_past_its_validity_is_answered_as_expired(embedder, tmp_path: Path) -> None:
+    from indexer.build import build_index
+    from indexer.facts import extract_facts
+    from indexer.store import load_index
+    from qa.assistant import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "远洋渔业补助办法.txt").write_text(EXPIRED_POLICY, encoding="utf-8")
+    build_index(corpus, tmp_path / "index", embedder=embedder, show_progress=False, extract_facts=extract_facts)
+    assistant = Assistant(load_index(tmp_path / "index", model_id=embedder.model_id), embedder)
+
+    expired = assistant.ask("远洋渔业设备更新补助办法现在还有效吗？")  # today: the machine's date, past 2025
+    assert "有效期至2025-12-31[1]" in expired.text and EXPIRED in expired.text and "不再有效" in expired.text
+    assert expired.citations[0].quote == "第三条 本办法自2024年1月1日起施行，有效期至2025年12月31日。"
+    assert expired.citations[0].status == "有效期已过（有效期至 2025-12-31）"
+    when = assistant.ask("远洋渔业设备更新补助办法什么时候施行？")
+    assert when.text.startswith("《青岛市远洋渔业设备更新补助办法（测试用虚构文件）》自2024-01-01起施行[1]")
+    before = assistant.ask("远洋渔业设备更新补助办法还有效吗？", as_of="2025-06-01")
+    assert IN_FORCE in before.text
+    # Any other answer's citation carries the status too.
+    other = assistant.ask("远洋渔业企业更新捕捞设备最高补助多少？")
+    assert other.citations and all(c.status.startswith(EXPIRED) for c in other.citations)
+
+
+def test_ask_json_carries_the_status(plan_index: Path) -> None:
+    result = subprocess.run(
+        [POLICYQA, "ask", "2022年新能源汽车产量要达到多少？", "--json", "--index-dir", str(plan_index)],
+        capture_output=True, text=True, encoding="utf-8", timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    citation = json.loads(result.stdout)["citations"][0]
+    assert citation["status"] == "实施期已结束（实施期限 2019—2022 年，已于 2022 年底结束）"
