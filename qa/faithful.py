@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from indexer.types import Chunk
 
 from .evidence import Sentence
-from .slots import Slot, SlotMatch, SlotReader
+from .slots import Slot, SlotMatch, SlotReader, is_name
 
 # Share of the subject's weight (IDF) a value's stretch of its sentence, with
 # the clause's context, must hold for the value to count as the subject's.
@@ -80,8 +80,8 @@ class SlotGate:
         """"文件提到了X，但没有规定Y" when some candidate sentence, under its
         headings, holds enough of the subject; None when nothing is on topic or
         the question asks no kind of value."""
-        if not slot.kind or not slot.subject:
-            return None
+        if not slot.kind or not slot.subject or any(is_name(word) for word in slot.unseen):
+            return None  # a name no document uses (华为): the documents do not speak of the subject
         texts = {id(s): f"{self.context_of(s.chunk)} {s.text}" for s in candidates}
         scored = [(self.reader.coverage(slot, texts[id(s)]), s) for s in candidates]
         # On topic: most of the subject, and no other subject where the question's stands.

@@ -191,14 +191,14 @@ class SlotReader:
         held = dict(zip(slot.words, self._held(slot, text)))
         written = [w for w in words(text) if w.strip()]
         for position, word in enumerate(asked[:-1]):
-            if held.get(word, True) or not _is_name(word):
+            if held.get(word, True) or not is_name(word):
                 continue  # only a name the text lacks can have a rival in it
             head = asked[position + 1]
             if len(head) < 2 or head not in self.idf or head in self.vocabulary.generic:
                 continue
             for at in range(1, len(written)):
                 other = written[at - 1]
-                if written[at] == head and other != word and _is_name(other) and other not in asked:
+                if written[at] == head and other != word and is_name(other) and other not in asked:
                     return other
         return ""
 
@@ -284,7 +284,7 @@ def _abbreviation(word: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=4096)
-def _is_name(word: str) -> bool:
+def is_name(word: str) -> bool:
     """A noun of two or more characters, as jieba tags it without guessing (HMM off)."""
     import jieba.posseg
 
