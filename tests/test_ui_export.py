@@ -273,3 +273,34 @@ def test_the_panel_is_in_view_after_clicking_the_last_row_or_card(browser, ui_se
     shot(page, f"panel-follows-card-{width}")
     assert page.problems == []
     page.context.close()
+
+
+# ---------------------------------------------------------------------------
+# Matching by need, with an uploaded policy (item 4); last: it adds a document
+# ---------------------------------------------------------------------------
+
+
+def test_an_uploaded_reward_is_matched_first_with_conditions_and_contact(page, ui_service, tmp_path):
+    from tests.test_match import SENSOR_FIRM, SENSOR_POLICY
+
+    source = tmp_path / "崂山区传感器产业扶持措施.txt"
+    source.write_text(SENSOR_POLICY, encoding="utf-8")
+    ui_service.add_document(source, source.name)
+    page.get_by_role("tab", name="企业政策匹配").click()
+    page.fill("#pq-profile textarea", SENSOR_FIRM)
+    page.click("#pq-match")
+    expect(page.locator("#pq-match-result .pq-match-summary")).to_contain_text("资金与奖励、税收优惠")
+    first = page.locator("#pq-match-result .pq-measure").first
+    expect(first).to_contain_text("50万元奖励")
+    assert "《崂山区支持智能传感器产业发展的若干措施》" in first.inner_text()
+    conditions = first.locator(".pq-condition").all_inner_texts()
+    assert any("在崂山区注册" in c for c in conditions) and any("年度研发投入超过500万元" in c for c in conditions)
+    assert page.locator("#pq-match-result .pq-group").first.get_attribute("data-support") == "资金与奖励"
+    contact = page.locator("#pq-match-result .pq-contact", has_text="李明")
+    expect(contact).to_contain_text("0532-88990011")
+    contact.click()
+    page.wait_for_function("v => { const m = document.querySelector(v + ' mark.pq-hit'); return m && m.innerText.includes('0532-88990011'); }", arg="#pq-match-viewer")
+    shot(page, "match-by-need")
+    measures = xlsx_text(download(page, "#pq-export-match-xlsx", tmp_path))["匹配的措施"]
+    assert "50万元奖励" in measures[1][5] and "在崂山区注册" in measures[1][7]
+    assert page.problems == []

@@ -131,15 +131,17 @@ def match_report(result: Any) -> Report:
     measures = tuple(
         (
             str(n), m.support, f"《{m.doc_title}》", m.clause, m.path, tidy(m.quote), m.why,
-            "；".join(getattr(m, "conditions", ()) or ()),
+            "\n".join(m.conditions),
         )
         for n, m in enumerate(result.measures, start=1)
     )
-    contacts = tuple((c.unit, c.person, c.phone, getattr(c, "doc_title", "") or "", c.clause) for c in result.contacts)
+    contacts = tuple((c.unit, c.person, c.phone, f"《{c.doc_title}》" if c.doc_title else "", c.clause) for c in result.contacts)
     intro = [_stamp(), f"企业描述：{result.profile}", f"识别到的行业：{'、'.join(result.industries) or '未识别出具体行业'}"]
     if result.firm_kinds:
         intro.append(f"企业类型：{'、'.join(result.firm_kinds)}")
-    if getattr(result, "wanted", ()):
+    if result.size:
+        intro.append(f"企业规模：{result.size}（按从业人数推断）")
+    if result.wanted:
         intro.append(f"需要的支持：{'、'.join(result.wanted)}")
     return _tables_report(
         "企业政策匹配",
