@@ -67,6 +67,7 @@ W_KIND, W_WANTED = 4, 5
 W_SIZE, W_AMOUNT, W_PLACE = 4, 2, 3  # names the firm's size; states an amount of money; names its district
 P_FOREIGN, P_GOAL = 3, 1
 W_RETRIEVER = 2.0
+DIRECTION_PLACES = 3  # places kept for items naming the firm's industry when the support asked for fills the list
 MIN_SCORE = 2  # below this a measure only brushes the firm's industry
 SHORT_HEADING = 24  # a heading this short is a title ("(3)推动高端化工产业。"), not a sentence
 
@@ -99,6 +100,8 @@ class FirmProfile:
         """What the headcount says about the firm's size, and what it leaves to check."""
         if not self.size:
             return ""
+        if self.people is None:
+            return f"企业规模：描述为{self.size}，需按从业人员和营业收入核实划型"
         return f"企业规模：从业人员{self.people}人，按工业企业标准属{self.size}；划型还要看营业收入，需核实"
 
 
@@ -137,7 +140,7 @@ def read_profile(profile: str, vocabulary: Vocabulary | None = None) -> FirmProf
         words=tuple((tag, tuple(ws)) for tag, ws in words.items()),
         place=place.group("place") if place else "",
         people=people,
-        size=firm_size(people, load_needs()),
+        size=firm_size(profile, people, load_needs()),
     )
 
 
@@ -154,6 +157,8 @@ class _Relevance:
     offered: tuple[str, ...] = ()  # the kinds of support asked for that it offers
     sized: bool = False  # names firms of the firm's size
     aimed: bool = False  # names the firm's industry, kind or size (not only a kind of support)
+    direct: bool = False  # names the firm's own industry
+    kind: str = GENERAL_SUPPORT  # the group it is listed under
 
     @property
     def tier(self) -> int:
@@ -206,6 +211,7 @@ def relevance(
     # Support is wanted when the clause offers it (给予, 享受, 减征…), not when it only names the field.
     wanted = [] if foreign or not offers(measure.quote, rules) else _hits(measure.supports, profile.wanted, (SUPPORT,))
     sized = [] if foreign or measure.role == "goal" or not profile.size else size_words(measure.quote, profile.size, rules)
+    sized = [word for word in sized if not any(word in hit.words for hit in kinds)]  # said once, counted once
     if not (own_direct or own_broad or scope_direct or scope_broad or kinds or wanted or sized):
         return None
 
@@ -225,7 +231,7 @@ def relevance(
         reasons.extend(f"面向{h.tag}（“{'、'.join(h.words)}”）" for h in kinds)
     if sized:
         score += W_SIZE
-        reasons.append(f"面向{'、'.join(sized)}（企业{profile.people}人）")
+        reasons.append(f"面向{'、'.join(sized)}" + (f"（企业{profile.people}人）" if profile.people else ""))
     if wanted:  # a measure offering more of the kinds of support asked for concerns the firm more
         score += W_WANTED * min(len(wanted), 2)
         reasons.append(f"提供{'、'.join(h.tag for h in wanted)}方面的支持")
@@ -245,7 +251,11 @@ def relevance(
     for hit in own_direct + own_broad + kinds:
         matched.extend(hit.words)
     aimed = bool(own_direct or own_broad or scope_direct or scope_broad or kinds or sized)
-    return _Relevance(score, tuple(reasons), tuple(dict.fromkeys(matched)), tuple(h.tag for h in wanted), bool(sized), aimed)
+    offered = tuple(h.tag for h in wanted)
+    # Listed under the kind asked for that it offers; else under what it mainly
+    # offers, when it offers anything (a clause naming 财政 offers no funding).
+    kind = offered[0] if offered else (measure.main_support if offers(measure.quote, rules) else "") or GENERAL_SUPPORT
+    return _Relevance(score, tuple(reasons), tuple(dict.fromkeys(matched)), offered, bool(sized), aimed, bool(own_direct), kind)
 
 
 def _quote_span(measure: Measure, words: tuple[str, ...]) -> tuple[int, int]:
@@ -274,8 +284,7 @@ def _matched_measure(
         path=measure.breadcrumb,
         quote=measure.quote[start:end],
         doc_title=document.title if document else "",
-        # Listed under the kind asked for that it offers, else under what it mainly offers.
-        support=rel.offered[0] if rel.offered else measure.main_support or GENERAL_SUPPORT,
+        support=rel.kind,
         why="；".join(rel.reasons),
         chunk_id=measure.chunk_id,
         doc_id=measure.doc_id,
@@ -328,6 +337,24 @@ def contacts_of(facts: PolicyFacts, documents: dict[str, Document], doc_ids: lis
 # ---------------------------------------------------------------------------
 
 
+_Scored = tuple[float, Measure, _Relevance]
+
+
+def _in_turns(scored: list[_Scored], wanted: tuple[str, ...]) -> list[_Scored]:
+    """The measures offering what was asked for (tiers 0, then 1) taken in turns
+    from each kind asked for, so that one kind (融资) does not fill the list
+    before another (税收) is reached; the rest after, in the order given."""
+    out: list[_Scored] = []
+    for tier in (0, 1):
+        buckets: dict[str, list[_Scored]] = {kind: [] for kind in wanted}
+        for item in scored:
+            if item[2].tier == tier:
+                buckets.setdefault(item[2].offered[0], []).append(item)
+        while any(buckets.values()):
+            out.extend(bucket.pop(0) for bucket in buckets.values() if bucket)
+    return out + [item for item in scored if item[2].tier == 2]
+
+
 def match_profile(
     profile: str,
     facts: PolicyFacts,
@@ -354,7 +381,7 @@ def match_profile(
     if retriever_search is not None:
         for rank, hit in enumerate(retriever_search(profile)):
             ranks.setdefault((hit.chunk.doc_id, hit.chunk.clause), rank)
-    scored: list[tuple[float, Measure, _Relevance]] = []
+    scored: list[_Scored] = []
     for measure in facts.measures:
         if documents and measure.doc_id not in documents:
             continue
@@ -366,7 +393,11 @@ def match_profile(
         bonus = W_RETRIEVER * (1 - rank / max(len(ranks), 1)) if rank is not None else 0.0
         scored.append((rel.score + bonus, measure, rel))
     scored.sort(key=lambda item: (item[2].tier, -item[0], item[1].ordinal))
-    chosen = scored[:limit]
+    scored = _in_turns(scored, firm.wanted)
+    # What the firm asked for comes first, but the items naming its own industry
+    # keep a few places: the plan's priorities for its sector matter to it too.
+    direction = sorted((item for item in scored[limit:] if item[2].direct), key=lambda item: -item[0])[:DIRECTION_PLACES]
+    chosen = scored[: max(limit - len(direction), 0)] + direction
     doc_ids = list(dict.fromkeys(m.doc_id for _, m, _ in chosen)) or list(documents) or [d.doc_id for d in facts.documents]
     return MatchResult(
         profile=profile,

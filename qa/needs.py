@@ -39,6 +39,7 @@ class NeedRules:
     offers: tuple[str, ...]
     sizes: tuple[tuple[int, str], ...]  # (fewer than this many people, size), ascending
     size_names: tuple[tuple[str, tuple[str, ...]], ...]  # size -> how documents name such firms
+    size_said: tuple[tuple[str, tuple[str, ...]], ...]  # size -> how a profile says it without a headcount
     condition_headings: tuple[str, ...]
     condition_phrases: tuple[tuple[tuple[str, ...], str], ...]  # (words, what to check)
 
@@ -57,7 +58,8 @@ def load_needs(path: Path = NEEDS_PATH) -> NeedRules:
         obligations=tuple(bad["obligations"]),
         offers=tuple(data["offers"]),
         sizes=tuple(sorted((int(row["below"]), row["size"]) for row in size["by_headcount"])),
-        size_names=tuple((s, tuple(names)) for s, names in size["named_as"].items() if not s.startswith("_")),
+        size_names=tuple((s, tuple(names)) for s, names in size["named_as"].items()),
+        size_said=tuple((s, tuple(words)) for s, words in size["said_as"].items()),
         condition_headings=tuple(cond["headings"]),
         condition_phrases=tuple((tuple(p["words"]), p["check"]) for p in cond["phrases"]),
     )
@@ -69,11 +71,12 @@ def headcount(profile: str) -> int | None:
     return int(found.group(1)) if found else None
 
 
-def firm_size(people: int | None, rules: NeedRules) -> str:
-    """微型企业 / 小型企业 / 中型企业 by headcount, "" when unknown or larger."""
-    if people is None:
-        return ""
-    return next((size for below, size in rules.sizes if people < below), "")
+def firm_size(profile: str, people: int | None, rules: NeedRules) -> str:
+    """微型企业 / 小型企业 / 中型企业 by headcount, else as the profile says it
+    (小微企业); "" when unknown or larger."""
+    if people is not None:
+        return next((size for below, size in rules.sizes if people < below), "")
+    return next((size for size, words in rules.size_said if any(word in profile for word in words)), "")
 
 
 def is_support(measure: Measure, rules: NeedRules) -> bool:
