@@ -248,8 +248,9 @@ def relevance(
         reasons.append("为该攻坚战的目标")
     if score < MIN_SCORE:
         return None
-    for hit in own_direct + own_broad + kinds:
+    for hit in own_direct + own_broad + kinds + wanted:  # the quote: the sentences that concern the firm
         matched.extend(hit.words)
+    matched.extend(sized)
     aimed = bool(own_direct or own_broad or scope_direct or scope_broad or kinds or sized)
     offered = tuple(h.tag for h in wanted)
     # Listed under the kind asked for that it offers; else under what it mainly

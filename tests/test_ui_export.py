@@ -25,7 +25,7 @@ from ui.render import conversation_text, plain_text
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 
 ROBOT_FIRM = "我们是一家做工业机器人的中小企业，在即墨"
-QUESTIONS = ("谁担任攻势指挥长？", "2022年新能源汽车产量要达到多少？", "牵头单位的联系人和电话分别是什么？")
+QUESTIONS = ("谁担任攻势指挥长？", "2022年新能源汽车产量要达到多少？", "牵头单位的联系人和电话分别是什么？", "我们是做工业机器人的，文件里有什么支持？")
 
 
 def xlsx_text(data: bytes) -> dict[str, list[list[str]]]:
@@ -189,8 +189,11 @@ def test_a_conversation_is_downloaded_copied_and_printed_whole(page, tmp_path):
                          " for (let e = b; e; e = e.parentElement) if (e.scrollHeight > e.clientHeight + 5 &&"
                          " getComputedStyle(e).overflowY !== 'visible') return true; return false; }")
     pages, printed = pdf_text(page.pdf(prefer_css_page_size=True))
+    assert pages >= 2  # longer than a page: nothing is cut at the first one
     for question, answer in zip(QUESTIONS, answers):
         assert question.rstrip("？") in printed and answer[:30] in printed
+    last_quote = squash(turns.last.locator(".pq-card.pq-cite .pq-quote").last.inner_text())
+    assert last_quote[:40] in printed
     assert "导出Excel" not in printed and "复制答案与引用" not in printed  # buttons are not printed
     assert page.problems == []
 
