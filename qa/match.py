@@ -22,7 +22,6 @@ from indexer.errors import InvalidQuestionError
 from indexer.facts import (
     ENABLER,
     FIRM_KIND,
-    LEAD_ROLE,
     SECTOR,
     SUPPORT,
     Measure,
@@ -45,10 +44,10 @@ from .needs import (
     is_support,
     load_needs,
     MONEY,
+    contacts_of,
     not_specified,
     offers,
     size_words,
-    text_contacts,
 )
 from .match_result import ContactInfo, MatchedMeasure, MatchResult
 from .types import Hit
@@ -306,31 +305,6 @@ def conditions_of(measure: Measure, rel: _Relevance, firm: FirmProfile, facts: P
     if info and info.period_end is not None and info.period_end < date.today().year:
         checks.append(f"文件实施期限为{info.period}年，已经结束：需确认政策是否延续")
     return tuple(dict.fromkeys(checks))
-
-
-# ---------------------------------------------------------------------------
-# Contacts
-# ---------------------------------------------------------------------------
-
-
-def contacts_of(facts: PolicyFacts, documents: dict[str, Document], doc_ids: list[str]) -> list[ContactInfo]:
-    """Whom to ask about the documents `doc_ids` (in that order): the lead units
-    of a roster, then the contact lines a document writes out (an uploaded
-    policy's 咨询联系); each phone number once."""
-    titles = {doc_id: documents[doc_id].title if doc_id in documents else "" for doc_id in doc_ids}
-    found = [
-        ContactInfo(u.unit, u.person, u.phone, u.source.clause, titles[u.source.doc_id], u.source.doc_id, u.source.start, u.source.end)
-        for u in facts.units_with_role(LEAD_ROLE)
-        if u.phone and u.source.doc_id in titles
-    ]
-    for doc_id in doc_ids:
-        if doc_id not in documents:
-            continue
-        for line in text_contacts(documents[doc_id].text):
-            clause = next((m.clause for m in facts.measures if m.doc_id == doc_id and m.start <= line.start < m.end), "")
-            found.append(ContactInfo(line.unit, line.person, line.phone, clause, titles[doc_id], doc_id, line.start, line.end))
-    seen: set[str] = set()
-    return [c for c in found if not (c.phone in seen or seen.add(c.phone))]
 
 
 # ---------------------------------------------------------------------------

@@ -15,7 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from indexer.facts import Measure, PolicyFacts
+from indexer.facts import LEAD_ROLE, Measure, PolicyFacts
+from indexer.types import Document
+
+from .match_result import ContactInfo
 
 NEEDS_PATH = Path(__file__).resolve().parent / "data" / "match_needs.json"
 CONDITION_CHARS = 80  # a 支持对象 clause quoted as a condition is cut here
@@ -170,3 +173,23 @@ def not_specified(place: str, facts: PolicyFacts, doc_ids: set[str]) -> list[str
         if info.doc_id in doc_ids and info.period:
             found.append(f"{info.period_end or info.period}年以后的安排：《{info.title}》的实施期限为{info.period}年，文件未涉及此后的政策")
     return found
+
+
+def contacts_of(facts: PolicyFacts, documents: dict[str, Document], doc_ids: list[str]) -> list[ContactInfo]:
+    """Whom to ask about the documents `doc_ids` (in that order): the lead units
+    of a roster, then the contact lines a document writes out (an uploaded
+    policy's 咨询联系); each phone number once."""
+    titles = {doc_id: documents[doc_id].title if doc_id in documents else "" for doc_id in doc_ids}
+    found = [
+        ContactInfo(u.unit, u.person, u.phone, u.source.clause, titles[u.source.doc_id], u.source.doc_id, u.source.start, u.source.end)
+        for u in facts.units_with_role(LEAD_ROLE)
+        if u.phone and u.source.doc_id in titles
+    ]
+    for doc_id in doc_ids:
+        if doc_id not in documents:
+            continue
+        for line in text_contacts(documents[doc_id].text):
+            clause = next((m.clause for m in facts.measures if m.doc_id == doc_id and m.start <= line.start < m.end), "")
+            found.append(ContactInfo(line.unit, line.person, line.phone, clause, titles[doc_id], doc_id, line.start, line.end))
+    seen: set[str] = set()
+    return [c for c in found if not (c.phone in seen or seen.add(c.phone))]
