@@ -16,13 +16,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import date
 
 from indexer.errors import InvalidQuestionError
 from indexer.facts import (
     ENABLER,
     FIRM_KIND,
-    LEAD_ROLE,
     SECTOR,
     SUPPORT,
     Measure,
@@ -35,7 +34,25 @@ from indexer.facts import (
 )
 from indexer.types import Document
 
+from .needs import (
+    NeedRules,
+    clause_conditions,
+    document_conditions,
+    firm_size,
+    headcount,
+    is_condition_clause,
+    is_support,
+    load_needs,
+    MONEY,
+    contacts_of,
+    not_specified,
+    offers,
+    size_words,
+)
+from .match_result import ContactInfo, MatchedMeasure, MatchResult
 from .types import Hit
+
+__all__ = ["ContactInfo", "FirmProfile", "MatchResult", "MatchedMeasure", "match_profile", "read_profile", "relevance"]
 
 GENERAL_SUPPORT = "产业发展方向"  # a measure that names no kind of support
 
@@ -45,22 +62,16 @@ GENERAL_SUPPORT = "产业发展方向"  # a measure that names no kind of suppor
 # 攻坚战 that only mentions the industry in passing is pushed down.
 W_OWN_DIRECT, W_OWN_BROAD, W_HEADING = 8, 4, 2
 W_SCOPE_DIRECT, W_SCOPE_BROAD = 6, 3
-W_KIND, W_WANTED = 4, 3
+W_KIND, W_WANTED = 4, 5
+W_SIZE, W_AMOUNT, W_PLACE = 4, 2, 3  # names the firm's size; states an amount of money; names its district
 P_FOREIGN, P_GOAL = 3, 1
 W_RETRIEVER = 2.0
+DIRECTION_PLACES = 3  # places kept for items naming the firm's industry when the support asked for fills the list
 MIN_SCORE = 2  # below this a measure only brushes the firm's industry
 SHORT_HEADING = 24  # a heading this short is a title ("(3)推动高端化工产业。"), not a sentence
 
 _QUOTE_CHARS = 160  # a clause up to this long is quoted whole
 
-# What firms always need to act on a measure, and how a document would say it.
-_NEEDS = (
-    ("资金额度/补贴金额", re.compile(r"\d[\d.,]*\s*(?:万|亿)?元[^。；]{0,20}(?:补贴|奖励|资助|补助|奖补)|(?:补贴|奖励|资助|补助|奖补)[^。；]{0,20}\d[\d.,]*\s*(?:万|亿)?元")),
-    ("申请流程和所需材料", re.compile(r"(?:申报|申请)(?:程序|流程|材料|方式|指南)|受理|报送")),
-    ("申报截止时间", re.compile(r"\d{1,2}月\d{1,2}日|截止|截至\d|月底前|年底前")),
-    ("申报条件和认定标准", re.compile(r"(?:申报|申请|认定|支持)条件|门槛|认定标准")),
-)
-_PRINCIPLE = re.compile(r"给予[^，,。；;]{0,12}(?:奖励|补贴|支持|扶持)")
 _PLACE = re.compile(r"(?:在|位于|落户|坐落在)(?P<place>[\u4e00-\u9fff]{2,6}?)(?:区|市|县|新区|开发区|高新区)?(?=[，,。；;！!\s]|$)")
 
 
@@ -80,99 +91,17 @@ class FirmProfile:
     wanted: tuple[str, ...]  # kinds of support it asks for
     words: tuple[tuple[str, tuple[str, ...]], ...]  # tag -> words of the profile that named it
     place: str  # a district or city it says it is in, "" if none
+    people: int | None = None  # headcount, when the profile gives it
+    size: str = ""  # 微型企业 / 小型企业 / 中型企业 from the headcount, "" when unknown
 
-
-@dataclass(frozen=True)
-class MatchedMeasure:
-    clause: str
-    path: str  # breadcrumb
-    quote: str  # exact text of the document
-    doc_title: str
-    support: str  # main kind of support, or GENERAL_SUPPORT
-    why: str  # which words matched
-    chunk_id: str
-    doc_id: str
-    start: int  # offsets of the quote in the document text
-    end: int
-    score: float
-
-    def to_json(self) -> dict[str, Any]:
-        return {"clause": self.clause, "path": self.path, "quote": self.quote, "doc_title": self.doc_title, "support": self.support, "why": self.why}
-
-
-@dataclass(frozen=True)
-class ContactInfo:
-    unit: str
-    person: str
-    phone: str
-    clause: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"unit": self.unit, "person": self.person, "phone": self.phone, "clause": self.clause}
-
-
-@dataclass(frozen=True)
-class MatchResult:
-    profile: str
-    measures: tuple[MatchedMeasure, ...]  # most relevant first
-    not_specified: tuple[str, ...]
-    contacts: tuple[ContactInfo, ...]
-    industries: tuple[str, ...] = ()  # what was recognised in the profile
-    firm_kinds: tuple[str, ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """The `policyqa match --json` object."""
-        return {
-            "profile": self.profile,
-            "measures": [m.to_json() for m in self.measures],
-            "not_specified": list(self.not_specified),
-            "contacts": [c.to_json() for c in self.contacts],
-        }
-
-    def groups(self) -> list[tuple[str, list[MatchedMeasure]]]:
-        """Measures grouped by document, then by kind of support ("《…》· 金融");
-        documents and groups in order of their best measure."""
-        by_document: dict[str, dict[str, list[MatchedMeasure]]] = {}
-        for measure in self.measures:
-            by_document.setdefault(measure.doc_title, {}).setdefault(measure.support, []).append(measure)
-        return [
-            (f"《{title}》· {support}", measures)
-            for title, kinds in by_document.items()
-            for support, measures in kinds.items()
-        ]
-
-    def render_text(self) -> str:
-        """The result in Chinese for the CLI."""
-        lines = [f"企业描述：{self.profile}"]
-        recognised = "、".join(self.industries) or "未识别出具体行业"
-        kinds = f"；企业类型：{'、'.join(self.firm_kinds)}" if self.firm_kinds else ""
-        lines.append(f"识别到的行业：{recognised}{kinds}")
-        lines.append("")
-        if not self.measures:
-            lines.append("文件中没有找到与该企业行业或类型明确相关的措施。")
-        else:
-            lines.append("相关措施（按文件、再按支持类型分组，组内按相关度排序）：")
-            n = 0
-            for support, measures in self.groups():
-                lines.append(f"【{support}】")
-                for measure in measures:
-                    n += 1
-                    lines.append(f"{n}. {measure.clause}（{measure.path}）")
-                    lines.append(f"   原文：“{_one_line(measure.quote)}”——《{measure.doc_title}》")
-                    lines.append(f"   相关原因：{measure.why}")
-        if self.not_specified:
-            lines.append("")
-            lines.append("文件未明确的事项：")
-            lines.extend(f"- {item}" for item in self.not_specified)
-        if self.contacts:
-            lines.append("")
-            lines.append("咨询联系（牵头单位）：")
-            lines.extend(f"- {c.unit}：{c.person}，电话{c.phone}（{c.clause}）" for c in self.contacts)
-        return "\n".join(lines)
-
-
-def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    @property
+    def size_note(self) -> str:
+        """What the headcount says about the firm's size, and what it leaves to check."""
+        if not self.size:
+            return ""
+        if self.people is None:
+            return f"企业规模：描述为{self.size}，需按从业人员和营业收入核实划型"
+        return f"企业规模：从业人员{self.people}人，按工业企业标准属{self.size}；划型还要看营业收入，需核实"
 
 
 # ---------------------------------------------------------------------------
@@ -200,6 +129,7 @@ def read_profile(profile: str, vocabulary: Vocabulary | None = None) -> FirmProf
     industries = tuple(tag for tag in named if tag not in parents) or named
     broader = tuple(dict.fromkeys(p for tag in named for p in vocabulary.broader_of(tag) if p not in industries))
     place = _PLACE.search(profile)
+    people = headcount(profile)
     return FirmProfile(
         text=profile,
         industries=industries,
@@ -208,6 +138,8 @@ def read_profile(profile: str, vocabulary: Vocabulary | None = None) -> FirmProf
         wanted=tags(SUPPORT),
         words=tuple((tag, tuple(ws)) for tag, ws in words.items()),
         place=place.group("place") if place else "",
+        people=people,
+        size=firm_size(profile, people, load_needs()),
     )
 
 
@@ -221,6 +153,17 @@ class _Relevance:
     score: float
     reasons: tuple[str, ...]
     matched_words: tuple[str, ...]  # words of the clause that made it relevant
+    offered: tuple[str, ...] = ()  # the kinds of support asked for that it offers
+    sized: bool = False  # names firms of the firm's size
+    aimed: bool = False  # names the firm's industry, kind or size (not only a kind of support)
+    direct: bool = False  # names the firm's own industry
+    kind: str = GENERAL_SUPPORT  # the group it is listed under
+
+    @property
+    def tier(self) -> int:
+        """0: offers what the firm asked for, to firms like it; 1: offers it to
+        anyone; 2: concerns the firm otherwise. Results go by tier, then score."""
+        return 0 if self.offered and self.aimed else 1 if self.offered else 2
 
 
 def _hits(hits: tuple[TagHit, ...], tags: Sequence[str], groups: tuple[str, ...]) -> list[TagHit]:
@@ -238,8 +181,15 @@ def _home_sectors(measure: Measure, vocabulary: Vocabulary) -> set[str]:
     return home
 
 
-def relevance(measure: Measure, profile: FirmProfile, vocabulary: Vocabulary) -> _Relevance | None:
-    """How much `measure` concerns the firm, and why; None when it does not."""
+def relevance(
+    measure: Measure, profile: FirmProfile, vocabulary: Vocabulary, rules: NeedRules | None = None, doc_title: str = ""
+) -> _Relevance | None:
+    """How much `measure` (of the document `doc_title`) concerns the firm, and
+    why; None when it does not, and always for a penalty, a firm's obligation
+    or a clause stating whom a document is for (see qa/needs.py)."""
+    rules = rules or load_needs()
+    if not is_support(measure, rules) or is_condition_clause(measure, rules):
+        return None
     sectors = (SECTOR, ENABLER)
     direct, related = set(profile.industries), set(profile.industries) | set(profile.broader)
     home = _home_sectors(measure, vocabulary)
@@ -257,8 +207,11 @@ def relevance(measure: Measure, profile: FirmProfile, vocabulary: Vocabulary) ->
     scope_broad = _hits(measure.scope, profile.broader, sectors)
     # A goal is a target, not a measure for a kind of firm.
     kinds = [] if foreign or measure.role == "goal" else _hits(measure.own, profile.firm_kinds, (FIRM_KIND,))
-    wanted = [] if foreign else _hits(measure.supports, profile.wanted, (SUPPORT,))
-    if not (own_direct or own_broad or scope_direct or scope_broad or kinds or wanted):
+    # Support is wanted when the clause offers it (给予, 享受, 减征…), not when it only names the field.
+    wanted = [] if foreign or not offers(measure.quote, rules) else _hits(measure.supports, profile.wanted, (SUPPORT,))
+    sized = [] if foreign or measure.role == "goal" or not profile.size else size_words(measure.quote, profile.size, rules)
+    sized = [word for word in sized if not any(word in hit.words for hit in kinds)]  # said once, counted once
+    if not (own_direct or own_broad or scope_direct or scope_broad or kinds or wanted or sized):
         return None
 
     score, reasons, matched = 0.0, [], []
@@ -275,9 +228,18 @@ def relevance(measure: Measure, profile: FirmProfile, vocabulary: Vocabulary) ->
     if kinds:
         score += W_KIND * min(len(kinds), 2)
         reasons.extend(f"面向{h.tag}（“{'、'.join(h.words)}”）" for h in kinds)
+    if sized:
+        score += W_SIZE
+        reasons.append(f"面向{'、'.join(sized)}" + (f"（企业{profile.people}人）" if profile.people else ""))
     if wanted:  # a measure offering more of the kinds of support asked for concerns the firm more
         score += W_WANTED * min(len(wanted), 2)
         reasons.append(f"提供{'、'.join(h.tag for h in wanted)}方面的支持")
+        if MONEY.search(measure.quote):
+            score += W_AMOUNT
+            reasons.append("写明了金额")
+    if profile.place and (profile.place in measure.quote or profile.place in doc_title):
+        score += W_PLACE
+        reasons.append(f"面向{profile.place}")
     if foreign:
         score -= P_FOREIGN
     if measure.role == "goal":
@@ -285,9 +247,15 @@ def relevance(measure: Measure, profile: FirmProfile, vocabulary: Vocabulary) ->
         reasons.append("为该攻坚战的目标")
     if score < MIN_SCORE:
         return None
-    for hit in own_direct + own_broad + kinds:
+    for hit in own_direct + own_broad + kinds + wanted:  # the quote: the sentences that concern the firm
         matched.extend(hit.words)
-    return _Relevance(score, tuple(reasons), tuple(dict.fromkeys(matched)))
+    matched.extend(sized)
+    aimed = bool(own_direct or own_broad or scope_direct or scope_broad or kinds or sized)
+    offered = tuple(h.tag for h in wanted)
+    # Listed under the kind asked for that it offers; else under what it mainly
+    # offers, when it offers anything (a clause naming 财政 offers no funding).
+    kind = offered[0] if offered else (measure.main_support if offers(measure.quote, rules) else "") or GENERAL_SUPPORT
+    return _Relevance(score, tuple(reasons), tuple(dict.fromkeys(matched)), offered, bool(sized), aimed, bool(own_direct), kind)
 
 
 def _quote_span(measure: Measure, words: tuple[str, ...]) -> tuple[int, int]:
@@ -306,7 +274,9 @@ def _quote_span(measure: Measure, words: tuple[str, ...]) -> tuple[int, int]:
     return spans[chosen[0]][0], spans[chosen[-1]][1]
 
 
-def _matched_measure(measure: Measure, rel: _Relevance, documents: dict[str, Document], score: float) -> MatchedMeasure:
+def _matched_measure(
+    measure: Measure, rel: _Relevance, documents: dict[str, Document], score: float, conditions: tuple[str, ...]
+) -> MatchedMeasure:
     start, end = _quote_span(measure, rel.matched_words)
     document = documents.get(measure.doc_id)
     return MatchedMeasure(
@@ -314,50 +284,50 @@ def _matched_measure(measure: Measure, rel: _Relevance, documents: dict[str, Doc
         path=measure.breadcrumb,
         quote=measure.quote[start:end],
         doc_title=document.title if document else "",
-        support=measure.main_support or GENERAL_SUPPORT,
+        support=rel.kind,
         why="；".join(rel.reasons),
         chunk_id=measure.chunk_id,
         doc_id=measure.doc_id,
         start=measure.start + start,
         end=measure.start + end,
         score=score,
+        conditions=conditions,
     )
 
 
-# ---------------------------------------------------------------------------
-# Not specified, contacts
-# ---------------------------------------------------------------------------
-
-
-def not_specified(profile: FirmProfile, facts: PolicyFacts, doc_ids: set[str]) -> list[str]:
-    """What the firm will need that the documents do not say."""
-    texts = [m.quote for m in facts.measures if m.doc_id in doc_ids]
-    found: list[str] = []
-    for need, pattern in _NEEDS:
-        if any(pattern.search(text) for text in texts):
-            continue
-        principle = next((m for m in facts.measures if m.doc_id in doc_ids and _PRINCIPLE.search(m.quote)), None) if need.startswith("资金") else None
-        said = f"（只在{principle.clause}提到“{_PRINCIPLE.search(principle.quote).group(0)}”）" if principle else ""
-        found.append(f"{need}：文件未规定{said}")
-    if profile.place and not any(re.search(rf"{re.escape(profile.place)}(?:区|市|新区|县)", text) for text in texts):
-        found.append(f"针对{profile.place}的区域性政策：文件按全市部署，未列出分区（市）的措施")
-    for info in facts.documents:
-        if info.doc_id in doc_ids and info.period:
-            found.append(f"{info.period_end or info.period}年以后的安排：《{info.title}》的实施期限为{info.period}年，文件未涉及此后的政策")
-    return found
-
-
-def lead_contacts(facts: PolicyFacts, doc_ids: set[str]) -> list[ContactInfo]:
-    return [
-        ContactInfo(u.unit, u.person, u.phone, u.source.clause)
-        for u in facts.units_with_role(LEAD_ROLE)
-        if u.phone and u.source.doc_id in doc_ids
-    ]
+def conditions_of(measure: Measure, rel: _Relevance, firm: FirmProfile, facts: PolicyFacts, rules: NeedRules) -> tuple[str, ...]:
+    """What remains to be checked: the clause's own terms, whom its document is
+    for (支持对象…), the firm's size when the clause names one, and a period
+    of validity that has ended."""
+    checks = clause_conditions(measure, rules, firm.size_note if rel.sized else "")
+    checks += document_conditions([m for m in facts.measures if m.doc_id == measure.doc_id], rules)
+    info = facts.document(measure.doc_id)
+    if info and info.period_end is not None and info.period_end < date.today().year:
+        checks.append(f"文件实施期限为{info.period}年，已经结束：需确认政策是否延续")
+    return tuple(dict.fromkeys(checks))
 
 
 # ---------------------------------------------------------------------------
 # Entry point
 # ---------------------------------------------------------------------------
+
+
+_Scored = tuple[float, Measure, _Relevance]
+
+
+def _in_turns(scored: list[_Scored], wanted: tuple[str, ...]) -> list[_Scored]:
+    """The measures offering what was asked for (tiers 0, then 1) taken in turns
+    from each kind asked for, so that one kind (融资) does not fill the list
+    before another (税收) is reached; the rest after, in the order given."""
+    out: list[_Scored] = []
+    for tier in (0, 1):
+        buckets: dict[str, list[_Scored]] = {kind: [] for kind in wanted}
+        for item in scored:
+            if item[2].tier == tier:
+                buckets.setdefault(item[2].offered[0], []).append(item)
+        while any(buckets.values()):
+            out.extend(bucket.pop(0) for bucket in buckets.values() if bucket)
+    return out + [item for item in scored if item[2].tier == 2]
 
 
 def match_profile(
@@ -373,36 +343,44 @@ def match_profile(
     `retriever_search(text) -> hits`, when given (e.g. `lambda text:
     assistant.retriever.search(parse_query(text), top_k=30)`), lifts measures
     the retriever ranks high; it never adds a measure the tags did not select.
-    At most `limit` measures are returned, most relevant first. Raises
-    InvalidQuestionError for an empty profile.
+    At most `limit` measures are returned: when the profile says what support
+    it wants (补贴, 税收…), the measures offering it first; then by relevance.
+    Raises InvalidQuestionError for an empty profile.
     """
     profile = profile.strip() if isinstance(profile, str) else ""
     if not profile:
         raise InvalidQuestionError("企业描述不能为空：请说明企业做什么、规模和所在地，例如“我们是一家做工业机器人的中小企业，在即墨”。")
-    vocabulary = load_vocabulary()
+    vocabulary, rules = load_vocabulary(), load_needs()
     firm = read_profile(profile, vocabulary)
     ranks: dict[tuple[str, str], int] = {}  # by (doc_id, clause): a split clause is one measure
     if retriever_search is not None:
         for rank, hit in enumerate(retriever_search(profile)):
             ranks.setdefault((hit.chunk.doc_id, hit.chunk.clause), rank)
-    scored: list[tuple[float, Measure, _Relevance]] = []
+    scored: list[_Scored] = []
     for measure in facts.measures:
         if documents and measure.doc_id not in documents:
             continue
-        rel = relevance(measure, firm, vocabulary)
+        document = documents.get(measure.doc_id)
+        rel = relevance(measure, firm, vocabulary, rules, document.title if document else "")
         if rel is None:
             continue
         rank = ranks.get((measure.doc_id, measure.clause))
         bonus = W_RETRIEVER * (1 - rank / max(len(ranks), 1)) if rank is not None else 0.0
         scored.append((rel.score + bonus, measure, rel))
-    scored.sort(key=lambda item: (-item[0], item[1].ordinal))
-    chosen = scored[:limit]
-    doc_ids = {m.doc_id for _, m, _ in chosen} or set(documents) or {d.doc_id for d in facts.documents}
+    scored.sort(key=lambda item: (item[2].tier, -item[0], item[1].ordinal))
+    scored = _in_turns(scored, firm.wanted)
+    # What the firm asked for comes first, but the items naming its own industry
+    # keep a few places: the plan's priorities for its sector matter to it too.
+    direction = sorted((item for item in scored[limit:] if item[2].direct), key=lambda item: -item[0])[:DIRECTION_PLACES]
+    chosen = scored[: max(limit - len(direction), 0)] + direction
+    doc_ids = list(dict.fromkeys(m.doc_id for _, m, _ in chosen)) or list(documents) or [d.doc_id for d in facts.documents]
     return MatchResult(
         profile=profile,
-        measures=tuple(_matched_measure(m, rel, documents, score) for score, m, rel in chosen),
-        not_specified=tuple(not_specified(firm, facts, doc_ids)),
-        contacts=tuple(lead_contacts(facts, doc_ids)),
+        measures=tuple(_matched_measure(m, rel, documents, score, conditions_of(m, rel, firm, facts, rules)) for score, m, rel in chosen),
+        not_specified=tuple(not_specified(firm.place, facts, set(doc_ids))),
+        contacts=tuple(contacts_of(facts, documents, doc_ids)),
         industries=firm.industries,
         firm_kinds=firm.firm_kinds,
+        wanted=firm.wanted,
+        size=firm.size,
     )

@@ -136,12 +136,13 @@ def test_measures_carry_exact_quotes_and_reasons(facts, plan):
     assert not tyre.quote.startswith("(3)推动高端化工产业。加快先进高分子材料")  # only the sentence that concerns tyres
 
 
-def test_measures_are_grouped_by_document_and_kind_of_support(facts, plan):
+def test_measures_are_grouped_by_kind_of_support_wanted_first(facts, plan):
     result = match("我们是一家做工业机器人的中小企业，想融资", facts, plan)
-    groups = dict(result.groups())
-    financing_group = next(label for label in groups if label.endswith("· 金融"))
-    assert "三（五）2（2）" in [m.clause for m in groups[financing_group]]
-    assert all(label == f"《{m.doc_title}》· {m.support}" for label, measures in groups.items() for m in measures)
+    groups = result.groups()
+    assert result.wanted == ("金融",) and groups[0][0] == "金融"  # the support asked for comes first
+    assert "三（五）2（2）" in [m.clause for m in groups[0][1]]
+    assert all(label == m.support for label, measures in groups for m in measures)
+    assert len({label for label, _ in groups}) == len(groups)
     financing = next(m for m in result.measures if m.clause == "三（五）2（2）")
     assert "中小企业" in financing.why and "金融" in financing.why
 
@@ -160,10 +161,10 @@ def test_not_specified_and_contacts(facts, plan):
 
 def test_json_shape(facts, plan):
     data = match("我们是药企", facts, plan).to_json()
-    assert set(data) == {"profile", "measures", "not_specified", "contacts"}
+    assert set(data) == {"profile", "wanted", "size", "measures", "not_specified", "contacts"}
     assert data["profile"] == "我们是药企"
-    assert set(data["measures"][0]) == {"clause", "path", "quote", "doc_title", "support", "why"}
-    assert set(data["contacts"][0]) == {"unit", "person", "phone", "clause"}
+    assert set(data["measures"][0]) == {"clause", "path", "quote", "doc_title", "support", "why", "conditions"}
+    assert set(data["contacts"][0]) == {"unit", "person", "phone", "clause", "doc_title"}
     assert all(isinstance(item, str) for item in data["not_specified"])
 
 
@@ -205,3 +206,91 @@ def test_empty_profile_is_refused(facts, plan):
 
     with pytest.raises(InvalidQuestionError):
         match("   ", facts, plan)
+
+
+# ---------------------------------------------------------------------------
+# Matching by need (issue 25, item 4): the whole corpus and an uploaded policy
+# ---------------------------------------------------------------------------
+
+# A district's policy a firm might upload: a reward of 50万 for sensor makers.
+SENSOR_POLICY = """崂山区支持智能传感器产业发展的若干措施
+
+一、支持对象
+在崂山区注册、从事智能传感器研发制造的企业。
+
+二、研发奖励
+对年度研发投入超过500万元的传感器企业，给予最高50万元奖励。
+
+三、申报方式
+企业于每年3月1日至4月30日通过崂山区政务服务平台申报，需提交营业执照、研发费用专项审计报告。
+
+四、咨询联系
+崂山区科技局，联系人：李明，联系电话：0532-88990011。
+"""
+SENSOR_FIRM = "我们是青岛一家生产传感器的企业，80人，在崂山区，想了解有哪些补贴和税收支持"
+
+
+@pytest.fixture(scope="module")
+def corpus_with_upload(tmp_path_factory):
+    """Every document of corpus/ plus the uploaded policy, segmented, with their facts."""
+    import shutil
+
+    from indexer.loaders.corpus import load_corpus
+    from indexer.segment import segment_document
+
+    folder = tmp_path_factory.mktemp("corpus_upload")
+    for path in CORPUS.iterdir():
+        shutil.copy(path, folder / path.name)
+    (folder / "崂山区传感器产业扶持措施.txt").write_text(SENSOR_POLICY, encoding="utf-8")
+    documents, skipped = load_corpus(folder)
+    assert not skipped
+    chunks = [chunk for document in documents for chunk in segment_document(document)]
+    return {d.doc_id: d for d in documents}, extract_policy_facts(documents, chunks)
+
+
+def test_a_sensor_maker_asking_for_subsidies_and_tax_gets_them_first(corpus_with_upload):
+    documents, facts = corpus_with_upload
+    result = match_profile(SENSOR_FIRM, facts, documents)
+    assert result.wanted == ("资金与奖励", "税收优惠") and result.size == "小型企业"
+    assert [label for label, _ in result.groups()[:2]] == ["资金与奖励", "税收优惠"]
+    # The uploaded reward, for sensor makers in the firm's district, with its amount: at the top.
+    reward = next(i for i, m in enumerate(result.measures) if "50万元奖励" in m.quote)
+    assert reward < 3, [(m.doc_title, m.clause) for m in result.measures]
+    top = result.measures[reward]
+    assert "传感器" in top.why and "写明了金额" in top.why and "崂山" in top.why
+    assert any("在崂山区注册" in c for c in top.conditions)  # the document's 支持对象
+    assert any("年度研发投入超过500万元" in c for c in top.conditions)  # whom the clause is for
+    # The small and micro enterprise tax article, under a tax group, with the size left to check.
+    tax = dict(result.groups())["税收优惠"]
+    small = next(m for m in tax if m.doc_title == "中华人民共和国中小企业促进法" and m.clause == "第十一条")
+    assert "小型微型企业" in small.why and any("80人" in c and "小型企业" in c for c in small.conditions)
+    # Its contact is the uploaded policy's.
+    assert ("崂山区科技局", "李明", "0532-88990011", "四") in {(c.unit, c.person, c.phone, c.clause) for c in result.contacts}
+    for m in result.measures:
+        assert documents[m.doc_id].text[m.start : m.end] == m.quote and m.why
+
+
+@pytest.mark.parametrize("profile", [SENSOR_FIRM, "我们是一家做工业机器人的中小企业，想融资", "我们是科技型中小企业，想申请研发补贴"])
+def test_penalties_and_obligations_are_never_offered_as_support(corpus_with_upload, profile):
+    documents, facts = corpus_with_upload
+    everything = match_profile(profile, facts, documents, limit=10_000).measures
+    assert everything
+    for m in everything:
+        assert "法律责任" not in m.path and "附则" not in m.path, (m.doc_title, m.clause)
+        assert not any(word in m.quote for word in ("罚款", "责令改正", "应当依法经营", "不得")), (m.doc_title, m.clause, m.quote)
+
+
+def test_offering_a_wanted_kind_means_offering_it_not_naming_it(corpus_with_upload):
+    documents, facts = corpus_with_upload
+    result = match_profile("我们是一家小企业，想要税收优惠", facts, documents, limit=10_000)
+    taxed = [m for m in result.measures if m.support == "税收优惠"]
+    assert taxed and all("税收优惠" in m.why for m in taxed)
+    # 中小企业促进法第四条 ("…遵守…财政税收等方面的法律") is an obligation, never a tax offer.
+    assert not any(m.doc_title == "中华人民共和国中小企业促进法" and m.clause == "第四条" for m in result.measures)
+
+
+def test_profile_reads_headcount_size_and_wanted_support():
+    profile = read_profile("我们厂员工80人，在崂山区，想要补贴、贷款和税收减免")
+    assert profile.people == 80 and profile.size == "小型企业" and profile.place == "崂山"
+    assert profile.wanted == ("资金与奖励", "金融", "税收优惠")
+    assert read_profile("我们有1500名员工").size == "" and read_profile("我们是药企").people is None

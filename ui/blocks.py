@@ -16,6 +16,8 @@ from indexer.loaders import SUPPORTED_SUFFIXES
 from qa.doc_filter import DocFilter
 
 from .components import CONVERSATION_JS, OPEN_JS, VIEWER_JS, ExtraTabs, UIContext, event_data, fill_on_click, guarded
+from .export import conversation_report, documents_report
+from .export_buttons import export_row
 from .facts_tabs import add_extra_tabs
 from .guard import ADMIN_PASSWORD_ENV, AdminGate, client_of, require_upload
 from .render import (
@@ -64,6 +66,12 @@ def _filter_updates(service: Service, clear: bool = False) -> tuple[Any, ...]:
     return tuple(gr.update(choices=offered[key], **({"value": ""} if clear else {})) for key in ("issuer", "year"))
 
 
+def _conversation_export(history: list[dict[str, Any]] | None):
+    if not history:
+        raise PolicyQAError("还没有可以导出的问答：请先提问。")
+    return conversation_report(history)
+
+
 def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraTabs | None = add_extra_tabs) -> gr.Blocks:
     """The Gradio Blocks of the whole UI over one shared Service.
 
@@ -108,6 +116,7 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
                             js_on_load=CONVERSATION_JS,
                             max_height=720,
                         )
+                        export_row("conversation", _conversation_export, [turns])
                         with gr.Row(equal_height=True):
                             question = gr.Textbox(
                                 label="问题",
@@ -161,6 +170,7 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
             with gr.Tab("文件管理", id="manage"):
                 index_state = gr.HTML(render_index_state(service.index_state()), elem_id="pq-index-state", js_on_load=None)
                 documents_table = gr.HTML(render_documents_table(service.list_documents()), elem_id="pq-documents", js_on_load=None)
+                export_row("documents", lambda: documents_report(service.list_documents()), [])
                 password = gr.Textbox(
                     label="管理密码" if not gate.generated else "管理口令",
                     type="password",

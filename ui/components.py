@@ -31,7 +31,7 @@ OPEN_JS = static_text("open.js")
 CONVERSATION_JS = OPEN_JS + static_text("conversation.js")
 VIEWER_JS = static_text("viewer.js")
 CSS = static_text("style.css")
-HEAD = '<meta name="robots" content="noindex">'
+HEAD = '<meta name="robots" content="noindex">' + f'<style>{static_text("print.css")}</style>'
 
 
 @dataclass

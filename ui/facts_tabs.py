@@ -6,6 +6,8 @@ from __future__ import annotations
 import gradio as gr
 
 from .components import OPEN_JS, VIEWER_JS, UIContext, event_data, fill_on_click, guarded
+from .export import facts_report, match_report
+from .export_buttons import export_row
 from .render_facts import MATCH_EMPTY, SIDE_VIEWER_EMPTY, render_document_facts, render_facts_tables, render_match, render_match_error
 
 # Example firms for 企业政策匹配: the button's label, and the profile it fills in.
@@ -65,6 +67,7 @@ def add_extra_tabs(ui: UIContext) -> None:
                         for label, text in MATCH_EXAMPLES
                     ]
                 match_result = gr.HTML(MATCH_EMPTY, elem_id="pq-match-result", js_on_load=OPEN_JS)
+                export_row("match", lambda text: match_report(service.match(text)), [profile])
             with gr.Column(scale=2, elem_classes="pq-side-viewer"):
                 gr.Markdown("**原文**")
                 match_viewer = gr.HTML(SIDE_VIEWER_EMPTY, elem_id="pq-match-viewer", js_on_load=VIEWER_JS)
@@ -98,6 +101,7 @@ def add_extra_tabs(ui: UIContext) -> None:
                     lines=1,
                     elem_id="pq-facts-search",
                 )
+                export_row("facts", lambda: facts_report(service.facts_tables()), [])
                 facts_tables = gr.HTML(render_facts_tables(tables), elem_id="pq-facts-tables", js_on_load=OPEN_JS)
             with gr.Column(scale=2, elem_classes="pq-side-viewer"):
                 gr.Markdown("**原文**")

@@ -52,13 +52,19 @@ def place_note(citation: dict[str, Any]) -> str:
     return page + ("（识别自扫描件）" if citation.get("ocr") else "")
 
 
+def citation_label(citation: dict[str, Any]) -> str:
+    """《title》 clause（version版） 第3页: the whole reference, as copied, printed and exported."""
+    version = f"（{citation['version']}版）" if citation.get("version") else ""
+    return f"《{citation['doc_title']}》 {citation['clause']}{version}{place_note(citation)}"
+
+
 def plain_text(answer: dict[str, Any]) -> str:
-    """Answer and citations as plain text, for the copy button."""
+    """Answer and citations (with their versions) as plain text, for the copy button."""
     lines = [answer.get("answer", "").strip(), ""]
     if answer.get("citations"):
         lines.append("相关条款（不是答案）：" if answer.get("outcome") == "partial" else "引用：")
         for c in answer["citations"]:
-            lines.append(f"[{c['n']}] 《{c['doc_title']}》 {c['clause']}{place_note(c)}")
+            lines.append(f"[{c['n']}] {citation_label(c)}")
             lines.append(f"    {c['path']}")
             lines.append(f"    “{tidy(c['quote'])}”")
     elif answer.get("passages"):
@@ -66,6 +72,11 @@ def plain_text(answer: dict[str, Any]) -> str:
         for p in answer["passages"][:NEAREST_SHOWN]:
             lines.append(f"- {p['clause']}  {p['path']}")
     return "\n".join(lines).strip()
+
+
+def conversation_text(turns: Sequence[dict[str, Any]]) -> str:
+    """Every turn as plain text, question first, for “复制全部问答”."""
+    return "\n\n".join(f"问{i}：{t.get('question', '').strip()}\n答：{plain_text(t)}" for i, t in enumerate(turns, start=1))
 
 
 def _answer_html(answer: dict[str, Any]) -> str:
@@ -167,7 +178,13 @@ def render_conversation(turns: Sequence[dict[str, Any]], view: CorpusView, error
     body = "".join(render_turn(i, answer, view) for i, answer in enumerate(turns))
     if error:
         body += f'<div class="pq-error" role="alert">{esc(error)}</div>'
-    return f'<div class="pq-conversation">{body}</div>'
+    copy_all = (
+        '<div class="pq-conversation-actions"><button type="button" class="pq-copy" data-pq-copy="all">复制全部问答</button>'
+        f'<textarea class="pq-copy-text" hidden readonly>{esc(conversation_text(turns))}</textarea></div>'
+        if turns
+        else ""
+    )
+    return f'<div class="pq-conversation">{copy_all}{body}</div>'
 
 
 def _meta_line(doc: Any, status: str = "") -> str:

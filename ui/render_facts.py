@@ -38,10 +38,12 @@ def render_match(result: Any, roles: Sequence[dict[str, Any]] = ()) -> str:
     offsets, so it opens like a card."""
     recognised = "、".join(result.industries) or "未识别出具体行业"
     kinds = f"；企业类型：{esc('、'.join(result.firm_kinds))}" if result.firm_kinds else ""
+    kinds += f"；企业规模：{esc(result.size)}（按从业人数推断）" if result.size else ""
+    wanted = f"<div><b>需要的支持</b>：{esc('、'.join(result.wanted))}</div>" if result.wanted else ""
     parts = [
         '<div class="pq-match">',
         f'<div class="pq-match-summary"><div><b>企业描述</b>：{esc(result.profile)}</div>'
-        f"<div><b>识别到的行业</b>：{esc(recognised)}{kinds}</div></div>",
+        f"<div><b>识别到的行业</b>：{esc(recognised)}{kinds}</div>{wanted}</div>",
     ]
     if not result.measures:
         parts.append(
@@ -50,7 +52,7 @@ def render_match(result: Any, roles: Sequence[dict[str, Any]] = ()) -> str:
         )
     else:
         parts.append(
-            f'<div class="pq-match-count">共 {len(result.measures)} 条相关措施，按支持类型分组，组内按相关度排序；点击卡片查看原文。</div>'
+            f'<div class="pq-match-count">共 {len(result.measures)} 条相关措施，按支持类型分组（所需的支持在前），组内按相关度排序；点击卡片查看原文。</div>'
         )
         n = 0
         for support, measures in result.groups():
@@ -64,7 +66,9 @@ def render_match(result: Any, roles: Sequence[dict[str, Any]] = ()) -> str:
                     f' <span class="pq-doc-title">《{esc(m.doc_title)}》</span></div>'
                     f'<div class="pq-crumb">{esc(m.path)}</div>'
                     f'<blockquote class="pq-quote">{esc(tidy(m.quote))}</blockquote>'
-                    f'<div class="pq-why"><b>相关原因</b>：{esc(m.why)}</div></div>'
+                    f'<div class="pq-why"><b>相关原因</b>：{esc(m.why)}</div>'
+                    + "".join(f'<div class="pq-condition"><b>需核实</b>：{esc(c)}</div>' for c in m.conditions)
+                    + "</div>"
                 )
             parts.append(
                 f'<div class="pq-group" data-support="{esc(support)}">'
@@ -84,14 +88,15 @@ def render_match(result: Any, roles: Sequence[dict[str, Any]] = ()) -> str:
                 (r for r in roles if r["name"] == c.unit and r["contact"] == c.person and r["phone"] == c.phone),
                 None,
             )
-            attrs = _source_attrs(row["source"] if row else None)
+            attrs = _source_attrs(row["source"] if row else None) or (open_attrs(c.doc_id, c.start, c.end) if c.doc_id else "")
             opener = ' role="button" tabindex="0"' if attrs else ""
             items.append(
                 f'<li class="pq-contact"{opener}{attrs}><b>{esc(c.unit)}</b>：联系人 {esc(c.person)}，电话 '
-                f'<span class="pq-phone">{esc(c.phone)}</span><span class="pq-clause">{esc(c.clause)}</span></li>'
+                f'<span class="pq-phone">{esc(c.phone)}</span><span class="pq-clause">{esc(c.clause)}</span>'
+                f'<span class="pq-doc-title">《{esc(c.doc_title)}》</span></li>'
             )
         parts.append(
-            '<div class="pq-contacts"><div class="pq-section-title">咨询联系（牵头单位）</div>'
+            '<div class="pq-contacts"><div class="pq-section-title">咨询联系</div>'
             f'<ul>{"".join(items)}</ul></div>'
         )
     parts.append("</div>")

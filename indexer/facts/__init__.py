@@ -84,6 +84,7 @@ def extract_policy_facts(documents: list[Document], chunks: list[Chunk], vocabul
         clauses = whole_clauses(document, by_doc.get(document.doc_id, []))
         info = document_info(document, [chunk for chunk, _ in clauses])
         infos.append(info)
+        flat = all(len(chunk.path) == 1 for chunk, _ in clauses if chunk.kind == "clause")
         for index, (chunk, parts) in enumerate(clauses):
             next_chunk = clauses[index + 1][0] if index + 1 < len(clauses) else None
             if chunk.kind == "attachment":
@@ -96,7 +97,7 @@ def extract_policy_facts(documents: list[Document], chunks: list[Chunk], vocabul
                 duties += [_relink(f, parts) for f in statute_duties(chunk)]
             targets += [_relink(f, parts) for f in targets_in_chunk(chunk, info.period_end)]
             units += [_relink(f, parts) for f in clause_responsibilities(chunk)]
-            if is_numbered_item(chunk, next_chunk):
+            if is_numbered_item(chunk, next_chunk, flat):
                 measures.append(measure_from_chunk(chunk, vocabulary))
     return PolicyFacts(
         version=FACTS_VERSION,

@@ -9,10 +9,12 @@ from .text import sentence_spans
 from .vocabulary import TermMatch, Vocabulary, find_terms, tag_hits
 
 
-def is_numbered_item(chunk: Chunk, next_chunk: Chunk | None) -> bool:
+def is_numbered_item(chunk: Chunk, next_chunk: Chunk | None, flat: bool = False) -> bool:
     """A task or action item: numbered below a section, with content of its own
-    (a bare heading such as "1.推动企业内部…协同创新。" with sub-items is not)."""
-    if chunk.kind != "clause" or len(chunk.path) < 2:
+    (a bare heading such as "1.推动企业内部…协同创新。" with sub-items is not).
+    In a `flat` document (a short policy numbered 一、二、… only) the top-level
+    clauses are the items."""
+    if chunk.kind != "clause" or len(chunk.path) < (1 if flat else 2):
         return False
     has_children = next_chunk is not None and next_chunk.path[: len(chunk.path)] == chunk.path and len(next_chunk.path) > len(chunk.path)
     body = re.sub(r"^\S{0,3}?[.．、)）]", "", chunk.text)

@@ -5,6 +5,7 @@
 const openTarget = (target) => {
   element.querySelectorAll('.pq-active').forEach((node) => node.classList.remove('pq-active'));
   target.classList.add('pq-active');
+  window.pqOpenedAt = Date.now();  // the panel that shows it brings itself into view (viewer.js)
   trigger('click', {
     doc_id: target.dataset.doc || '',
     start: Number(target.dataset.start),
@@ -12,13 +13,16 @@ const openTarget = (target) => {
     chunk_id: target.dataset.chunk || '',
   });
 };
+// A turn's button copies that answer; data-pq-copy="all" the whole conversation.
 const copyAnswer = (button) => {
-  const source = button.closest('.pq-turn')?.querySelector('.pq-copy-text');
+  const holder = button.dataset.pqCopy === 'all' ? button.parentElement : button.closest('.pq-turn');
+  const source = holder?.querySelector('.pq-copy-text');
   const text = source ? source.value : '';
+  button.dataset.label = button.dataset.label || button.textContent;
   const done = () => {
     button.dataset.copied = '1';
     button.textContent = '已复制';
-    setTimeout(() => { button.textContent = '复制答案与引用'; }, 2000);
+    setTimeout(() => { button.textContent = button.dataset.label; }, 2000);
   };
   const fallback = () => {
     const area = document.createElement('textarea');
