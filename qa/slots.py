@@ -180,27 +180,36 @@ class SlotReader:
         return [w for w, h in zip(slot.words, held) if h], [w for w, h in zip(slot.words, held) if not h]
 
     def rival(self, slot: Slot, text: str) -> str:
-        """Another subject of the same kind where the question's stands: a noun
-        of the subject that `text` lacks, whose following word in the question
-        (产业 in 纺织服装产业) stands in `text` as a word after another name
+        """Another subject of the same kind where the question's stands: a name
+        of the subject that `text` lacks, before a head word (产业 in
+        纺织服装产业, 通信产业) that stands in `text` after another name
         (轨道交通装备 产业). Only a name before a shared head has rivals: a
         shared modifier before another head (专利执法, 专利管理部门), an
         adverb (对外公布, 向社会公布) or a count (一项专利) says nothing.
         Returns the rival name, "" when there is none."""
         asked = [w for w in words(slot.question) if w.strip()]
         held = dict(zip(slot.words, self._held(slot, text)))
-        written = [w for w in words(text) if w.strip()]
-        for position, word in enumerate(asked[:-1]):
-            if held.get(word, True) or not is_name(word):
+        lowered = text.lower()
+        written = self._modified_heads([w for w in words(text) if w.strip()])
+        for name, head in self._modified_heads(asked):
+            if held.get(name, name.lower() in lowered) or not is_name(name) or head in self.vocabulary.generic:
                 continue  # only a name the text lacks can have a rival in it
-            head = asked[position + 1]
-            if len(head) < 2 or head not in self.idf or head in self.vocabulary.generic:
-                continue
-            for at in range(1, len(written)):
-                other = written[at - 1]
-                if written[at] == head and other != word and is_name(other) and other not in asked:
+            for other, other_head in written:
+                if other_head == head and other != name and other not in asked and is_name(other):
                     return other
         return ""
+
+    def _modified_heads(self, sequence: list[str]) -> list[tuple[str, str]]:
+        """(modifier, head) pairs of a word sequence: each word with the next,
+        and a compound with the two-character word it ends in (通信产业 →
+        通信, 产业)."""
+        pairs = []
+        for position, word in enumerate(sequence):
+            if position + 1 < len(sequence) and len(sequence[position + 1]) >= 2 and sequence[position + 1] in self.idf:
+                pairs.append((word, sequence[position + 1]))
+            if len(word) >= 4 and word[-2:] in self.idf:
+                pairs.append((word[:-2], word[-2:]))
+        return pairs
 
     @staticmethod
     def _held(slot: Slot, text: str) -> list[bool]:
@@ -283,14 +292,23 @@ def _abbreviation(word: str) -> re.Pattern[str]:
     return re.compile("[^，,。；;]{0,3}".join(map(re.escape, word)))
 
 
+# jieba's tags of words that name things: nouns, verbal nouns (服装), abbreviations (通信), Latin names (5G).
+_NAME_TAGS = frozenset({"n", "nz", "nt", "ns", "nl", "ng", "nr", "vn", "j", "eng"})
+# … and of parts that never stand in a name: numerals, measure words, pronouns, prepositions,
+# conjunctions, particles, adverbs, places and times (一项, 对外, 同一…).
+_NOT_NAME_TAGS = frozenset({"m", "mq", "q", "r", "p", "c", "u", "uj", "ul", "d", "s", "f", "t", "b", "x"})
+
+
 @lru_cache(maxsize=4096)
 def is_name(word: str) -> bool:
-    """A noun of two or more characters, as jieba tags it without guessing (HMM off)."""
+    """Whether `word` names a thing: jieba (HMM off, no guessing) tags its last
+    part as a noun and none of its parts as a count, pronoun, adverb…"""
     import jieba.posseg
 
     if len(word) < 2 or _YEAR_OR_NUMBER.match(word):
         return False
-    return all(pair.flag in ("n", "nz", "nt", "ns", "nl", "ng", "nr", "vn", "eng") for pair in jieba.posseg.lcut(word, HMM=False))
+    tags = [pair.flag for pair in jieba.posseg.lcut(word, HMM=False)]
+    return bool(tags) and tags[-1] in _NAME_TAGS and not _NOT_NAME_TAGS.intersection(tags)
 
 
 @lru_cache(maxsize=4096)
