@@ -55,7 +55,7 @@ def findings(retriever: str, summary: Mapping[str, Any]) -> list[str]:
         )
     elif hit5 is not None and hit5 < WEAK_RETRIEVAL:
         lines.append(
-            f"{retriever}：检索层弱（Hit@5 {hit5:.2f}），作答层的误拒与低 F1 多半来自没检索到证据。"
+            f"{retriever}：检索层弱（Hit@5 {hit5:.2f}），作答层的 CitEvR 与 F1 也因此偏低——要改的是检索。"
         )
     if abstained is not None and abstained < ABSTAINS:
         lines.append(
