@@ -2,8 +2,10 @@
 
 * `AdminGate`: who may upload or remove documents. Always someone: the admin
   password ($POLICYQA_ADMIN_PASSWORD) when set, otherwise a random token made
-  at start and printed on the console (as Jupyter does). Wrong guesses are
-  rate-limited per client and in total.
+  at start and printed on the console (as Jupyter does). A client that keeps
+  guessing must wait longer and longer between attempts (per client, never
+  globally: the right secret from a client that has not been guessing is
+  always accepted at once).
 * `require_upload(path, upload_root)`: a file handed to the upload event must be
   a regular file inside Gradio's upload cache, checked before anything touches it.
 * `GradioRequestGuard`: ASGI middleware in front of Gradio's own routes. It
@@ -12,6 +14,9 @@
   upload cache, before Gradio copies a single file (Gradio skips that check
   when mounted with `mount_gradio_app`).
 * `read_json_body`: the same limits for `/api/ask`.
+* `require_valid_text`: every string of a request must be encodable (no lone
+  surrogates such as "\\ud800", which JSON's \\u escapes can carry), checked for
+  /api/ask and every Gradio event before anything processes it.
 
 Refusals are one line in the log, never a traceback.
 """
@@ -20,11 +25,12 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import math
 import os
 import secrets
 import threading
 import time
-from collections import deque
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -34,9 +40,11 @@ from indexer.errors import PolicyQAError
 log = logging.getLogger("policyqa.security")
 
 ADMIN_PASSWORD_ENV = "POLICYQA_ADMIN_PASSWORD"
-MAX_FAILURES_PER_CLIENT = 5  # wrong guesses per client per window
-MAX_FAILURES_TOTAL = 20  # wrong guesses from all clients per window (clients behind one proxy, rotating addresses)
-FAILURE_WINDOW_S = 60.0
+FREE_FAILURES = 5  # wrong guesses a client may make before it has to wait
+BACKOFF_BASE_S = 2.0  # then it waits 2, 4, 8 … s after each wrong guess
+BACKOFF_MAX_S = 600.0
+FAILURE_MEMORY_S = 3600.0  # a client's wrong guesses are forgotten an hour after its last one
+MAX_TRACKED_CLIENTS = 10_000  # rotating addresses cannot grow the table without bound
 GRADIO_BODY_LIMIT = 1024 * 1024  # event payloads are small: files go through /upload
 GRADIO_DEPTH_LIMIT = 32
 API_BODY_LIMIT = 64 * 1024
@@ -80,8 +88,8 @@ class AdminGate:
         self.secret = password or secrets.token_urlsafe(12)
         self._clock = clock
         self._lock = threading.Lock()
-        self._failures: dict[str, deque[float]] = {}
-        self._all_failures: deque[float] = deque()
+        # client → (wrong guesses, time of the last one, no attempt before), oldest first
+        self._failures: OrderedDict[str, tuple[int, float, float]] = OrderedDict()
 
     def banner(self) -> str:
         """The console line that tells the operator how to manage documents."""
@@ -95,29 +103,44 @@ class AdminGate:
     def check(self, given: str | None, client: str = "") -> None:
         """Return when `given` is the secret; else raise ManagementDeniedError.
 
-        While a client (or all clients together) has used up its wrong guesses
-        for the window, every attempt is refused, the right one too, so guessing
-        gains nothing from speed.
+        After FREE_FAILURES wrong guesses a client must wait BACKOFF_BASE_S,
+        then twice as long after each further one (up to BACKOFF_MAX_S); an
+        attempt during the wait is refused unchecked, the right one too, so
+        guessing gains nothing from speed. Only the guessing client waits.
         """
         now = self._clock()
         with self._lock:
-            mine = self._failures.setdefault(client, deque())
-            for window in (mine, self._all_failures):
-                while window and now - window[0] > FAILURE_WINDOW_S:
-                    window.popleft()
-            if len(mine) >= MAX_FAILURES_PER_CLIENT or len(self._all_failures) >= MAX_FAILURES_TOTAL:
-                oldest = mine[0] if len(mine) >= MAX_FAILURES_PER_CLIENT else self._all_failures[0]
-                wait = max(1, int(FAILURE_WINDOW_S - (now - oldest)) + 1)
-                log.warning("admin guess refused (rate limit) from %s", client or "?")
-                raise ManagementDeniedError(f"密码错误次数过多：请 {wait} 秒后再试。")
+            self._forget(now)
+            count, _last, not_before = self._failures.get(client, (0, 0.0, 0.0))
+            if now < not_before:
+                log.warning("admin attempt refused (back-off) from %s", client or "?")
+                raise ManagementDeniedError(f"密码错误次数过多：请 {math.ceil(not_before - now)} 秒后再试。")
             if hmac.compare_digest((given or "").encode("utf-8"), self.secret.encode("utf-8")):
-                mine.clear()
+                self._failures.pop(client, None)
                 return
-            mine.append(now)
-            self._all_failures.append(now)
+            count += 1
+            wait = min(BACKOFF_MAX_S, BACKOFF_BASE_S * 2 ** (count - FREE_FAILURES)) if count >= FREE_FAILURES else 0.0
+            self._failures.pop(client, None)
+            self._failures[client] = (count, now, now + wait)
+            while len(self._failures) > MAX_TRACKED_CLIENTS:
+                self._failures.popitem(last=False)
         log.warning("wrong admin password from %s", client or "?")
         hint = "管理密码" if not self.generated else "管理口令（见服务启动时的控制台输出）"
         raise ManagementDeniedError(f"{hint}不正确。")
+
+    def clients(self) -> list[str]:
+        """The clients with wrong guesses on record (for the probes)."""
+        with self._lock:
+            return sorted(self._failures)
+
+    def _forget(self, now: float) -> None:
+        """Drop clients whose last wrong guess is older than FAILURE_MEMORY_S
+        (the table is ordered by last guess, so only its head is looked at)."""
+        while self._failures:
+            client, (_count, last, _not_before) = next(iter(self._failures.items()))
+            if now - last <= FAILURE_MEMORY_S:
+                return
+            del self._failures[client]
 
 
 # ---------------------------------------------------------------------------
@@ -219,13 +242,39 @@ async def read_json_body(request: Any, limit: int = API_BODY_LIMIT, max_depth: i
 
 
 def decode_json(raw: bytes, max_depth: int) -> Any:
-    """`raw` decoded as JSON, refusing nesting deeper than `max_depth`."""
+    """`raw` decoded as JSON, refusing nesting deeper than `max_depth` and
+    strings that are not valid text (`require_valid_text`)."""
     if json_depth(raw) > max_depth:
         raise UnsafeRequestError(f"请求的 JSON 嵌套过深（上限 {max_depth} 层）。")
     try:
-        return json.loads(raw.decode("utf-8"))
+        payload = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise UnsafeRequestError('请求体必须是 JSON 对象，例如 {"question": "牵头单位是谁？", "top_k": 5}。') from None
+    require_valid_text(payload)
+    return payload
+
+
+INVALID_TEXT = "输入中含有无法识别的字符（如孤立的代理码位 U+D800–U+DFFF）：请删除这些字符或重新输入后再试。"
+
+
+def require_valid_text(value: Any, depth: int = 0) -> None:
+    """Raise UnsafeRequestError 400 when any string in a decoded JSON value
+    (keys too) cannot be encoded as UTF-8. JSON's \\u escapes can carry a lone
+    surrogate that every later step (OpenCC, jieba, the log) chokes on."""
+    if depth > GRADIO_DEPTH_LIMIT:
+        return  # deeper bodies were refused by json_depth before decoding
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UnsafeRequestError(INVALID_TEXT) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            require_valid_text(key, depth + 1)
+            require_valid_text(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            require_valid_text(item, depth + 1)
 
 
 class GradioRequestGuard:
@@ -297,6 +346,7 @@ class GradioRequestGuard:
             payload = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             return  # not JSON: Gradio answers it with its own 4xx
+        require_valid_text(payload)  # Gradio's page shows the refusal's "error" as the event's message
         root = self.upload_root()
         for path in _file_paths(payload):
             if not isinstance(path, str) or not inside(path, root):
@@ -317,6 +367,20 @@ async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
 
 def client_of(request: Any) -> str:
     """The client address of a Gradio or Starlette request ("" when unknown),
-    the key of the per-client guess limit."""
+    the key of the per-client limits. It is the TCP peer unless the peer is a
+    proxy named by `--forwarded-allow-ips` (see `uvicorn_options`): a client
+    cannot choose its own address with X-Forwarded-For."""
     client = getattr(request, "client", None)
     return str(getattr(client, "host", "") or "")
+
+
+def uvicorn_options(forwarded_allow_ips: str | None = None) -> dict[str, Any]:
+    """uvicorn settings for the app: X-Forwarded-For is believed only from the
+    proxies named (comma-separated addresses or networks, as uvicorn's
+    `--forwarded-allow-ips`), never by default. uvicorn on its own trusts it
+    from 127.0.0.1 (and $FORWARDED_ALLOW_IPS), so that any local client could
+    pick the address its guesses and requests are counted under."""
+    allowed = [ip.strip() for ip in (forwarded_allow_ips or "").split(",") if ip.strip()]
+    if not allowed:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": allowed}

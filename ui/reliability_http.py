@@ -23,6 +23,7 @@ from typing import Any
 from .reliability import REPO, Workspace
 
 DOC_ID = "qingdao_ai_plan"
+FORGED_GUESSES = 8  # past the free guesses, so the real peer is backing off
 
 
 def free_port() -> int:
@@ -47,12 +48,16 @@ class _Records(logging.Handler):
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: Any) -> Iterator[str]:
-    """Run `app` with uvicorn on a free local port in a daemon thread; its base URL."""
+def serve_in_thread(app: Any, forwarded_allow_ips: str | None = None) -> Iterator[str]:
+    """Run `app` with uvicorn on a free local port in a daemon thread, set up as
+    `policyqa serve` sets it up; its base URL."""
     import uvicorn
 
+    from .guard import uvicorn_options
+
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **uvicorn_options(forwarded_allow_ips))
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -68,9 +73,11 @@ def serve_in_thread(app: Any) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def served(space: Workspace, embedder: Any, password: str | None = None) -> Iterator[tuple[str, Any, _Records]]:
+def served(
+    space: Workspace, embedder: Any, password: str | None = None, forwarded_allow_ips: str | None = None
+) -> Iterator[tuple[str, Any, _Records, Any]]:
     """The real app over `space` on a free local port, in this process:
-    (base URL, Service, the log records it wrote)."""
+    (base URL, Service, the log records it wrote, the app)."""
     from indexer.store import load_index
     from qa.assistant import Assistant
 
@@ -81,8 +88,9 @@ def served(space: Workspace, embedder: Any, password: str | None = None) -> Iter
     records = _Records()
     logging.getLogger().addHandler(records)
     try:
-        with serve_in_thread(create_app(service, admin_password=password)) as base:
-            yield base, service, records
+        app = create_app(service, admin_password=password)
+        with serve_in_thread(app, forwarded_allow_ips) as base:
+            yield base, service, records, app
     finally:
         logging.getLogger().removeHandler(records)
 
@@ -91,19 +99,29 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _run_event(client: Any, base: str, fn_index: int, data: list[Any]) -> int:
+def _run_event(client: Any, base: str, fn_index: int, data: list[Any], headers: dict[str, str] | None = None) -> int:
     """Join Gradio's queue with `data` for event `fn_index` and wait for it to
     finish; the HTTP status of the join."""
+    return _event(client, base, fn_index, data, headers)[0]
+
+
+def _event(
+    client: Any, base: str, fn_index: int, data: list[Any], headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    """(HTTP status of the join, the event's output data or the refusal's body)."""
     session = uuid.uuid4().hex
     body = {"data": data, "event_data": None, "fn_index": fn_index, "trigger_id": None, "session_hash": session}
-    joined = client.post(f"{base}/gradio_api/queue/join", json=body)
+    joined = client.post(f"{base}/gradio_api/queue/join", json=body, headers=headers or {})
     if joined.status_code != 200:
-        return joined.status_code
+        return joined.status_code, joined.json()
+    output = None
     with client.stream("GET", f"{base}/gradio_api/queue/data", params={"session_hash": session}, timeout=120) as stream:
         for line in stream.iter_lines():
-            if line.startswith("data:") and json.loads(line[5:]).get("msg") in ("process_completed", "close_stream"):
+            message = json.loads(line[5:]) if line.startswith("data:") else {}
+            if message.get("msg") in ("process_completed", "close_stream"):
+                output = (message.get("output") or {}).get("data")
                 break
-    return 200
+    return 200, output
 
 
 def security_probe(space: Workspace, embedder: Any) -> dict[str, Any]:
@@ -120,7 +138,7 @@ def security_probe(space: Workspace, embedder: Any) -> dict[str, Any]:
     file_data = {"path": str(secret), "orig_name": "secret.txt", "meta": {"_type": "gradio.FileData"}}
     os.environ.pop("POLICYQA_ADMIN_PASSWORD", None)
     statuses: dict[int, int] = {}
-    with served(space, embedder) as (base, service, records), httpx.Client(timeout=120) as client:
+    with served(space, embedder) as (base, service, records, _app), httpx.Client(timeout=120) as client:
         config = client.get(f"{base}/config").json()
         events = [d for d in config["dependencies"] if d.get("backend_fn")]
         for event in events:
@@ -156,6 +174,48 @@ def security_probe(space: Workspace, embedder: Any) -> dict[str, Any]:
         }
 
 
+def guessing_probe(space: Workspace, embedder: Any, guesses: int = 200) -> dict[str, Any]:
+    """Wrong admin secrets through the removal event (unconfirmed, so the right
+    one removes nothing). Behind a trusted proxy: `guesses` wrong ones from as
+    many clients, then the admin's right one, which must be accepted at once.
+    Without one: wrong guesses each with a made-up X-Forwarded-For, which must
+    all count against the one real peer (127.0.0.1)."""
+    import httpx
+
+    password = "正确的管理密码-" + uuid.uuid4().hex[:8]
+    figures: dict[str, Any] = {"guesses": guesses}
+    for trusted in ("127.0.0.1", None):
+        with served(space, embedder, password=password, forwarded_allow_ips=trusted) as (base, _service, records, app), httpx.Client(
+            timeout=120
+        ) as client:
+            config = client.get(f"{base}/config").json()
+            secret_box = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "pq-admin-password")
+            remove = next(d for d in config["dependencies"] if d.get("backend_fn") and len(d["inputs"]) == 3 and d["inputs"][2] == secret_box)
+
+            def attempt(secret: str, forwarded: str | None) -> str:
+                headers = {"X-Forwarded-For": forwarded} if forwarded else None
+                status, output = _event(client, base, remove["id"], [DOC_ID, False, secret], headers)
+                return json.dumps(output, ensure_ascii=False) if status == 200 else f"HTTP {status}"
+
+            if trusted:
+                wrong = [attempt("猜错的密码", f"10.{n // 250}.{n % 250}.1") for n in range(guesses)]
+                right = attempt(password, "10.200.0.1")
+                figures["behind_proxy"] = {
+                    "wrong_refused": sum("不正确" in w or "次数过多" in w for w in wrong),
+                    "right_secret_accepted": "请勾选" in right,
+                }
+            else:
+                wrong = [attempt("猜错的密码", f"10.50.{n}.1") for n in range(FORGED_GUESSES)]
+                right = attempt(password, "10.200.0.1")
+                figures["forged_addresses"] = {
+                    "clients_counted": app.state.admin_gate.clients(),
+                    "right_secret_refused_while_backing_off": "次数过多" in right,
+                }
+            figures.setdefault("tracebacks_logged", 0)
+            figures["tracebacks_logged"] += records.tracebacks
+    return figures
+
+
 def _rss_kb() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -173,7 +233,7 @@ def hostile_requests(space: Workspace, embedder: Any, huge_mb: int = 300) -> dic
         for _ in range(huge_mb):
             yield block
 
-    with served(space, embedder, password="x" * 12) as (base, _service, records), httpx.Client(timeout=120) as client:
+    with served(space, embedder, password="x" * 12) as (base, _service, records, _app), httpx.Client(timeout=120) as client:
         rss = _rss_kb()
         try:
             huge_status = client.post(f"{base}/api/ask", content=huge(), headers={"content-type": "application/json"}).status_code
@@ -190,7 +250,24 @@ def hostile_requests(space: Workspace, embedder: Any, huge_mb: int = 300) -> dic
             "not_json": client.post(f"{base}/api/ask", content=b"\xff\xfe garbage").status_code,
             "gradio_deep_json": client.post(f"{base}/gradio_api/queue/join", content=b'{"data": ' + b"[" * 5000 + b"]" * 5000 + b"}").status_code,
         }
-        return {"statuses": statuses, "memory_growth_mb_for_huge_body": growth_mb, "huge_body_mb": huge_mb, "tracebacks_logged": records.tracebacks}
+        # A lone surrogate is valid JSON (a \u escape) but not text: refused with
+        # one line, in the API and in Gradio's queue (whose page shows "error").
+        surrogates = {
+            "lone_surrogate": client.post(f"{base}/api/ask", content='{"question": "\\ud800牵头"}'.encode()),
+            "lone_surrogate_in_doc_filter": client.post(f"{base}/api/ask", content=b'{"question": "x", "doc_filter": "\\udfff"}'),
+            "gradio_lone_surrogate": client.post(
+                f"{base}/gradio_api/queue/join", content=b'{"data": ["\\ud800", 5], "fn_index": 0, "session_hash": "s"}'
+            ),
+        }
+        statuses |= {name: response.status_code for name, response in surrogates.items()}
+        messages = {name: response.json().get("error", "") for name, response in surrogates.items()}
+        return {
+            "statuses": statuses,
+            "messages": messages,
+            "memory_growth_mb_for_huge_body": growth_mb,
+            "huge_body_mb": huge_mb,
+            "tracebacks_logged": records.tracebacks,
+        }
 
 
 def _declared_huge(base: str) -> int:

@@ -25,7 +25,7 @@ from .api import add_api
 from .blocks import build_ui
 from .components import CSS, HEAD, ExtraTabs, UIContext
 from .facts_tabs import add_extra_tabs
-from .guard import ADMIN_PASSWORD_ENV, AdminGate, GradioRequestGuard
+from .guard import ADMIN_PASSWORD_ENV, AdminGate, GradioRequestGuard, uvicorn_options
 from .render import (
     esc,
     outline_tree,
@@ -89,8 +89,12 @@ def create_app(
     return app
 
 
-def serve(host: str, port: int, index_dir: Path, corpus_dir: Path, data_dir: Path) -> None:
-    """Load the index and model once and serve the UI and /api/ask until interrupted."""
+def serve(
+    host: str, port: int, index_dir: Path, corpus_dir: Path, data_dir: Path, forwarded_allow_ips: str | None = None
+) -> None:
+    """Load the index and model once and serve the UI and /api/ask until
+    interrupted. X-Forwarded-For is believed only from `forwarded_allow_ips`
+    (the reverse proxy's addresses, comma-separated), never by default."""
     import uvicorn
 
     from indexer.threads import apply_thread_policy
@@ -99,4 +103,4 @@ def serve(host: str, port: int, index_dir: Path, corpus_dir: Path, data_dir: Pat
     service = Service.open(Path(index_dir), Path(corpus_dir), Path(data_dir))
     app = create_app(service)
     print(app.state.admin_gate.banner(), flush=True)
-    uvicorn.run(app, host=host or "127.0.0.1", port=int(port), log_level="warning")
+    uvicorn.run(app, host=host or "127.0.0.1", port=int(port), log_level="warning", **uvicorn_options(forwarded_allow_ips))
