@@ -12,6 +12,7 @@ import pytest
 from indexer.errors import InvalidQuestionError
 from qa.query import normalise_question, parse_query
 from ui.guard import UnsafeRequestError, decode_json, require_valid_text
+from ui.reliability_bounds import costly_question
 
 POLICYQA = str(Path(sys.executable).parent / "policyqa")
 
@@ -46,3 +47,116 @@ def test_the_command_line_refuses_an_undecodable_argument_in_one_line(tmp_path):
     err = result.stderr.decode("utf-8", "replace")
     assert result.returncode == 2, err
     assert "无法识别的字符" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+# --- item 2: a question's cost is bounded; one client cannot starve the others ---
+
+
+def test_no_viterbi_runs_over_a_question_of_rare_characters(monkeypatch):
+    import jieba.posseg
+
+    calls = []
+    real = jieba.posseg.viterbi
+    monkeypatch.setattr(jieba.posseg, "viterbi", lambda *args: calls.append(len(args[0])) or real(*args))
+    from indexer.tokenize import place_names, proper_nouns
+
+    question = costly_question()
+    query = parse_query(question)
+    assert query.proper_nouns == () and place_names(question) == [] and proper_nouns(question) == []
+    assert calls == []  # the HMM's Viterbi (256 states per character) never runs
+    # Names in the dictionary are still found, before and after rare characters.
+    assert "比亚迪" in parse_query(costly_question(200) + "比亚迪的整车项目有什么安排").proper_nouns
+    assert place_names(costly_question(100) + "济南和潍坊的企业" + costly_question(100, seed=1)) == ["济南", "潍坊"]
+
+
+def test_the_batcher_serves_a_newcomer_in_the_next_batch_and_keeps_to_its_budget():
+    import threading
+
+    from ui.concurrency import MicroBatcher
+
+    gate = threading.Event()
+    batches: list[list[str]] = []
+
+    def run(key, items):
+        gate.wait()
+        batches.append(list(items))
+        return [item.upper() for item in items]
+
+    batcher = MicroBatcher(run, max_batch=16, cost=len, budget=12)
+    results: dict[str, str] = {}
+
+    def ask(client: str, item: str) -> None:
+        results[item] = batcher.submit("k", item, client=client)
+
+    first = threading.Thread(target=ask, args=("flood-a", "a-first"))
+    first.start()
+    while not batcher.trace:  # the first batch is running (held at the gate)
+        threading.Event().wait(0.01)
+    threads = [threading.Thread(target=ask, args=(f"flood-{c}", f"{c}-{n:02d}")) for c in "ab" for n in range(20)]
+    for t in threads:
+        t.start()
+    while sum(len(lane) for lane in batcher._lanes.values()) < 40:
+        threading.Event().wait(0.01)
+    newcomer = threading.Thread(target=ask, args=("normal", "normal"))
+    newcomer.start()
+    while "normal" not in batcher._lanes:
+        threading.Event().wait(0.01)
+    gate.set()
+    for t in [first, *threads, newcomer]:
+        t.join()
+    assert results["normal"] == "NORMAL" and len(results) == 42
+    assert "normal" in batches[1]  # in the very next batch, ahead of 40 waiting questions
+    assert all(sum(map(len, batch)) <= 12 or len(batch) == 1 for batch in batches)
+    # Fair by cost: after every batch the two flooding clients have had the same
+    # share of characters ("a-first" included), give or take one question.
+    served = {"a": 0, "b": 0}
+    for batch in batches:
+        for item in batch:
+            if item != "normal":
+                served[item[0]] += len(item)
+        assert abs(served["a"] - served["b"]) <= len("a-first"), batches
+
+
+def test_a_job_past_its_wait_budget_is_withdrawn_unanswered():
+    import threading
+
+    from ui.concurrency import BatcherBusyError, MicroBatcher
+
+    gate = threading.Event()
+    ran: list[str] = []
+
+    def run(key, items):
+        gate.wait()
+        ran.extend(items)
+        return items
+
+    batcher = MicroBatcher(run)
+    holder = threading.Thread(target=batcher.submit, args=("k", "first"))
+    holder.start()
+    while not batcher.trace:
+        threading.Event().wait(0.01)
+    with pytest.raises(BatcherBusyError):
+        batcher.submit("k", "late", client="x", timeout=0.05)
+    gate.set()
+    holder.join()
+    assert batcher.submit("k", "after") == "after"  # the batcher goes on
+    assert "late" not in ran and ran[0] == "first"
+
+
+def test_rate_limiter_refuses_past_the_burst_and_says_when_to_return():
+    from ui.throttle import Rate, RateLimitedError, RateLimiter
+
+    now = [0.0]
+    limiter = RateLimiter(Rate(per_second=0.5, burst=3), "提问", clock=lambda: now[0])
+    for _ in range(3):
+        limiter.take("10.0.0.1")
+    with pytest.raises(RateLimitedError, match="请 2 秒后再试") as refused:
+        limiter.take("10.0.0.1")
+    assert refused.value.retry_after == 2
+    limiter.take("10.0.0.2")  # others are not affected
+    now[0] = 2.0
+    limiter.take("10.0.0.1")
+    with pytest.raises(RateLimitedError):
+        limiter.take("10.0.0.1")
+    with pytest.raises(ValueError):
+        Rate(per_second=0, burst=1)

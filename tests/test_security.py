@@ -12,7 +12,8 @@ import pytest
 from indexer.loaders import load_corpus
 from ui.guard import AdminGate, ManagementDeniedError, UnsafeRequestError, json_depth, require_upload
 from ui.reliability import Workspace
-from ui.reliability_http import guessing_probe, hostile_requests, security_probe
+from ui.reliability_bounds import guessing_probe
+from ui.reliability_http import hostile_requests, security_probe
 
 
 @pytest.fixture(scope="module")

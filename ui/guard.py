@@ -37,6 +37,8 @@ from typing import Any
 
 from indexer.errors import PolicyQAError
 
+from .throttle import RATES, RateLimitedError, RateLimiter
+
 log = logging.getLogger("policyqa.security")
 
 ADMIN_PASSWORD_ENV = "POLICYQA_ADMIN_PASSWORD"
@@ -285,10 +287,17 @@ class GradioRequestGuard:
     FileData path outside `upload_root()`; otherwise it is replayed unchanged.
     """
 
-    def __init__(self, app: Callable[..., Awaitable[None]], upload_root: Callable[[], str], prefix: str = "/gradio_api/") -> None:
+    def __init__(
+        self,
+        app: Callable[..., Awaitable[None]],
+        upload_root: Callable[[], str],
+        prefix: str = "/gradio_api/",
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.app = app
         self.upload_root = upload_root
         self.prefix = prefix
+        self.limiter = limiter or RateLimiter(RATES.event, "操作")
 
     def _applies(self, scope: Scope) -> bool:
         path = scope.get("path", "")
@@ -304,11 +313,16 @@ class GradioRequestGuard:
             await self.app(scope, receive, send)
             return
         try:
+            self.limiter.take(scope_client(scope))
             body = await self._read(scope, receive)
             self._check(body)
+        except RateLimitedError as e:
+            log.warning("refused %s from %s: rate limit", scope.get("path"), scope_client(scope) or "?")
+            await send_json(send, 429, {"error": str(e)}, [(b"retry-after", str(e.retry_after).encode())])
+            return
         except UnsafeRequestError as e:
             log.warning("refused %s: %s", scope.get("path"), e)
-            await _send_json(send, e.status, {"error": str(e)})
+            await send_json(send, e.status, {"error": str(e)})
             return
         replayed = False
 
@@ -353,16 +367,27 @@ class GradioRequestGuard:
                 raise UnsafeRequestError("请求中的文件不是通过本页面上传的，已拒绝。", 403)
 
 
-async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
+async def send_json(send: Send, status: int, payload: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Answer an ASGI request with `payload` as JSON (Gradio's page shows its "error")."""
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())],
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})
+
+
+def scope_client(scope: Scope) -> str:
+    """The client address of an ASGI scope ("" when unknown); see `client_of`."""
+    client = scope.get("client")
+    return str(client[0]) if client else ""
 
 
 def client_of(request: Any) -> str:

@@ -40,7 +40,7 @@ PROBE_QUESTIONS = (
     "个人买电动车能拿多少购车补贴？",
 )
 WRITE_PHASE_WINDOW_S = 0.05
-PROBES = ("kill", "bitflip", "security", "hostile", "load", "upload", "guessing")
+PROBES = ("kill", "bitflip", "security", "hostile", "load", "upload", "guessing", "flood")
 
 
 @dataclass
@@ -188,7 +188,8 @@ def run(quick: bool = False, only: set[str] | None = None) -> dict[str, Any]:
     """Every measurement (or those in `only`); the figures as a dict."""
     from indexer.embed import Embedder
 
-    from .reliability_http import guessing_probe, hostile_requests, load_test, security_probe, upload_during_questions
+    from .reliability_bounds import flood_probe, guessing_probe
+    from .reliability_http import hostile_requests, load_test, security_probe, upload_during_questions
 
     embedder = Embedder()
     figures: dict[str, Any] = {}
@@ -209,6 +210,8 @@ def run(quick: bool = False, only: set[str] | None = None) -> dict[str, Any]:
             figures["upload"] = upload_during_questions(space, embedder, kilobytes=20 if quick else 400)
         if "guessing" in wanted:
             figures["guessing"] = guessing_probe(space, embedder, guesses=40 if quick else 200)
+        if "flood" in wanted:
+            figures["flood"] = flood_probe(space, clients=4 if quick else 16, seconds=10 if quick else 60)
     return figures
 
 

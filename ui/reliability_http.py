@@ -20,10 +20,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .reliability import REPO, Workspace
+from .reliability import PROBE_QUESTIONS, REPO, Workspace
 
 DOC_ID = "qingdao_ai_plan"
-FORGED_GUESSES = 8  # past the free guesses, so the real peer is backing off
 
 
 def free_port() -> int:
@@ -74,10 +73,12 @@ def serve_in_thread(app: Any, forwarded_allow_ips: str | None = None) -> Iterato
 
 @contextlib.contextmanager
 def served(
-    space: Workspace, embedder: Any, password: str | None = None, forwarded_allow_ips: str | None = None
+    space: Workspace, embedder: Any, password: str | None = None, forwarded_allow_ips: str | None = None, rates: Any = None
 ) -> Iterator[tuple[str, Any, _Records, Any]]:
     """The real app over `space` on a free local port, in this process:
-    (base URL, Service, the log records it wrote, the app)."""
+    (base URL, Service, the log records it wrote, the app). `rates`: the
+    app's per-client limits (ui/throttle.py Rates; None: the defaults)."""
+    from .throttle import RATES
     from indexer.store import load_index
     from qa.assistant import Assistant
 
@@ -88,7 +89,7 @@ def served(
     records = _Records()
     logging.getLogger().addHandler(records)
     try:
-        app = create_app(service, admin_password=password)
+        app = create_app(service, admin_password=password, rates=rates or RATES)
         with serve_in_thread(app, forwarded_allow_ips) as base:
             yield base, service, records, app
     finally:
@@ -174,48 +175,6 @@ def security_probe(space: Workspace, embedder: Any) -> dict[str, Any]:
         }
 
 
-def guessing_probe(space: Workspace, embedder: Any, guesses: int = 200) -> dict[str, Any]:
-    """Wrong admin secrets through the removal event (unconfirmed, so the right
-    one removes nothing). Behind a trusted proxy: `guesses` wrong ones from as
-    many clients, then the admin's right one, which must be accepted at once.
-    Without one: wrong guesses each with a made-up X-Forwarded-For, which must
-    all count against the one real peer (127.0.0.1)."""
-    import httpx
-
-    password = "正确的管理密码-" + uuid.uuid4().hex[:8]
-    figures: dict[str, Any] = {"guesses": guesses}
-    for trusted in ("127.0.0.1", None):
-        with served(space, embedder, password=password, forwarded_allow_ips=trusted) as (base, _service, records, app), httpx.Client(
-            timeout=120
-        ) as client:
-            config = client.get(f"{base}/config").json()
-            secret_box = next(c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "pq-admin-password")
-            remove = next(d for d in config["dependencies"] if d.get("backend_fn") and len(d["inputs"]) == 3 and d["inputs"][2] == secret_box)
-
-            def attempt(secret: str, forwarded: str | None) -> str:
-                headers = {"X-Forwarded-For": forwarded} if forwarded else None
-                status, output = _event(client, base, remove["id"], [DOC_ID, False, secret], headers)
-                return json.dumps(output, ensure_ascii=False) if status == 200 else f"HTTP {status}"
-
-            if trusted:
-                wrong = [attempt("猜错的密码", f"10.{n // 250}.{n % 250}.1") for n in range(guesses)]
-                right = attempt(password, "10.200.0.1")
-                figures["behind_proxy"] = {
-                    "wrong_refused": sum("不正确" in w or "次数过多" in w for w in wrong),
-                    "right_secret_accepted": "请勾选" in right,
-                }
-            else:
-                wrong = [attempt("猜错的密码", f"10.50.{n}.1") for n in range(FORGED_GUESSES)]
-                right = attempt(password, "10.200.0.1")
-                figures["forged_addresses"] = {
-                    "clients_counted": app.state.admin_gate.clients(),
-                    "right_secret_refused_while_backing_off": "次数过多" in right,
-                }
-            figures.setdefault("tracebacks_logged", 0)
-            figures["tracebacks_logged"] += records.tracebacks
-    return figures
-
-
 def _rss_kb() -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -287,29 +246,48 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def load_test(space: Workspace, requests: int = 40, clients: int = 8) -> dict[str, Any]:
-    """`policyqa serve` in its own process; one client, then `clients` at once,
-    each asking `requests` dev questions over /api/ask."""
+@contextlib.contextmanager
+def serve_process(space: Workspace, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
+    """`policyqa serve` over `space` in its own process (`env` added to its
+    environment, `args` to its command line) until it answers; its base URL."""
     import httpx
 
-    questions = [json.loads(line)["question"] for line in (REPO / "eval/data/dev_qa.jsonl").read_text(encoding="utf-8").splitlines()][:24]
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""), "POLICYQA_ADMIN_PASSWORD": "x" * 12}
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "POLICYQA_ADMIN_PASSWORD": "x" * 12,
+        **(env or {}),
+    }
     command = [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--corpus", str(space.corpus),
-               "--index-dir", str(space.index), "--data-dir", str(space.data)]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               "--index-dir", str(space.index), "--data-dir", str(space.data), *args]
+    server = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300
         while True:
             try:
-                if httpx.post(f"{base}/api/ask", json={"question": questions[0]}, timeout=30).status_code == 200:
+                if httpx.post(f"{base}/api/ask", json={"question": PROBE_QUESTIONS[0]}, timeout=30).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("policyqa serve did not start")
             time.sleep(0.5)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def load_test(space: Workspace, requests: int = 40, clients: int = 8) -> dict[str, Any]:
+    """`policyqa serve` in its own process; one client, then `clients` at once,
+    each asking `requests` dev questions over /api/ask."""
+    import httpx
+
+    questions = [json.loads(line)["question"] for line in (REPO / "eval/data/dev_qa.jsonl").read_text(encoding="utf-8").splitlines()][:24]
+    # Eight clients from one address, each faster than a person: the rate limit is raised.
+    with serve_process(space, {"POLICYQA_RATES": "question=1000:1000"}) as base:
 
         def session(count: int, offset: int, latencies: list[float]) -> None:
             with httpx.Client(timeout=60) as client:
@@ -332,9 +310,6 @@ def load_test(space: Workspace, requests: int = 40, clients: int = 8) -> dict[st
         for t in threads:
             t.join()
         many_rate = len(many) / (time.perf_counter() - started)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     p50 = statistics.median(single)
     p95 = _percentile(many, 0.95)
     return {

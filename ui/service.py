@@ -35,7 +35,7 @@ from indexer.store import index_lock
 from indexer.types import Chunk, Document
 from qa.doc_filter import DocFilter, choose, document_year, parse_doc_filter
 
-from .concurrency import FairLock, MicroBatcher, SerialEmbedder
+from .concurrency import BatcherBusyError, FairLock, MicroBatcher, SerialEmbedder
 from .facts_rows import facts_rows
 from .uploads import UploadRejectedError, clean_work_folders, sanitise_filename
 
@@ -46,6 +46,7 @@ MAX_COMMENT_CHARS = 1000
 MAX_PROFILE_CHARS = 500  # a firm's description, like a question
 FEEDBACK_FILE = "feedback.jsonl"
 RATINGS = ("有用", "没用")
+QUESTION_WAIT_S = 20.0  # a question not started by then is withdrawn (503): its asker has likely given up
 
 Progress = Callable[[float, str], None]
 
@@ -59,6 +60,12 @@ class RemovalRefusedError(PolicyQAError):
 
 class FeedbackError(PolicyQAError):
     """A feedback record is incomplete."""
+
+
+class ServiceBusyError(PolicyQAError):
+    """A question waited longer than QUESTION_WAIT_S for the model; `retry_after` in seconds."""
+
+    retry_after = 5
 
 
 @dataclass(frozen=True)
@@ -118,7 +125,9 @@ class Service:
         self._change_lock = threading.Lock()  # one corpus change at a time
         self._model_lock = FairLock()  # the embedding model, one thread at a time, in turn
         self._feedback_lock = threading.Lock()
-        self._batcher = MicroBatcher(self._ask_group)
+        # A question costs about its length (tokens to embed and match), so a
+        # batch holds many short questions or a few long ones.
+        self._batcher = MicroBatcher(self._ask_group, cost=len)
         self._install(assistant)
 
     @classmethod
@@ -160,14 +169,16 @@ class Service:
         top_k: int = 5,
         doc_ids: Sequence[str] | None = None,
         doc_filter: str | DocFilter | None = None,
+        client: str = "",
     ) -> dict[str, Any]:
         """`Answer.to_json()` for `question`, optionally restricted to `doc_ids`
         and to the documents `doc_filter` accepts (`issuer=…,year=2019` or a
-        `qa.doc_filter.DocFilter`).
+        `qa.doc_filter.DocFilter`). `client` is whom the batcher is fair to.
 
-        Raises InvalidQuestionError (empty, over 500 characters…) and
+        Raises InvalidQuestionError (empty, over 500 characters…),
         InvalidArgumentError (bad top_k, unknown doc id, bad filter or no
-        document passing it) with Chinese messages.
+        document passing it) and ServiceBusyError (not started within
+        QUESTION_WAIT_S) with Chinese messages.
         """
         from qa.query import normalise_question
 
@@ -185,7 +196,10 @@ class Service:
             # Resolved here, against this snapshot: the batch key stays plain doc ids,
             # and a filter nothing passes is refused to this caller alone.
             wanted = choose(doc_filter, self._view.documents.values(), wanted)
-        return self._batcher.submit((top_k, tuple(wanted) if wanted else None), question)
+        try:
+            return self._batcher.submit((top_k, tuple(wanted) if wanted else None), question, client, QUESTION_WAIT_S)
+        except BatcherBusyError:
+            raise ServiceBusyError(f"提问的人太多，问题等待超过 {QUESTION_WAIT_S:.0f} 秒未能处理：请稍后再试。") from None
 
     def _ask_group(self, key: tuple[int, tuple[str, ...] | None], questions: list[str]) -> list[dict[str, Any]]:
         top_k, doc_ids = key

@@ -38,6 +38,7 @@ from .render import (
 )
 from .render_facts import period_status, render_document_facts, render_facts_tables, render_match
 from .service import MAX_UPLOAD_BYTES, Service
+from .throttle import RATES, RateLimiter, Rates
 
 # Names other modules and tests imported from ui.web before it was split.
 __all__ = [
@@ -48,18 +49,22 @@ __all__ = [
 
 
 def create_app(
-    service: Service, admin_password: str | None = None, extra_tabs: ExtraTabs | None = add_extra_tabs
+    service: Service,
+    admin_password: str | None = None,
+    extra_tabs: ExtraTabs | None = add_extra_tabs,
+    rates: Rates = RATES,
 ) -> FastAPI:
     """The FastAPI app: POST /api/ask plus the Gradio UI mounted at /.
 
     `admin_password` None reads $POLICYQA_ADMIN_PASSWORD; when that (or the
     argument) is empty, a random token is made: `app.state.admin_gate.secret`,
     shown on the console by `serve`. Management is never open to everyone.
+    `rates` are the per-client limits (ui/throttle.py).
     """
     gate = AdminGate(admin_password)
     app = FastAPI(title="PolicyQA", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.admin_gate = gate
-    add_api(app, service)
+    add_api(app, service, RateLimiter(rates.question, "提问"))
 
     demo = build_ui(service, gate=gate, extra_tabs=extra_tabs)
     demo.queue(default_concurrency_limit=8, max_size=64)
@@ -85,7 +90,7 @@ def create_app(
     # mount_gradio_app leaves this False, which makes Gradio skip its own
     # "was this file uploaded?" check; GradioRequestGuard checks first anyway.
     demo.has_launched = True
-    app.add_middleware(GradioRequestGuard, upload_root=lambda: demo.GRADIO_CACHE)
+    app.add_middleware(GradioRequestGuard, upload_root=lambda: demo.GRADIO_CACHE, limiter=RateLimiter(rates.event, "操作"))
     return app
 
 
@@ -101,6 +106,6 @@ def serve(
 
     apply_thread_policy()
     service = Service.open(Path(index_dir), Path(corpus_dir), Path(data_dir))
-    app = create_app(service)
+    app = create_app(service, rates=Rates.from_env())
     print(app.state.admin_gate.banner(), flush=True)
     uvicorn.run(app, host=host or "127.0.0.1", port=int(port), log_level="warning", **uvicorn_options(forwarded_allow_ips))
