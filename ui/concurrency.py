@@ -3,9 +3,10 @@
 * `MicroBatcher`: questions that arrive while the model is busy wait in a queue
   per client; when it is free, the waiting questions are answered in ONE
   `Assistant.ask_batch` (one encoder pass for all). A lone question is answered
-  at once: no timer. A batch is filled fairly (start-time fair queuing by
-  cost, i.e. characters) within a cost budget, so a client sending many or
-  long questions never holds others' questions for more than one small batch.
+  at once: no timer. A batch is filled fairly: the client that has used the
+  least of the model lately (characters of its questions, decayed) first,
+  within a cost budget, so a client sending many or long questions never holds
+  others' questions for more than one small batch.
 * `SerialEmbedder`: the embedding model (its fast tokenizer in particular) must
   not be used from two threads at once. The index rebuild of an upload goes
   through this wrapper, one slice of texts per turn of the shared `FairLock`,
@@ -13,8 +14,10 @@
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
+import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future
@@ -31,7 +34,8 @@ MAX_BATCH = 16
 # cap (about 0.5 s on 2 cores), or many short ones. A batch cannot be cut short
 # once it runs, so this is what a newcomer may have to wait for.
 BATCH_BUDGET = 500
-REMEMBERED_CLIENTS = 4096  # each client's fair-queuing tag; bounded
+USAGE_HALF_LIFE_S = 10.0  # how long a client's use of the model counts against it
+REMEMBERED_CLIENTS = 4096  # clients whose recent use is remembered; bounded
 EMBED_SLICE = 4  # texts per turn of the model lock during a rebuild: a question waits for at most this many
 
 
@@ -39,7 +43,7 @@ EMBED_SLICE = 4  # texts per turn of the model lock during a rebuild: a question
 class _Job:
     key: Hashable
     item: Any
-    start: float = 0.0  # fair-queuing start tag
+    seq: int = 0  # arrival order, among jobs of clients with equal use
     future: Future = field(default_factory=Future)
 
 
@@ -51,13 +55,12 @@ class MicroBatcher:
     """Runs `run(key, items) -> results` (one result per item, same order) on a
     worker thread, over waiting jobs with the same key.
 
-    Jobs wait in one lane per client and are taken by start-time fair
-    queuing: a job's start tag is the later of the virtual time (the tag of
-    the job taken last) and its client's previous finish tag (start + cost), and
-    the lowest start tag goes first. So every client gets an equal share of
-    cost, whatever it sends, and a question from a client that has not been
-    asking starts with the next batch. A batch holds at most `max_batch` jobs
-    and `budget` of `cost(item)` (always at least one job). When a batch of
+    Jobs wait in one lane per client. Each pick takes the oldest job of the
+    client whose recent use (the `cost` of its jobs taken, halved every
+    USAGE_HALF_LIFE_S) is least, so clients sending many or costly jobs share
+    what is left, and one that asks now and then starts with the next batch
+    whatever is queued. A batch holds at most `max_batch` jobs and `budget` of
+    `cost(item)` (always at least one job). When a batch of
     several fails, each of its jobs is run alone, so one bad item's error
     reaches only its own caller.
     """
@@ -68,14 +71,16 @@ class MicroBatcher:
         max_batch: int = MAX_BATCH,
         cost: Callable[[Any], int] = lambda item: 1,
         budget: int = BATCH_BUDGET,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._run = run
         self.max_batch = max_batch
         self._cost = cost
         self.budget = budget
         self._lanes: dict[Hashable, deque[_Job]] = {}
-        self._finish: OrderedDict[Hashable, float] = OrderedDict()  # client → finish tag of its latest job
-        self._virtual = 0.0
+        self._usage: OrderedDict[Hashable, tuple[float, float]] = OrderedDict()  # client → (use, when), oldest first
+        self._seq = itertools.count()
+        self._clock = clock
         self._ready = threading.Condition()
         self._start_lock = threading.Lock()
         self._worker: threading.Thread | None = None
@@ -90,10 +95,7 @@ class MicroBatcher:
         self._ensure_worker()
         job = _Job(key, item)
         with self._ready:
-            job.start = max(self._virtual, self._finish.pop(client, 0.0))
-            self._finish[client] = job.start + max(1, self._cost(item))
-            while len(self._finish) > REMEMBERED_CLIENTS:
-                self._finish.popitem(last=False)  # heard from longest ago
+            job.seq = next(self._seq)
             self._lanes.setdefault(client, deque()).append(job)
             self._ready.notify()
         try:
@@ -119,7 +121,8 @@ class MicroBatcher:
             taken: list[tuple[Hashable, _Job]] = []
             spent = 0
             while self._lanes and len(taken) < self.max_batch:
-                client = min(self._lanes, key=lambda c: self._lanes[c][0].start)
+                now = self._clock()
+                client = min(self._lanes, key=lambda c: (self._use(c, now), self._lanes[c][0].seq))
                 lane = self._lanes[client]
                 job = lane[0]
                 price = max(1, self._cost(job.item))
@@ -131,8 +134,15 @@ class MicroBatcher:
                 if job.future.set_running_or_notify_cancel():  # False: withdrawn by its caller
                     taken.append((client, job))
                     spent += price
-                    self._virtual = max(self._virtual, job.start)
+                    self._usage[client] = (self._use(client, now) + price, now)
+                    self._usage.move_to_end(client)
+            while len(self._usage) > REMEMBERED_CLIENTS:
+                self._usage.popitem(last=False)
             return taken
+
+    def _use(self, client: Hashable, now: float) -> float:
+        use, when = self._usage.get(client, (0.0, now))
+        return use * 0.5 ** ((now - when) / USAGE_HALF_LIFE_S)
 
     def _loop(self) -> None:
         while True:

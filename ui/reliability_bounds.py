@@ -15,6 +15,7 @@ from typing import Any
 from .reliability import Workspace
 from .reliability_http import DOC_ID, _event, _percentile, serve_process, served
 
+NORMAL_TIMEOUT_S = 30.0  # the normal client gives up after this
 FORGED_GUESSES = 8  # past the free guesses, so the real peer is backing off
 NORMAL_QUESTIONS = (
     "2022年新能源汽车产量要达到多少？",
@@ -115,16 +116,19 @@ def flood_probe(
         for t in threads:
             t.start()
         time.sleep(2.0)  # the flood is on
-        with httpx.Client(timeout=120) as client:
+        with httpx.Client(timeout=NORMAL_TIMEOUT_S) as client:
             deadline = time.monotonic() + seconds
             i = 0
             while time.monotonic() < deadline:
                 started = time.perf_counter()
-                response = client.post(
-                    f"{base}/api/ask", json={"question": NORMAL_QUESTIONS[i % 4]}, headers={"X-Forwarded-For": "10.99.0.1"}
-                )
+                try:
+                    status = str(client.post(
+                        f"{base}/api/ask", json={"question": NORMAL_QUESTIONS[i % 4]}, headers={"X-Forwarded-For": "10.99.0.1"}
+                    ).status_code)
+                except httpx.HTTPError as e:  # counted: a timeout is the figure
+                    status = type(e).__name__
                 normal.append(time.perf_counter() - started)
-                normal_statuses[str(response.status_code)] = normal_statuses.get(str(response.status_code), 0) + 1
+                normal_statuses[status] = normal_statuses.get(status, 0) + 1
                 i += 1
                 time.sleep(normal_every_s)
         stop.set()

@@ -277,7 +277,11 @@ def serve_process(space: Workspace, env: dict[str, str] | None = None, args: tup
         yield base
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # busy past its shutdown grace: no server is left behind
+            server.kill()
+            server.wait(timeout=30)
 
 
 def load_test(space: Workspace, requests: int = 40, clients: int = 8) -> dict[str, Any]:
