@@ -160,3 +160,49 @@ def test_rate_limiter_refuses_past_the_burst_and_says_when_to_return():
         limiter.take("10.0.0.1")
     with pytest.raises(ValueError):
         Rate(per_second=0, burst=1)
+
+
+# --- item 3: feedback cannot fill the disk ----------------------------------------
+
+
+def test_feedback_is_once_per_answer_and_client_rate_limited_and_rotated(tmp_path):
+    import json
+
+    from ui.feedback import FEEDBACK_KEEP, FeedbackError, FeedbackLog
+    from ui.throttle import Rate, RateLimitedError
+
+    log = FeedbackLog(tmp_path, rate=Rate(per_second=0.001, burst=3), max_bytes=2000)
+    record = {"question": "谁担任攻势指挥长？", "answer": "薛庆国", "citations": [], "rating": "有用"}
+    log.record(record, "10.0.0.1")
+    for rating in ("有用", "没用"):
+        with pytest.raises(FeedbackError, match="已经评价过"):
+            log.record({**record, "rating": rating}, "10.0.0.1")
+    log.record(record, "10.0.0.2")  # another client may rate the same answer
+    log.record({**record, "answer": "另一个回答"}, "10.0.0.1")
+    log.record({**record, "answer": "第三个回答"}, "10.0.0.1")
+    with pytest.raises(RateLimitedError):
+        log.record({**record, "answer": "第四个回答"}, "10.0.0.1")
+    lines = [json.loads(line) for line in log.path.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 4 and "10.0.0.1" not in log.path.read_text(encoding="utf-8")  # raters hashed, not kept
+    # A restart remembers who rated what.
+    again = FeedbackLog(tmp_path)
+    with pytest.raises(FeedbackError, match="已经评价过"):
+        again.record(record, "10.0.0.2")
+    # Rotation by size: many clients, each once; never more than max_bytes × (keep + 1) on disk.
+    rotating = FeedbackLog(tmp_path / "rot", rate=Rate(per_second=100, burst=100), max_bytes=2000)
+    for n in range(200):
+        rotating.record({**record, "comment": "好" * 50}, f"10.1.0.{n}")
+    parts = sorted(p.name for p in (tmp_path / "rot").iterdir())
+    assert parts == ["feedback.jsonl"] + [f"feedback.jsonl.{n}" for n in range(1, FEEDBACK_KEEP + 1)]
+    assert all(p.stat().st_size <= 2000 for p in (tmp_path / "rot").iterdir())
+
+
+def test_two_hundred_clicks_on_one_answer_write_one_record(ui_workspace, embedder, tmp_path):
+    """Reduced form of `policyqa reliability --only feedback` (the issue measured 200 records in 3.3 s)."""
+    from ui.reliability import Workspace
+    from ui.reliability_bounds import feedback_flood
+
+    space = Workspace(tmp_path, ui_workspace.corpus, ui_workspace.index, tmp_path / "data")
+    figures = feedback_flood(space, embedder, clicks=200)
+    assert figures["records_written"] == 1 + 3  # one per answer and client
+    assert figures["refused"] == {"FeedbackError": 199}

@@ -153,3 +153,47 @@ def test_the_corpus_is_a_jail(plan_corpus, tmp_path):
     assert any(reason.startswith("passwd.txt:") and "符号链接" in reason for reason in skipped)
     assert all("绝密" not in d.text for d in documents)
     assert os.path.islink(corpus / "x.txt")  # skipped, not touched
+
+
+def test_gradio_upload_route_needs_the_secret_and_keeps_nothing_otherwise(space, embedder):
+    """Reduced form of `policyqa reliability --only uploads`."""
+    from ui.reliability_bounds import upload_route_probe
+
+    figures = upload_route_probe(space, embedder, uploads=12, megabytes=1)
+    assert figures["statuses"]["none"] == {"403": 12} and figures["statuses"]["wrong"] == {"403": 12}
+    assert figures["bytes_kept_from_unauthenticated"] == 0
+    assert figures["statuses"]["right"] == {"200": 10, "429": 1}  # RATES.upload: 10 at once, then one every 6 s
+    assert int(figures["retry_after"]) >= 1 and figures["tracebacks_logged"] == 0
+
+
+def test_the_upload_cache_has_a_quota(tmp_path):
+    import asyncio
+
+    from ui.guard import AdminGate
+    from ui.upload_guard import UploadRouteGuard
+
+    cache = tmp_path / "cache"
+    (cache / "a").mkdir(parents=True)
+    (cache / "a" / "old.bin").write_bytes(b"x" * 900)
+    passed: list[str] = []
+
+    async def app(scope, receive, send):
+        passed.append(scope["path"])
+
+    guard = UploadRouteGuard(app, AdminGate("口令"), lambda: str(cache), quota=1000)
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    def post(length: int | None, secret: str = "%E5%8F%A3%E4%BB%A4") -> int:
+        headers = [(b"x-policyqa-admin", secret.encode())] + ([(b"content-length", str(length).encode())] if length is not None else [])
+        scope = {"type": "http", "method": "POST", "path": "/gradio_api/upload", "headers": headers, "client": ("10.0.0.9", 1)}
+        sent.clear()
+        asyncio.run(guard(scope, None, send))
+        return sent[0]["status"] if sent else 200
+
+    assert post(100) == 200 and passed == ["/gradio_api/upload"]
+    assert post(101) == 507  # 900 + 101 bytes would pass the quota
+    assert post(None) == 411
+    assert post(10, secret="wrong") == 403 and len(passed) == 1

@@ -130,6 +130,11 @@ class AdminGate:
         hint = "管理密码" if not self.generated else "管理口令（见服务启动时的控制台输出）"
         raise ManagementDeniedError(f"{hint}不正确。")
 
+    def forgive(self, client: str) -> None:
+        """Forget `client`'s wrong guesses (the probes, an operator's console)."""
+        with self._lock:
+            self._failures.pop(client, None)
+
     def clients(self) -> list[str]:
         """The clients with wrong guesses on record (for the probes)."""
         with self._lock:

@@ -40,7 +40,7 @@ PROBE_QUESTIONS = (
     "个人买电动车能拿多少购车补贴？",
 )
 WRITE_PHASE_WINDOW_S = 0.05
-PROBES = ("kill", "bitflip", "security", "hostile", "load", "upload", "guessing", "flood")
+PROBES = ("kill", "bitflip", "security", "hostile", "load", "upload", "guessing", "flood", "uploads", "feedback")
 
 
 @dataclass
@@ -188,7 +188,7 @@ def run(quick: bool = False, only: set[str] | None = None) -> dict[str, Any]:
     """Every measurement (or those in `only`); the figures as a dict."""
     from indexer.embed import Embedder
 
-    from .reliability_bounds import flood_probe, guessing_probe
+    from .reliability_bounds import feedback_flood, flood_probe, guessing_probe, upload_route_probe
     from .reliability_http import hostile_requests, load_test, security_probe, upload_during_questions
 
     embedder = Embedder()
@@ -212,6 +212,10 @@ def run(quick: bool = False, only: set[str] | None = None) -> dict[str, Any]:
             figures["guessing"] = guessing_probe(space, embedder, guesses=40 if quick else 200)
         if "flood" in wanted:
             figures["flood"] = flood_probe(space, clients=4 if quick else 16, seconds=10 if quick else 60)
+        if "uploads" in wanted:
+            figures["uploads"] = upload_route_probe(space, embedder, uploads=12 if quick else 200, megabytes=1 if quick else 19)
+        if "feedback" in wanted:
+            figures["feedback"] = feedback_flood(space, embedder, clicks=200)
     return figures
 
 

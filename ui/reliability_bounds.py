@@ -11,6 +11,7 @@ import threading
 import time
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from .reliability import Workspace
 from .reliability_http import DOC_ID, _event, _percentile, serve_process, served
@@ -142,4 +143,77 @@ def flood_probe(
         "normal_statuses": normal_statuses,
         "flood_statuses": statuses,
         "server_errors": sum(v for k, v in {**statuses, **normal_statuses}.items() if k.startswith("5")),
+    }
+
+
+def upload_route_probe(space: Workspace, embedder: Any, uploads: int = 50, megabytes: int = 1) -> dict[str, Any]:
+    """Gradio's upload route: `uploads` files of `megabytes` MB with no secret
+    and with a wrong one (bytes kept in the upload cache must stay 0), then
+    with the right one until the per-client rate refuses."""
+    import httpx
+    from gradio.utils import get_upload_folder
+
+    from .upload_guard import folder_bytes
+
+    password = "正确的管理密码-" + uuid.uuid4().hex[:8]
+    block = b"x" * (megabytes * 1024 * 1024)
+    statuses: dict[str, dict[str, int]] = {"none": {}, "wrong": {}, "right": {}}
+    with served(space, embedder, password=password) as (base, _service, records, app), httpx.Client(timeout=120) as client:
+        cache = get_upload_folder()
+        before = folder_bytes(cache)
+        for n in range(uploads):
+            for kind, headers in (("none", {}), ("wrong", {"X-PolicyQA-Admin": f"guess-{n}"})):
+                status = str(client.post(f"{base}/gradio_api/upload", files={"files": (f"f{n}.txt", block)}, headers=headers).status_code)
+                statuses[kind][status] = statuses[kind].get(status, 0) + 1
+        kept_anonymous = folder_bytes(cache) - before
+        right_headers = {"X-PolicyQA-Admin": quote(password, safe="")}
+        # The wrong guesses above were this address's: the admin is someone else behind it.
+        app.state.admin_gate.forgive("127.0.0.1")
+        for n in range(uploads):
+            response = client.post(f"{base}/gradio_api/upload", files={"files": (f"r{n}.txt", b"ok")}, headers=right_headers)
+            statuses["right"][str(response.status_code)] = statuses["right"].get(str(response.status_code), 0) + 1
+            if response.status_code == 429:
+                retry_after = response.headers.get("retry-after")
+                break
+        else:
+            retry_after = None
+        return {
+            "uploads_each": uploads,
+            "megabytes_each": megabytes,
+            "statuses": statuses,
+            "bytes_kept_from_unauthenticated": kept_anonymous,
+            "retry_after": retry_after,
+            "tracebacks_logged": records.tracebacks,
+        }
+
+
+def feedback_flood(space: Workspace, embedder: Any, clicks: int = 200) -> dict[str, Any]:
+    """`clicks` 有用 clicks on one answer from one client, then one from each of
+    three others: records written, refusals, size of feedback.jsonl."""
+    from indexer.errors import PolicyQAError
+    from indexer.store import load_index
+    from qa.assistant import Assistant
+
+    from .service import Service
+
+    service = Service(Assistant(load_index(space.index, model_id=embedder.model_id), embedder), space.index, space.corpus, space.data)
+    answer = service.ask(NORMAL_QUESTIONS[1])
+    record = {"question": answer["question"], "answer": answer["answer"], "citations": answer["citations"], "rating": "有用"}
+    log = service.data_dir / "feedback.jsonl"
+    lines_before = len(log.read_text(encoding="utf-8").splitlines()) if log.exists() else 0
+    refused: dict[str, int] = {}
+    for n in range(clicks + 3):
+        client = "10.0.0.1" if n < clicks else f"10.0.1.{n}"
+        try:
+            service.feedback(record, client)
+        except PolicyQAError as e:
+            kind = type(e).__name__
+            refused[kind] = refused.get(kind, 0) + 1
+    lines = log.read_text(encoding="utf-8").splitlines()
+    return {
+        "clicks_one_client": clicks,
+        "other_clients": 3,
+        "records_written": len(lines) - lines_before,
+        "refused": refused,
+        "feedback_bytes": log.stat().st_size,
     }

@@ -18,14 +18,12 @@ a refused upload or removal leaves the corpus folder and the index unchanged.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +35,13 @@ from qa.doc_filter import DocFilter, choose, document_year, parse_doc_filter
 
 from .concurrency import BatcherBusyError, FairLock, MicroBatcher, SerialEmbedder
 from .facts_rows import facts_rows
+from .feedback import FEEDBACK_FILE, RATINGS, FeedbackError, FeedbackLog  # noqa: F401 - re-exported for ui.blocks and tests
 from .uploads import UploadRejectedError, clean_work_folders, sanitise_filename
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_TOP_K = 100  # passages per answer: more is no answer, only a dump of the corpus
 INTERNAL_ERROR = "出现内部错误，请稍后再试；如果问题持续，请联系管理员查看服务日志。"
-MAX_COMMENT_CHARS = 1000
 MAX_PROFILE_CHARS = 500  # a firm's description, like a question
-FEEDBACK_FILE = "feedback.jsonl"
-RATINGS = ("有用", "没用")
 QUESTION_WAIT_S = 20.0  # a question not started by then is withdrawn (503): its asker has likely given up
 
 Progress = Callable[[float, str], None]
@@ -56,10 +52,6 @@ class DocumentNotFoundError(PolicyQAError):
 
 class RemovalRefusedError(PolicyQAError):
     """A document cannot be removed; nothing was changed."""
-
-
-class FeedbackError(PolicyQAError):
-    """A feedback record is incomplete."""
 
 
 class ServiceBusyError(PolicyQAError):
@@ -124,7 +116,7 @@ class Service:
         self.data_dir = Path(data_dir)
         self._change_lock = threading.Lock()  # one corpus change at a time
         self._model_lock = FairLock()  # the embedding model, one thread at a time, in turn
-        self._feedback_lock = threading.Lock()
+        self._feedback = FeedbackLog(self.data_dir)
         # A question costs about its length (tokens to embed and match), so a
         # batch holds many short questions or a few long ones.
         self._batcher = MicroBatcher(self._ask_group, cost=len)
@@ -446,27 +438,8 @@ class Service:
             pass
 
     # -- feedback -----------------------------------------------------------------
-    def feedback(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Append one rating of an answer to data_dir/feedback.jsonl and return it."""
-        rating = record.get("rating")
-        if rating not in RATINGS:
-            raise FeedbackError(f"评价必须是“{RATINGS[0]}”或“{RATINGS[1]}”。")
-        question = str(record.get("question") or "").strip()
-        if not question:
-            raise FeedbackError("请先提问，再评价回答。")
-        citations = record.get("citations") or []
-        if not isinstance(citations, list):
-            raise FeedbackError("citations 必须是列表。")
-        entry = {
-            "question": question,
-            "answer": str(record.get("answer") or ""),
-            "citations": citations,
-            "rating": rating,
-            "comment": str(record.get("comment") or "").strip()[:MAX_COMMENT_CHARS],
-            "time": datetime.now().astimezone().isoformat(timespec="seconds"),
-        }
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
-        with self._feedback_lock, open(self.data_dir / FEEDBACK_FILE, "a", encoding="utf-8") as f:
-            f.write(line)
-        return entry
+    def feedback(self, record: dict[str, Any], client: str = "") -> dict[str, Any]:
+        """Append one rating of an answer by `client` to data_dir/feedback.jsonl
+        and return it (ui/feedback.py: rate-limited, once per answer and client,
+        rotated by size)."""
+        return self._feedback.record(record, client)

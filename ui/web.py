@@ -10,9 +10,11 @@ and model) and serves:
 
 Security lives in ui/guard.py: upload and removal need the admin password or
 the start-up token; every Gradio request body is size- and depth-limited and
-may name no file outside Gradio's upload cache; uploads over 20 MB are refused
-by Gradio's upload route itself; the index, corpus and data folders are on
-Gradio's block list.
+may name no file outside Gradio's upload cache; Gradio's upload route needs the
+admin secret, a per-client rate and room in the cache's quota
+(ui/upload_guard.py); uploads over 20 MB are refused by Gradio's upload route
+itself; per-client rates (ui/throttle.py) cover /api/ask and every event; the
+index, corpus and data folders are on Gradio's block list.
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ from .render import (
 from .render_facts import period_status, render_document_facts, render_facts_tables, render_match
 from .service import MAX_UPLOAD_BYTES, Service
 from .throttle import RATES, RateLimiter, Rates
+from .upload_guard import UPLOAD_SECRET_SCRIPT, UploadRouteGuard
 
 # Names other modules and tests imported from ui.web before it was split.
 __all__ = [
@@ -85,12 +88,13 @@ def create_app(
             font=("PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "system-ui", "sans-serif"),
         ),
         css=CSS,
-        head=HEAD,
+        head=HEAD + UPLOAD_SECRET_SCRIPT,
     )
     # mount_gradio_app leaves this False, which makes Gradio skip its own
     # "was this file uploaded?" check; GradioRequestGuard checks first anyway.
     demo.has_launched = True
     app.add_middleware(GradioRequestGuard, upload_root=lambda: demo.GRADIO_CACHE, limiter=RateLimiter(rates.event, "操作"))
+    app.add_middleware(UploadRouteGuard, gate=gate, upload_root=lambda: demo.GRADIO_CACHE, limiter=RateLimiter(rates.upload, "上传"))
     return app
 
 
