@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..errors import UnsupportedDocumentError
 from .common import RawText, join_pages
-from .limits import active_limits, check
+from .limits import check
 
 
 def read_image(path: Path) -> RawText:
@@ -19,8 +19,9 @@ def read_image(path: Path) -> RawText:
 
     from .ocr import recognise
 
-    # Pillow refuses past twice its own limit; ours is checked on the header, before decoding.
-    Image.MAX_IMAGE_PIXELS = active_limits().max_pixels
+    # Ours is checked on each frame's header, before decoding; Pillow's own
+    # check would refuse at open as a damaged file rather than name the limit.
+    Image.MAX_IMAGE_PIXELS = None
     pages = []
     with Image.open(path) as image:
         check(path.name, "max_pages", getattr(image, "n_frames", 1))  # counted from the frame headers
