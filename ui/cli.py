@@ -207,6 +207,10 @@ def serve(
 ) -> None:
     """启动网页界面（索引缺失或过期时先建立索引）。例：policyqa serve --port 7860"""
     _use_model(model)
+    from ui.uploads import recover_corpus
+
+    for line in recover_corpus(corpus, index_dir):  # an upload or removal a crash cut short
+        typer.echo(line)
     ensure_index(corpus, index_dir)
     from ui.web import serve as serve_web
 

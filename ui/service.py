@@ -36,7 +36,7 @@ from qa.doc_filter import DocFilter, choose, document_year, parse_doc_filter
 from .concurrency import BatcherBusyError, FairLock, MicroBatcher, SerialEmbedder
 from .facts_rows import facts_rows
 from .feedback import FEEDBACK_FILE, RATINGS, FeedbackError, FeedbackLog  # noqa: F401 - re-exported for ui.blocks and tests
-from .uploads import UploadRejectedError, clean_work_folders, sanitise_filename
+from .uploads import UploadRejectedError, begin_change, end_change, roll_back_interrupted, sanitise_filename
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_TOP_K = 100  # passages per answer: more is no answer, only a dump of the corpus
@@ -323,6 +323,9 @@ class Service:
                 if target.exists() or sidecar_path(target).exists():
                     raise UploadRejectedError(f"已有同名文件 {name}：请先删除旧文件，或改名后再上传。")
                 report(0.3, "正在更新索引（只计算新条款的向量）…")
+                # Journaled: a kill from here until end_change leaves the file
+                # to be taken out again at the next start (ui/uploads.py).
+                begin_change(self.corpus_dir, {"op": "upload", "file": name})
                 os.replace(staged, target)
                 try:
                     build = self._rebuild()
@@ -331,7 +334,9 @@ class Service:
                 except BaseException:
                     target.unlink(missing_ok=True)
                     self._restore_index()
+                    end_change(self.corpus_dir)
                     raise
+                end_change(self.corpus_dir)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
             report(1.0, "完成")
@@ -379,22 +384,25 @@ class Service:
                 raise RemovalRefusedError(f"文件路径 {document.source_path} 不在语料文件夹内，未删除。")
             report(0.1, "正在移出文件…")
             trash = Path(tempfile.mkdtemp(prefix=".removed-", dir=corpus))
-            moved: list[tuple[Path, Path]] = []
+            planned = [
+                (original, trash / f"{n}-{original.name}") for n, original in enumerate(p for p in (path, sidecar_path(path)) if p.is_file())
+            ]
+            # Journaled: a kill before end_change puts the files back at the next start.
+            begin_change(corpus, {"op": "remove", "moved": [[str(a.relative_to(corpus)), str(b.relative_to(corpus))] for a, b in planned]})
             try:
-                for original in (path, sidecar_path(path)):
-                    if original.is_file():
-                        parked = trash / f"{len(moved)}-{original.name}"
-                        os.replace(original, parked)
-                        moved.append((original, parked))
+                for original, parked in planned:
+                    os.replace(original, parked)
                 report(0.3, "正在更新索引…")
                 try:
                     build = self._rebuild()
                 except BaseException:
-                    for original, parked in moved:
-                        os.replace(parked, original)
-                    moved.clear()
+                    for original, parked in planned:
+                        if parked.exists():
+                            os.replace(parked, original)
                     self._restore_index()
                     raise
+                finally:
+                    end_change(corpus)
             finally:
                 shutil.rmtree(trash, ignore_errors=True)
             report(1.0, "完成")
@@ -402,11 +410,12 @@ class Service:
 
     @contextlib.contextmanager
     def _changing(self):
-        """Hold the change lock and the index's writer lock; staging folders
-        left in the corpus by a crash are removed first (no writer can be
-        using them while both locks are held)."""
+        """Hold the change lock and the index's writer lock; a change a crash
+        left half done is rolled back and its staging folders removed first
+        (no writer can be using them while both locks are held)."""
         with self._change_lock, index_lock(self.index_dir):
-            clean_work_folders(self.corpus_dir)
+            if roll_back_interrupted(self.corpus_dir):
+                self._restore_index()
             yield
 
     def _rebuild(self) -> Any:
