@@ -20,15 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from eval.ports import free_port
+
 from .reliability import PROBE_QUESTIONS, REPO, Workspace
 
 DOC_ID = "qingdao_ai_plan"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Records(logging.Handler):
