@@ -88,16 +88,16 @@ def test_password_guesses_back_off_per_client_and_never_lock_the_admin_out():
 
 
 def test_the_guess_table_is_bounded_and_forgets(monkeypatch):
-    import ui.guard as guard
+    import ui.admin as admin
 
-    monkeypatch.setattr(guard, "MAX_TRACKED_CLIENTS", 50)
+    monkeypatch.setattr(admin, "MAX_TRACKED_CLIENTS", 50)
     now = [0.0]
     gate = AdminGate("正确的口令", clock=lambda: now[0])
     for n in range(120):
         with pytest.raises(ManagementDeniedError):
             gate.check("猜", f"10.2.0.{n}")
     assert len(gate.clients()) == 50 and "10.2.0.119" in gate.clients()
-    now[0] = guard.FAILURE_MEMORY_S + 1
+    now[0] = admin.FAILURE_MEMORY_S + 1
     with pytest.raises(ManagementDeniedError):
         gate.check("猜", "10.3.0.1")
     assert gate.clients() == ["10.3.0.1"]

@@ -30,7 +30,7 @@ class ReadLimits:
     max_pixels: int = 60_000_000  # pixels of a rendered page or a decoded image (a 4,096 × 4,096 px scan is 16.8 M)
     max_ocr_seconds_per_page: float = 60.0  # one page's text recognition
     max_memory_bytes: int = 2 * 1024**3  # address space of the reading child process (RLIMIT_AS)
-    max_seconds: float = 300.0  # wall clock to read one file in the child process
+    max_seconds: float = 1800.0  # wall clock to read one file in the child process (200 scanned pages at 9 s each)
 
     def __post_init__(self) -> None:
         for f in fields(self):
