@@ -206,3 +206,42 @@ def test_two_hundred_clicks_on_one_answer_write_one_record(ui_workspace, embedde
     figures = feedback_flood(space, embedder, clicks=200)
     assert figures["records_written"] == 1 + 3  # one per answer and client
     assert figures["refused"] == {"FeedbackError": 199}
+
+
+# --- item 7: the viewer's highlighting is linear in the document -------------------
+
+
+def _highlighted_reference(text, offset, layers):
+    """The former definition: every span tested for every piece (quadratic)."""
+    from ui.render import _BLANK_LINES, esc
+
+    end = offset + len(text)
+    points = sorted({offset, end} | {p for spans in layers.values() for s, e in spans for p in (s, e) if offset < p < end})
+    out = []
+    for a, b in zip(points, points[1:]):
+        piece = esc(_BLANK_LINES.sub("\n", text[a - offset : b - offset]))
+        classes = [name for name, spans in layers.items() if any(s <= a and b <= e for s, e in spans)]
+        marks = [name for name in classes if name in ("hit", "term")]
+        if marks:
+            piece = f'<mark class="{" ".join("pq-" + m for m in marks)}">{piece}</mark>'
+        if "focus" in classes:
+            piece = f'<span class="pq-focus">{piece}</span>'
+        out.append(piece)
+    return "".join(out)
+
+
+def test_highlighting_matches_the_former_definition_on_overlapping_spans():
+    import random
+
+    from ui.render import highlighted, term_spans
+
+    rng = random.Random(23)
+    text = "".join(rng.choice("政策补助，。的和\n<&") for _ in range(3000))
+    for offset in (0, 40):
+        layers = {
+            "term": term_spans(text, ["，", "的", "补助", "<"]),
+            "hit": [(offset + a, offset + a + rng.randint(0, 300)) for a in rng.sample(range(-50, 3000), 20)],
+            "focus": [(offset - 10, offset + 700), (offset + 2000, offset + 4000)],
+        }
+        layers["term"] = [(offset + a, offset + b) for a, b in layers["term"]]
+        assert highlighted(text, offset, layers) == _highlighted_reference(text, offset, layers)
