@@ -65,6 +65,8 @@ def normalise_question(question: object) -> str:
     out, whitespace collapsed; raises InvalidQuestionError when unusable."""
     if not isinstance(question, str):
         raise InvalidQuestionError("问题必须是文本。")
+    if not question.isascii() and not _encodable(question):
+        raise InvalidQuestionError("问题中含有无法识别的字符（如孤立的代理码位）：请删除这些字符或重新输入。")
     text = _CONTROL.sub(" ", question)
     text = unicodedata.normalize("NFKC", text)
     text = re.sub(r"\s+", " ", text).strip()
@@ -73,6 +75,16 @@ def normalise_question(question: object) -> str:
     if len(text) > MAX_QUESTION_CHARS:
         raise InvalidQuestionError(f"问题过长（{len(text)} 字）：请控制在 {MAX_QUESTION_CHARS} 字以内。")
     return text
+
+
+def _encodable(text: str) -> bool:
+    """Whether `text` is valid Unicode text: a lone surrogate (from a JSON \\u
+    escape, or an undecodable byte of a command-line argument) is not."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 @lru_cache(maxsize=1)

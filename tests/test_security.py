@@ -12,6 +12,7 @@ import pytest
 from indexer.loaders import load_corpus
 from ui.guard import AdminGate, ManagementDeniedError, UnsafeRequestError, json_depth, require_upload
 from ui.reliability import Workspace
+from ui.reliability_bounds import guessing_probe
 from ui.reliability_http import hostile_requests, security_probe
 
 
@@ -40,6 +41,9 @@ def test_hostile_api_bodies_get_a_4xx_without_buffering_or_tracebacks(space, emb
     assert statuses["top_k_100"] == 200
     for name in ("deep_json", "deep_json_in_object", "top_k_1e9", "not_json", "gradio_deep_json"):
         assert statuses[name] == 400, name
+    for name in ("lone_surrogate", "lone_surrogate_in_doc_filter", "gradio_lone_surrogate"):
+        assert statuses[name] == 400, name
+        assert "无法识别的字符" in figures["messages"][name] and "\n" not in figures["messages"][name]
     assert statuses["huge_streamed_body"] == 413 and statuses["huge_declared_length"] == 413
     assert figures["memory_growth_mb_for_huge_body"] < 8  # never the whole body in memory
     assert figures["tracebacks_logged"] == 0
@@ -57,22 +61,62 @@ def test_management_needs_a_secret_even_without_a_password(monkeypatch):
     assert not AdminGate().generated and AdminGate().secret == "正确的口令"
 
 
-def test_password_guesses_are_rate_limited():
+def test_password_guesses_back_off_per_client_and_never_lock_the_admin_out():
     now = [0.0]
     gate = AdminGate("正确的口令", clock=lambda: now[0])
-    for _ in range(5):
+    for _ in range(4):
         with pytest.raises(ManagementDeniedError, match="不正确"):
             gate.check("猜一个", "10.0.0.2")
-    with pytest.raises(ManagementDeniedError, match="次数过多"):
-        gate.check("正确的口令", "10.0.0.2")  # refused while locked out, even when right
-    gate.check("正确的口令", "10.0.0.3")  # another client is not locked out
-    now[0] = 61.0
-    gate.check("正确的口令", "10.0.0.2")
-    for n in range(20):  # guesses spread over many addresses are limited in total
+    with pytest.raises(ManagementDeniedError, match="不正确"):
+        gate.check("猜一个", "10.0.0.2")  # the fifth: from now on this client waits
+    with pytest.raises(ManagementDeniedError, match="请 2 秒后再试"):
+        gate.check("正确的口令", "10.0.0.2")  # refused unchecked while it waits, even when right
+    gate.check("正确的口令", "10.0.0.3")  # another client is never held up
+    now[0] = 2.0
+    with pytest.raises(ManagementDeniedError, match="不正确"):
+        gate.check("猜", "10.0.0.2")
+    with pytest.raises(ManagementDeniedError, match="请 4 秒后再试"):  # each wrong guess doubles the wait
+        gate.check("猜", "10.0.0.2")
+    now[0] = 6.0
+    gate.check("正确的口令", "10.0.0.2")  # the wait is over: the right secret works and clears the record
+    for n in range(200):  # guesses spread over many addresses hold up only those addresses
         with pytest.raises(ManagementDeniedError):
-            gate.check("猜", f"10.1.0.{n}")
-    with pytest.raises(ManagementDeniedError, match="次数过多"):
-        gate.check("正确的口令", "10.9.9.9")
+            gate.check("猜", f"10.1.{n // 250}.{n % 250}")
+    gate.check("正确的口令", "10.9.9.9")
+    gate.check("正确的口令", "")
+    assert len(gate.clients()) == 200
+
+
+def test_the_guess_table_is_bounded_and_forgets(monkeypatch):
+    import ui.admin as admin
+
+    monkeypatch.setattr(admin, "MAX_TRACKED_CLIENTS", 50)
+    now = [0.0]
+    gate = AdminGate("正确的口令", clock=lambda: now[0])
+    for n in range(120):
+        with pytest.raises(ManagementDeniedError):
+            gate.check("猜", f"10.2.0.{n}")
+    assert len(gate.clients()) == 50 and "10.2.0.119" in gate.clients()
+    now[0] = admin.FAILURE_MEMORY_S + 1
+    with pytest.raises(ManagementDeniedError):
+        gate.check("猜", "10.3.0.1")
+    assert gate.clients() == ["10.3.0.1"]
+
+
+def test_uvicorn_believes_forwarded_addresses_only_from_named_proxies():
+    from ui.guard import uvicorn_options
+
+    assert uvicorn_options() == {"proxy_headers": False, "forwarded_allow_ips": ""}
+    assert uvicorn_options("") == uvicorn_options(None)
+    assert uvicorn_options("10.0.0.5, 10.0.1.0/24") == {"proxy_headers": True, "forwarded_allow_ips": ["10.0.0.5", "10.0.1.0/24"]}
+
+
+def test_guessing_through_the_app_never_locks_the_admin_out_and_addresses_cannot_be_forged(space, embedder):
+    """Reduced form of `policyqa reliability --only guessing`."""
+    figures = guessing_probe(space, embedder, guesses=40)
+    assert figures["behind_proxy"] == {"wrong_refused": 40, "right_secret_accepted": True}
+    assert figures["forged_addresses"] == {"clients_counted": ["127.0.0.1"], "right_secret_refused_while_backing_off": True}
+    assert figures["tracebacks_logged"] == 0
 
 
 def test_an_upload_path_must_lie_in_the_upload_cache(tmp_path):
@@ -109,3 +153,47 @@ def test_the_corpus_is_a_jail(plan_corpus, tmp_path):
     assert any(reason.startswith("passwd.txt:") and "符号链接" in reason for reason in skipped)
     assert all("绝密" not in d.text for d in documents)
     assert os.path.islink(corpus / "x.txt")  # skipped, not touched
+
+
+def test_gradio_upload_route_needs_the_secret_and_keeps_nothing_otherwise(space, embedder):
+    """Reduced form of `policyqa reliability --only uploads`."""
+    from ui.reliability_bounds import upload_route_probe
+
+    figures = upload_route_probe(space, embedder, uploads=12, megabytes=1)
+    assert figures["statuses"]["none"] == {"403": 12} and figures["statuses"]["wrong"] == {"403": 12}
+    assert figures["bytes_kept_from_unauthenticated"] == 0
+    assert figures["statuses"]["right"] == {"200": 10, "429": 1}  # RATES.upload: 10 at once, then one every 6 s
+    assert int(figures["retry_after"]) >= 1 and figures["tracebacks_logged"] == 0
+
+
+def test_the_upload_cache_has_a_quota(tmp_path):
+    import asyncio
+
+    from ui.guard import AdminGate
+    from ui.upload_guard import UploadRouteGuard
+
+    cache = tmp_path / "cache"
+    (cache / "a").mkdir(parents=True)
+    (cache / "a" / "old.bin").write_bytes(b"x" * 900)
+    passed: list[str] = []
+
+    async def app(scope, receive, send):
+        passed.append(scope["path"])
+
+    guard = UploadRouteGuard(app, AdminGate("口令"), lambda: str(cache), quota=1000)
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    def post(length: int | None, secret: str = "%E5%8F%A3%E4%BB%A4") -> int:
+        headers = [(b"x-policyqa-admin", secret.encode())] + ([(b"content-length", str(length).encode())] if length is not None else [])
+        scope = {"type": "http", "method": "POST", "path": "/gradio_api/upload", "headers": headers, "client": ("10.0.0.9", 1)}
+        sent.clear()
+        asyncio.run(guard(scope, None, send))
+        return sent[0]["status"] if sent else 200
+
+    assert post(100) == 200 and passed == ["/gradio_api/upload"]
+    assert post(101) == 507  # 900 + 101 bytes would pass the quota
+    assert post(None) == 411
+    assert post(10, secret="wrong") == 403 and len(passed) == 1

@@ -66,3 +66,62 @@ def test_questions_are_answered_while_an_upload_rebuilds_the_index(plan_corpus, 
     assert figures["upload"] == "ok"
     assert figures["questions_during_rebuild"] >= 3
     assert figures["slowest_answer_s"] < max(2.0, figures["rebuild_s"] / 3)
+
+
+def test_a_normal_question_is_not_starved_by_clients_flooding_costly_ones(ui_service):
+    """Reduced form of `policyqa reliability --only flood`: four clients keep
+    the costliest questions (500 rare characters) queued; a normal client's
+    question goes into the next batch, ahead of everything they queued."""
+    from ui.reliability_bounds import costly_question
+
+    batcher = ui_service._batcher
+    stop = threading.Event()
+    flood_answers: list[dict] = []
+
+    def flooder(n: int) -> None:
+        question = costly_question(seed=n)
+        while not stop.is_set():
+            flood_answers.append(ui_service.ask(question, client=f"flood-{n}"))
+
+    threads = [threading.Thread(target=flooder, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    flooded = len(batcher.trace) + 5
+    while len(batcher.trace) < flooded or len(batcher._lanes) < 3:  # each flooder served once, and queued again
+        threading.Event().wait(0.01)
+    positions = []
+    for question in QUESTIONS:
+        before = len(batcher.trace)
+        answer = ui_service.ask(question, client="normal")
+        assert not answer["abstained"] or question == QUESTIONS[3]
+        served_in = next(i for i in range(before, len(batcher.trace)) if "normal" in batcher.trace[i])
+        positions.append(served_in - before)
+    stop.set()
+    for t in threads:
+        t.join()
+    assert max(positions) <= 1, (positions, list(batcher.trace)[-30:])  # the batch running when it came, then its own
+    assert flood_answers and all("answer" in a for a in flood_answers)
+
+
+def test_rate_limits_answer_429_with_retry_after(plan_corpus, plan_index, embedder, tmp_path):
+    import httpx
+
+    from ui.reliability_http import served
+    from ui.throttle import Rate, Rates
+
+    shutil.copytree(plan_corpus, tmp_path / "corpus")
+    shutil.copytree(plan_index, tmp_path / "index")
+    space = Workspace(tmp_path, tmp_path / "corpus", tmp_path / "index", tmp_path / "data")
+    rates = Rates(question=Rate(per_second=0.01, burst=2), event=Rate(per_second=0.01, burst=3))
+    with served(space, embedder, rates=rates) as (base, _service, records, _app), httpx.Client(timeout=60) as client:
+        asked = [client.post(f"{base}/api/ask", json={"question": "谁担任攻势指挥长？"}) for _ in range(3)]
+        assert [r.status_code for r in asked] == [200, 200, 429]
+        assert int(asked[2].headers["retry-after"]) >= 90 and "提问过于频繁" in asked[2].json()["error"]
+        # Other clients (here: a proxy's, trusted nowhere by default) are not counted apart from 127.0.0.1.
+        joined = [
+            client.post(f"{base}/gradio_api/queue/join", json={"data": [], "fn_index": 0, "session_hash": f"s{n}"})
+            for n in range(4)
+        ]
+        assert [r.status_code for r in joined][3] == 429 and all(r.status_code != 429 for r in joined[:3])
+        assert "操作过于频繁" in joined[3].json()["error"] and int(joined[3].headers["retry-after"]) >= 90
+        assert records.tracebacks == 0

@@ -5,8 +5,11 @@
 
 Every refusal is a 4xx with {"error": 中文说明}: the body is read while
 streaming and refused past 64 KB (413), nesting deeper than 8 levels or
-anything but a JSON object is a 400, `top_k` is capped (Service.ask). An
-unexpected failure is a 500 logged as one line, never a traceback.
+anything but a JSON object is a 400, `top_k` is capped (Service.ask), so is
+text that is not valid Unicode (a lone surrogate). A client asking faster than
+RATES.question gets a 429 with `Retry-After`; a question that waited longer than
+its budget for the model, a 503 with `Retry-After`. An unexpected failure is a
+500 logged as one line, never a traceback.
 """
 from __future__ import annotations
 
@@ -18,8 +21,9 @@ from starlette.concurrency import run_in_threadpool
 
 from indexer.errors import PolicyQAError
 
-from .guard import UnsafeRequestError, read_json_body
-from .service import INTERNAL_ERROR, Service
+from .guard import UnsafeRequestError, client_of, read_json_body
+from .service import INTERNAL_ERROR, Service, ServiceBusyError
+from .throttle import RATES, RateLimitedError, RateLimiter
 
 log = logging.getLogger("policyqa.api")
 
@@ -28,17 +32,24 @@ MAX_DOC_IDS = 100
 NOT_AN_OBJECT = '请求体必须是 JSON 对象，例如 {"question": "牵头单位是谁？", "top_k": 5}。'
 
 
-def api_error(message: str, status: int = 400) -> JSONResponse:
-    return JSONResponse({"error": message}, status_code=status)
+def api_error(message: str, status: int = 400, retry_after: int | None = None) -> JSONResponse:
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-def add_api(app: FastAPI, service: Service) -> None:
-    """Register POST /api/ask on `app`."""
+def add_api(app: FastAPI, service: Service, limiter: RateLimiter | None = None) -> None:
+    """Register POST /api/ask on `app`, each client limited by `limiter`
+    (RATES.question when None)."""
+    limiter = limiter or RateLimiter(RATES.question, "提问")
 
     @app.post("/api/ask")
     async def api_ask(request: Request):
+        client = client_of(request)
         try:
+            limiter.take(client)  # before the body is even read
             payload = await read_json_body(request)
+        except RateLimitedError as e:
+            return api_error(str(e), 429, e.retry_after)
         except UnsafeRequestError as e:
             return api_error(str(e), e.status)
         if not isinstance(payload, dict):
@@ -55,7 +66,9 @@ def add_api(app: FastAPI, service: Service) -> None:
         if isinstance(doc_ids, list) and len(doc_ids) > MAX_DOC_IDS:
             return api_error(f"doc_ids 最多 {MAX_DOC_IDS} 项。")
         try:
-            return await run_in_threadpool(service.ask, question, top_k, doc_ids, payload.get("doc_filter"))
+            return await run_in_threadpool(service.ask, question, top_k, doc_ids, payload.get("doc_filter"), client)
+        except ServiceBusyError as e:
+            return api_error(str(e), 503, e.retry_after)
         except PolicyQAError as e:
             return api_error(str(e))
         except Exception as e:

@@ -299,7 +299,7 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
         search_all.input(**search_args)
 
         def on_feedback(rating: str):
-            def handler(history: list[dict[str, Any]], note: str):
+            def handler(history: list[dict[str, Any]], note: str, request: gr.Request):
                 if not history:
                     return message_html("请先提问，再评价回答。", False), gr.update()
                 last = history[-1]
@@ -310,7 +310,8 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
                         "citations": last.get("citations", []),
                         "rating": rating,
                         "comment": note,
-                    }
+                    },
+                    client_of(request),  # once per answer and client, at the client's rate
                 )
                 return message_html(f"已记录您的评价：{rating}。谢谢！", True), ""
 

@@ -202,14 +202,21 @@ def serve(
     index_dir: IndexOption = DEFAULT_INDEX,
     data_dir: Annotated[Path, typer.Option("--data-dir", help="反馈记录等数据的文件夹")] = DEFAULT_DATA,
     model: ModelOption = None,
+    forwarded_allow_ips: Annotated[
+        str, typer.Option("--forwarded-allow-ips", help="只信任这些反向代理的 X-Forwarded-For（逗号分隔的地址），默认不信任任何地址")
+    ] = "",
 ) -> None:
     """启动网页界面（索引缺失或过期时先建立索引）。例：policyqa serve --port 7860"""
     _use_model(model)
+    from ui.uploads import recover_corpus
+
+    for line in recover_corpus(corpus, index_dir):  # an upload or removal a crash cut short
+        typer.echo(line)
     ensure_index(corpus, index_dir)
     from ui.web import serve as serve_web
 
     typer.echo(f"PolicyQA 已启动：http://{host}:{port}")
-    serve_web(host=host, port=port, index_dir=index_dir, corpus_dir=corpus, data_dir=data_dir)
+    serve_web(host=host, port=port, index_dir=index_dir, corpus_dir=corpus, data_dir=data_dir, forwarded_allow_ips=forwarded_allow_ips)
 
 
 @app.command(name="eval")

@@ -1,8 +1,12 @@
 """Serving several people at once on a small machine.
 
-* `MicroBatcher`: questions that arrive while the model is busy wait in a queue;
-  when it is free, everything waiting is answered in ONE `Assistant.ask_batch`
-  (one encoder pass for all). A lone question is answered at once: no timer.
+* `MicroBatcher`: questions that arrive while the model is busy wait in a queue
+  per client; when it is free, the waiting questions are answered in ONE
+  `Assistant.ask_batch` (one encoder pass for all). A lone question is answered
+  at once: no timer. A batch is filled fairly: the client that has used the
+  least of the model lately (characters of its questions, decayed) first,
+  within a cost budget, so a client sending many or long questions never holds
+  others' questions for more than one small batch.
 * `SerialEmbedder`: the embedding model (its fast tokenizer in particular) must
   not be used from two threads at once. The index rebuild of an upload goes
   through this wrapper, one slice of texts per turn of the shared `FairLock`,
@@ -10,12 +14,14 @@
 """
 from __future__ import annotations
 
+import itertools
 import logging
-import queue
 import threading
-from collections import deque
+import time
+from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +30,12 @@ import numpy as np
 log = logging.getLogger("policyqa.serving")
 
 MAX_BATCH = 16
+# Cost (characters of questions) per batch: one question at the 500-character
+# cap (about 0.5 s on 2 cores), or many short ones. A batch cannot be cut short
+# once it runs, so this is what a newcomer may have to wait for.
+BATCH_BUDGET = 500
+USAGE_HALF_LIFE_S = 10.0  # how long a client's use of the model counts against it
+REMEMBERED_CLIENTS = 4096  # clients whose recent use is remembered; bounded
 EMBED_SLICE = 4  # texts per turn of the model lock during a rebuild: a question waits for at most this many
 
 
@@ -31,32 +43,67 @@ EMBED_SLICE = 4  # texts per turn of the model lock during a rebuild: a question
 class _Job:
     key: Hashable
     item: Any
+    seq: int = 0  # arrival order, among jobs of clients with equal use
     future: Future = field(default_factory=Future)
+
+
+class BatcherBusyError(Exception):
+    """A job waited longer than its time budget and was withdrawn unanswered."""
 
 
 class MicroBatcher:
     """Runs `run(key, items) -> results` (one result per item, same order) on a
-    worker thread, over every job waiting with the same key.
+    worker thread, over waiting jobs with the same key.
 
-    When a batch of several fails, each of its jobs is run alone, so one bad
-    item's error reaches only its own caller.
+    Jobs wait in one lane per client. Each pick takes the oldest job of the
+    client whose recent use (the `cost` of its jobs taken, halved every
+    USAGE_HALF_LIFE_S) is least, so clients sending many or costly jobs share
+    what is left, and one that asks now and then starts with the next batch
+    whatever is queued. A batch holds at most `max_batch` jobs and `budget` of
+    `cost(item)` (always at least one job). When a batch of
+    several fails, each of its jobs is run alone, so one bad item's error
+    reaches only its own caller.
     """
 
-    def __init__(self, run: Callable[[Hashable, list[Any]], Sequence[Any]], max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        run: Callable[[Hashable, list[Any]], Sequence[Any]],
+        max_batch: int = MAX_BATCH,
+        cost: Callable[[Any], int] = lambda item: 1,
+        budget: int = BATCH_BUDGET,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._run = run
         self.max_batch = max_batch
-        self._queue: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._cost = cost
+        self.budget = budget
+        self._lanes: dict[Hashable, deque[_Job]] = {}
+        self._usage: OrderedDict[Hashable, tuple[float, float]] = OrderedDict()  # client → (use, when), oldest first
+        self._seq = itertools.count()
+        self._clock = clock
+        self._ready = threading.Condition()
         self._start_lock = threading.Lock()
         self._worker: threading.Thread | None = None
         self.batches = 0  # for tests and measurements: batches run, items answered
         self.items = 0
+        self.trace: deque[tuple[Hashable, ...]] = deque(maxlen=256)  # clients of the latest batches, in order
 
-    def submit(self, key: Hashable, item: Any) -> Any:
-        """Queue `item` and wait for its result (or its exception)."""
+    def submit(self, key: Hashable, item: Any, client: Hashable = "", timeout: float | None = None) -> Any:
+        """Queue `item` in `client`'s lane and wait for its result (or its
+        exception). Past `timeout` seconds a job not yet started is withdrawn
+        and BatcherBusyError raised (a started one is waited for)."""
         self._ensure_worker()
         job = _Job(key, item)
-        self._queue.put(job)
-        return job.future.result()
+        with self._ready:
+            job.seq = next(self._seq)
+            self._lanes.setdefault(client, deque()).append(job)
+            self._ready.notify()
+        try:
+            return job.future.result(timeout)
+        except FutureTimeout:
+            if job.future.cancel():
+                raise BatcherBusyError() from None
+            return job.future.result()
 
     def _ensure_worker(self) -> None:
         if self._worker is not None and self._worker.is_alive():
@@ -66,16 +113,45 @@ class MicroBatcher:
                 self._worker = threading.Thread(target=self._loop, name="policyqa-batcher", daemon=True)
                 self._worker.start()
 
+    def _take(self) -> list[tuple[Hashable, _Job]]:
+        """The next batch, (client, job) pairs, filled fairly (see the class)."""
+        with self._ready:
+            while not self._lanes:
+                self._ready.wait()
+            taken: list[tuple[Hashable, _Job]] = []
+            spent = 0
+            while self._lanes and len(taken) < self.max_batch:
+                now = self._clock()
+                client = min(self._lanes, key=lambda c: (self._use(c, now), self._lanes[c][0].seq))
+                lane = self._lanes[client]
+                job = lane[0]
+                price = max(1, self._cost(job.item))
+                if taken and spent + price > self.budget:
+                    break
+                lane.popleft()
+                if not lane:
+                    del self._lanes[client]
+                if job.future.set_running_or_notify_cancel():  # False: withdrawn by its caller
+                    taken.append((client, job))
+                    spent += price
+                    self._usage[client] = (self._use(client, now) + price, now)
+                    self._usage.move_to_end(client)
+            while len(self._usage) > REMEMBERED_CLIENTS:
+                self._usage.popitem(last=False)
+            return taken
+
+    def _use(self, client: Hashable, now: float) -> float:
+        use, when = self._usage.get(client, (0.0, now))
+        return use * 0.5 ** ((now - when) / USAGE_HALF_LIFE_S)
+
     def _loop(self) -> None:
         while True:
-            jobs = [self._queue.get()]
-            while len(jobs) < self.max_batch:
-                try:
-                    jobs.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            taken = self._take()
+            if not taken:
+                continue
+            self.trace.append(tuple(client for client, _job in taken))
             groups: dict[Hashable, list[_Job]] = {}
-            for job in jobs:
+            for _client, job in taken:
                 groups.setdefault(job.key, []).append(job)
             for key, group in groups.items():
                 self._answer(key, group)

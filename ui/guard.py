@@ -1,9 +1,7 @@
 """The security code of the web app, in one place.
 
-* `AdminGate`: who may upload or remove documents. Always someone: the admin
-  password ($POLICYQA_ADMIN_PASSWORD) when set, otherwise a random token made
-  at start and printed on the console (as Jupyter does). Wrong guesses are
-  rate-limited per client and in total.
+* `AdminGate` (ui/admin.py, imported here): who may upload or remove
+  documents, with a back-off per client for wrong guesses.
 * `require_upload(path, upload_root)`: a file handed to the upload event must be
   a regular file inside Gradio's upload cache, checked before anything touches it.
 * `GradioRequestGuard`: ASGI middleware in front of Gradio's own routes. It
@@ -12,31 +10,28 @@
   upload cache, before Gradio copies a single file (Gradio skips that check
   when mounted with `mount_gradio_app`).
 * `read_json_body`: the same limits for `/api/ask`.
+* `require_valid_text`: every string of a request must be encodable (no lone
+  surrogates such as "\\ud800", which JSON's \\u escapes can carry), checked for
+  /api/ask and every Gradio event before anything processes it.
 
 Refusals are one line in the log, never a traceback.
 """
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import os
-import secrets
-import threading
-import time
-from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
 from indexer.errors import PolicyQAError
 
+from .admin import ADMIN_PASSWORD_ENV, AdminGate, ManagementDeniedError  # noqa: F401 - defined here before; importers keep working
+from .throttle import RATES, RateLimitedError, RateLimiter
+
 log = logging.getLogger("policyqa.security")
 
-ADMIN_PASSWORD_ENV = "POLICYQA_ADMIN_PASSWORD"
-MAX_FAILURES_PER_CLIENT = 5  # wrong guesses per client per window
-MAX_FAILURES_TOTAL = 20  # wrong guesses from all clients per window (clients behind one proxy, rotating addresses)
-FAILURE_WINDOW_S = 60.0
 GRADIO_BODY_LIMIT = 1024 * 1024  # event payloads are small: files go through /upload
 GRADIO_DEPTH_LIMIT = 32
 API_BODY_LIMIT = 64 * 1024
@@ -48,76 +43,12 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 
-class ManagementDeniedError(PolicyQAError):
-    """Upload or removal refused: wrong or missing password, or too many guesses."""
-
-
 class UnsafeRequestError(PolicyQAError):
     """A request refused before it reached the app; `status` is its HTTP code."""
 
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
-
-
-# ---------------------------------------------------------------------------
-# Who may manage documents
-# ---------------------------------------------------------------------------
-
-
-class AdminGate:
-    """The secret that upload and removal require, and the guess limiter.
-
-    `AdminGate(None)` reads $POLICYQA_ADMIN_PASSWORD and, when it is unset or
-    empty, makes a random token (`generated` is then True); the caller shows it
-    to whoever started the server.
-    """
-
-    def __init__(self, password: str | None = None, clock: Callable[[], float] = time.monotonic) -> None:
-        if password is None:
-            password = os.environ.get(ADMIN_PASSWORD_ENV, "")
-        self.generated = not password
-        self.secret = password or secrets.token_urlsafe(12)
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._failures: dict[str, deque[float]] = {}
-        self._all_failures: deque[float] = deque()
-
-    def banner(self) -> str:
-        """The console line that tells the operator how to manage documents."""
-        if self.generated:
-            return (
-                f"未设置管理密码（环境变量 {ADMIN_PASSWORD_ENV}）。本次启动的管理口令：{self.secret}\n"
-                "在“文件管理”页输入该口令才能上传或删除文件；重启后口令会改变。"
-            )
-        return f"文件管理需要管理密码（来自环境变量 {ADMIN_PASSWORD_ENV}）。"
-
-    def check(self, given: str | None, client: str = "") -> None:
-        """Return when `given` is the secret; else raise ManagementDeniedError.
-
-        While a client (or all clients together) has used up its wrong guesses
-        for the window, every attempt is refused, the right one too, so guessing
-        gains nothing from speed.
-        """
-        now = self._clock()
-        with self._lock:
-            mine = self._failures.setdefault(client, deque())
-            for window in (mine, self._all_failures):
-                while window and now - window[0] > FAILURE_WINDOW_S:
-                    window.popleft()
-            if len(mine) >= MAX_FAILURES_PER_CLIENT or len(self._all_failures) >= MAX_FAILURES_TOTAL:
-                oldest = mine[0] if len(mine) >= MAX_FAILURES_PER_CLIENT else self._all_failures[0]
-                wait = max(1, int(FAILURE_WINDOW_S - (now - oldest)) + 1)
-                log.warning("admin guess refused (rate limit) from %s", client or "?")
-                raise ManagementDeniedError(f"密码错误次数过多：请 {wait} 秒后再试。")
-            if hmac.compare_digest((given or "").encode("utf-8"), self.secret.encode("utf-8")):
-                mine.clear()
-                return
-            mine.append(now)
-            self._all_failures.append(now)
-        log.warning("wrong admin password from %s", client or "?")
-        hint = "管理密码" if not self.generated else "管理口令（见服务启动时的控制台输出）"
-        raise ManagementDeniedError(f"{hint}不正确。")
 
 
 # ---------------------------------------------------------------------------
@@ -219,13 +150,39 @@ async def read_json_body(request: Any, limit: int = API_BODY_LIMIT, max_depth: i
 
 
 def decode_json(raw: bytes, max_depth: int) -> Any:
-    """`raw` decoded as JSON, refusing nesting deeper than `max_depth`."""
+    """`raw` decoded as JSON, refusing nesting deeper than `max_depth` and
+    strings that are not valid text (`require_valid_text`)."""
     if json_depth(raw) > max_depth:
         raise UnsafeRequestError(f"请求的 JSON 嵌套过深（上限 {max_depth} 层）。")
     try:
-        return json.loads(raw.decode("utf-8"))
+        payload = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise UnsafeRequestError('请求体必须是 JSON 对象，例如 {"question": "牵头单位是谁？", "top_k": 5}。') from None
+    require_valid_text(payload)
+    return payload
+
+
+INVALID_TEXT = "输入中含有无法识别的字符（如孤立的代理码位 U+D800–U+DFFF）：请删除这些字符或重新输入后再试。"
+
+
+def require_valid_text(value: Any, depth: int = 0) -> None:
+    """Raise UnsafeRequestError 400 when any string in a decoded JSON value
+    (keys too) cannot be encoded as UTF-8. JSON's \\u escapes can carry a lone
+    surrogate that every later step (OpenCC, jieba, the log) chokes on."""
+    if depth > GRADIO_DEPTH_LIMIT:
+        return  # deeper bodies were refused by json_depth before decoding
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UnsafeRequestError(INVALID_TEXT) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            require_valid_text(key, depth + 1)
+            require_valid_text(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            require_valid_text(item, depth + 1)
 
 
 class GradioRequestGuard:
@@ -236,10 +193,17 @@ class GradioRequestGuard:
     FileData path outside `upload_root()`; otherwise it is replayed unchanged.
     """
 
-    def __init__(self, app: Callable[..., Awaitable[None]], upload_root: Callable[[], str], prefix: str = "/gradio_api/") -> None:
+    def __init__(
+        self,
+        app: Callable[..., Awaitable[None]],
+        upload_root: Callable[[], str],
+        prefix: str = "/gradio_api/",
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self.app = app
         self.upload_root = upload_root
         self.prefix = prefix
+        self.limiter = limiter or RateLimiter(RATES.event, "操作")
 
     def _applies(self, scope: Scope) -> bool:
         path = scope.get("path", "")
@@ -255,11 +219,16 @@ class GradioRequestGuard:
             await self.app(scope, receive, send)
             return
         try:
+            self.limiter.take(scope_client(scope))
             body = await self._read(scope, receive)
             self._check(body)
+        except RateLimitedError as e:
+            log.warning("refused %s from %s: rate limit", scope.get("path"), scope_client(scope) or "?")
+            await send_json(send, 429, {"error": str(e)}, [(b"retry-after", str(e.retry_after).encode())])
+            return
         except UnsafeRequestError as e:
             log.warning("refused %s: %s", scope.get("path"), e)
-            await _send_json(send, e.status, {"error": str(e)})
+            await send_json(send, e.status, {"error": str(e)})
             return
         replayed = False
 
@@ -297,26 +266,52 @@ class GradioRequestGuard:
             payload = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             return  # not JSON: Gradio answers it with its own 4xx
+        require_valid_text(payload)  # Gradio's page shows the refusal's "error" as the event's message
         root = self.upload_root()
         for path in _file_paths(payload):
             if not isinstance(path, str) or not inside(path, root):
                 raise UnsafeRequestError("请求中的文件不是通过本页面上传的，已拒绝。", 403)
 
 
-async def _send_json(send: Send, status: int, payload: dict[str, Any]) -> None:
+async def send_json(send: Send, status: int, payload: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """Answer an ASGI request with `payload` as JSON (Gradio's page shows its "error")."""
     body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())],
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                *(headers or []),
+            ],
         }
     )
     await send({"type": "http.response.body", "body": body})
 
 
+def scope_client(scope: Scope) -> str:
+    """The client address of an ASGI scope ("" when unknown); see `client_of`."""
+    client = scope.get("client")
+    return str(client[0]) if client else ""
+
+
 def client_of(request: Any) -> str:
     """The client address of a Gradio or Starlette request ("" when unknown),
-    the key of the per-client guess limit."""
+    the key of the per-client limits. It is the TCP peer unless the peer is a
+    proxy named by `--forwarded-allow-ips` (see `uvicorn_options`): a client
+    cannot choose its own address with X-Forwarded-For."""
     client = getattr(request, "client", None)
     return str(getattr(client, "host", "") or "")
+
+
+def uvicorn_options(forwarded_allow_ips: str | None = None) -> dict[str, Any]:
+    """uvicorn settings for the app: X-Forwarded-For is believed only from the
+    proxies named (comma-separated addresses or networks, as uvicorn's
+    `--forwarded-allow-ips`), never by default. uvicorn on its own trusts it
+    from 127.0.0.1 (and $FORWARDED_ALLOW_IPS), so that any local client could
+    pick the address its guesses and requests are counted under."""
+    allowed = [ip.strip() for ip in (forwarded_allow_ips or "").split(",") if ip.strip()]
+    if not allowed:
+        return {"proxy_headers": False, "forwarded_allow_ips": ""}
+    return {"proxy_headers": True, "forwarded_allow_ips": allowed}

@@ -40,6 +40,7 @@ PROBE_QUESTIONS = (
     "个人买电动车能拿多少购车补贴？",
 )
 WRITE_PHASE_WINDOW_S = 0.05
+PROBES = ("kill", "bitflip", "security", "hostile", "load", "upload", "guessing", "flood", "uploads", "feedback")
 
 
 @dataclass
@@ -187,11 +188,12 @@ def run(quick: bool = False, only: set[str] | None = None) -> dict[str, Any]:
     """Every measurement (or those in `only`); the figures as a dict."""
     from indexer.embed import Embedder
 
+    from .reliability_bounds import feedback_flood, flood_probe, guessing_probe, upload_route_probe
     from .reliability_http import hostile_requests, load_test, security_probe, upload_during_questions
 
     embedder = Embedder()
     figures: dict[str, Any] = {}
-    wanted = only or {"kill", "bitflip", "security", "hostile", "load", "upload"}
+    wanted = only or set(PROBES)
     with tempfile.TemporaryDirectory(prefix="policyqa-reliability-") as tmp:
         space = Workspace.create(Path(tmp), embedder)
         if "kill" in wanted:
@@ -206,6 +208,14 @@ def run(quick: bool = False, only: set[str] | None = None) -> dict[str, Any]:
             figures["load"] = load_test(space, requests=10 if quick else 40)
         if "upload" in wanted:
             figures["upload"] = upload_during_questions(space, embedder, kilobytes=20 if quick else 400)
+        if "guessing" in wanted:
+            figures["guessing"] = guessing_probe(space, embedder, guesses=40 if quick else 200)
+        if "flood" in wanted:
+            figures["flood"] = flood_probe(space, clients=4 if quick else 16, seconds=10 if quick else 60)
+        if "uploads" in wanted:
+            figures["uploads"] = upload_route_probe(space, embedder, uploads=12 if quick else 200, megabytes=1 if quick else 19)
+        if "feedback" in wanted:
+            figures["feedback"] = feedback_flood(space, embedder, clicks=200)
     return figures
 
 
@@ -214,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="policyqa reliability", description="测量崩溃、损坏、攻击与负载下的表现（问题 8 的各项指标）。")
     parser.add_argument("--quick", action="store_true", help="缩小的循环（测试用）")
-    parser.add_argument("--only", default="", help="逗号分隔：kill,bitflip,security,hostile,load,upload")
+    parser.add_argument("--only", default="", help="逗号分隔：" + ",".join(PROBES))
     parser.add_argument("--out", type=Path, help="把结果写入此 JSON 文件")
     args = parser.parse_args(argv)
     only = {name.strip() for name in args.only.split(",") if name.strip()} or None

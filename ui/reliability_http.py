@@ -20,15 +20,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .reliability import REPO, Workspace
+from eval.ports import free_port
+
+from .reliability import PROBE_QUESTIONS, REPO, Workspace
 
 DOC_ID = "qingdao_ai_plan"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class _Records(logging.Handler):
@@ -47,12 +43,16 @@ class _Records(logging.Handler):
 
 
 @contextlib.contextmanager
-def serve_in_thread(app: Any) -> Iterator[str]:
-    """Run `app` with uvicorn on a free local port in a daemon thread; its base URL."""
+def serve_in_thread(app: Any, forwarded_allow_ips: str | None = None) -> Iterator[str]:
+    """Run `app` with uvicorn on a free local port in a daemon thread, set up as
+    `policyqa serve` sets it up; its base URL."""
     import uvicorn
 
+    from .guard import uvicorn_options
+
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **uvicorn_options(forwarded_allow_ips))
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 60
@@ -68,9 +68,13 @@ def serve_in_thread(app: Any) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def served(space: Workspace, embedder: Any, password: str | None = None) -> Iterator[tuple[str, Any, _Records]]:
+def served(
+    space: Workspace, embedder: Any, password: str | None = None, forwarded_allow_ips: str | None = None, rates: Any = None
+) -> Iterator[tuple[str, Any, _Records, Any]]:
     """The real app over `space` on a free local port, in this process:
-    (base URL, Service, the log records it wrote)."""
+    (base URL, Service, the log records it wrote, the app). `rates`: the
+    app's per-client limits (ui/throttle.py Rates; None: the defaults)."""
+    from .throttle import RATES
     from indexer.store import load_index
     from qa.assistant import Assistant
 
@@ -81,8 +85,9 @@ def served(space: Workspace, embedder: Any, password: str | None = None) -> Iter
     records = _Records()
     logging.getLogger().addHandler(records)
     try:
-        with serve_in_thread(create_app(service, admin_password=password)) as base:
-            yield base, service, records
+        app = create_app(service, admin_password=password, rates=rates or RATES)
+        with serve_in_thread(app, forwarded_allow_ips) as base:
+            yield base, service, records, app
     finally:
         logging.getLogger().removeHandler(records)
 
@@ -91,19 +96,29 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-def _run_event(client: Any, base: str, fn_index: int, data: list[Any]) -> int:
+def _run_event(client: Any, base: str, fn_index: int, data: list[Any], headers: dict[str, str] | None = None) -> int:
     """Join Gradio's queue with `data` for event `fn_index` and wait for it to
     finish; the HTTP status of the join."""
+    return _event(client, base, fn_index, data, headers)[0]
+
+
+def _event(
+    client: Any, base: str, fn_index: int, data: list[Any], headers: dict[str, str] | None = None
+) -> tuple[int, Any]:
+    """(HTTP status of the join, the event's output data or the refusal's body)."""
     session = uuid.uuid4().hex
     body = {"data": data, "event_data": None, "fn_index": fn_index, "trigger_id": None, "session_hash": session}
-    joined = client.post(f"{base}/gradio_api/queue/join", json=body)
+    joined = client.post(f"{base}/gradio_api/queue/join", json=body, headers=headers or {})
     if joined.status_code != 200:
-        return joined.status_code
+        return joined.status_code, joined.json()
+    output = None
     with client.stream("GET", f"{base}/gradio_api/queue/data", params={"session_hash": session}, timeout=120) as stream:
         for line in stream.iter_lines():
-            if line.startswith("data:") and json.loads(line[5:]).get("msg") in ("process_completed", "close_stream"):
+            message = json.loads(line[5:]) if line.startswith("data:") else {}
+            if message.get("msg") in ("process_completed", "close_stream"):
+                output = (message.get("output") or {}).get("data")
                 break
-    return 200
+    return 200, output
 
 
 def security_probe(space: Workspace, embedder: Any) -> dict[str, Any]:
@@ -120,7 +135,11 @@ def security_probe(space: Workspace, embedder: Any) -> dict[str, Any]:
     file_data = {"path": str(secret), "orig_name": "secret.txt", "meta": {"_type": "gradio.FileData"}}
     os.environ.pop("POLICYQA_ADMIN_PASSWORD", None)
     statuses: dict[int, int] = {}
-    with served(space, embedder) as (base, service, records), httpx.Client(timeout=120) as client:
+    from .throttle import Rate, Rates
+
+    # Every event is called 5 times in a burst: past the per-client event rate, which is not what is probed here.
+    rates = Rates(event=Rate(per_second=1000, burst=1000))
+    with served(space, embedder, rates=rates) as (base, service, records, _app), httpx.Client(timeout=120) as client:
         config = client.get(f"{base}/config").json()
         events = [d for d in config["dependencies"] if d.get("backend_fn")]
         for event in events:
@@ -173,7 +192,7 @@ def hostile_requests(space: Workspace, embedder: Any, huge_mb: int = 300) -> dic
         for _ in range(huge_mb):
             yield block
 
-    with served(space, embedder, password="x" * 12) as (base, _service, records), httpx.Client(timeout=120) as client:
+    with served(space, embedder, password="x" * 12) as (base, _service, records, _app), httpx.Client(timeout=120) as client:
         rss = _rss_kb()
         try:
             huge_status = client.post(f"{base}/api/ask", content=huge(), headers={"content-type": "application/json"}).status_code
@@ -190,7 +209,24 @@ def hostile_requests(space: Workspace, embedder: Any, huge_mb: int = 300) -> dic
             "not_json": client.post(f"{base}/api/ask", content=b"\xff\xfe garbage").status_code,
             "gradio_deep_json": client.post(f"{base}/gradio_api/queue/join", content=b'{"data": ' + b"[" * 5000 + b"]" * 5000 + b"}").status_code,
         }
-        return {"statuses": statuses, "memory_growth_mb_for_huge_body": growth_mb, "huge_body_mb": huge_mb, "tracebacks_logged": records.tracebacks}
+        # A lone surrogate is valid JSON (a \u escape) but not text: refused with
+        # one line, in the API and in Gradio's queue (whose page shows "error").
+        surrogates = {
+            "lone_surrogate": client.post(f"{base}/api/ask", content='{"question": "\\ud800牵头"}'.encode()),
+            "lone_surrogate_in_doc_filter": client.post(f"{base}/api/ask", content=b'{"question": "x", "doc_filter": "\\udfff"}'),
+            "gradio_lone_surrogate": client.post(
+                f"{base}/gradio_api/queue/join", content=b'{"data": ["\\ud800", 5], "fn_index": 0, "session_hash": "s"}'
+            ),
+        }
+        statuses |= {name: response.status_code for name, response in surrogates.items()}
+        messages = {name: response.json().get("error", "") for name, response in surrogates.items()}
+        return {
+            "statuses": statuses,
+            "messages": messages,
+            "memory_growth_mb_for_huge_body": growth_mb,
+            "huge_body_mb": huge_mb,
+            "tracebacks_logged": records.tracebacks,
+        }
 
 
 def _declared_huge(base: str) -> int:
@@ -210,29 +246,52 @@ def _percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def load_test(space: Workspace, requests: int = 40, clients: int = 8) -> dict[str, Any]:
-    """`policyqa serve` in its own process; one client, then `clients` at once,
-    each asking `requests` dev questions over /api/ask."""
+@contextlib.contextmanager
+def serve_process(space: Workspace, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
+    """`policyqa serve` over `space` in its own process (`env` added to its
+    environment, `args` to its command line) until it answers; its base URL."""
     import httpx
 
-    questions = [json.loads(line)["question"] for line in (REPO / "eval/data/dev_qa.jsonl").read_text(encoding="utf-8").splitlines()][:24]
     port = free_port()
-    env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""), "POLICYQA_ADMIN_PASSWORD": "x" * 12}
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "POLICYQA_ADMIN_PASSWORD": "x" * 12,
+        **(env or {}),
+    }
     command = [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--corpus", str(space.corpus),
-               "--index-dir", str(space.index), "--data-dir", str(space.data)]
-    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               "--index-dir", str(space.index), "--data-dir", str(space.data), *args]
+    server = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 300
         while True:
             try:
-                if httpx.post(f"{base}/api/ask", json={"question": questions[0]}, timeout=30).status_code == 200:
+                if httpx.post(f"{base}/api/ask", json={"question": PROBE_QUESTIONS[0]}, timeout=30).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("policyqa serve did not start")
             time.sleep(0.5)
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:  # busy past its shutdown grace: no server is left behind
+            server.kill()
+            server.wait(timeout=30)
+
+
+def load_test(space: Workspace, requests: int = 40, clients: int = 8) -> dict[str, Any]:
+    """`policyqa serve` in its own process; one client, then `clients` at once,
+    each asking `requests` dev questions over /api/ask."""
+    import httpx
+
+    questions = [json.loads(line)["question"] for line in (REPO / "eval/data/dev_qa.jsonl").read_text(encoding="utf-8").splitlines()][:24]
+    # Eight clients from one address, each faster than a person: the rate limit is raised.
+    with serve_process(space, {"POLICYQA_RATES": "question=1000:1000"}) as base:
 
         def session(count: int, offset: int, latencies: list[float]) -> None:
             with httpx.Client(timeout=60) as client:
@@ -255,9 +314,6 @@ def load_test(space: Workspace, requests: int = 40, clients: int = 8) -> dict[st
         for t in threads:
             t.join()
         many_rate = len(many) / (time.perf_counter() - started)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     p50 = statistics.median(single)
     p95 = _percentile(many, 0.95)
     return {

@@ -226,11 +226,27 @@ def highlighted(text: str, offset: int, layers: dict[str, list[tuple[int, int]]]
                 if offset < point < end:
                     cuts.add(point)
     points = sorted(cuts)
+    # Each span is +1 at its start and -1 at its end (both cut points, or the
+    # text's ends), so one sweep knows the layers covering each piece: linear
+    # in spans and pieces (testing every span for every piece took 2–3 s for
+    # "， 。 的" in a 59,000-character document).
+    changes: dict[int, dict[str, int]] = {}
+    for name, spans in layers.items():
+        for s, e in spans:
+            s, e = max(s, offset), min(e, end)
+            if s < e:
+                changes.setdefault(s, {}).setdefault(name, 0)
+                changes[s][name] += 1
+                changes.setdefault(e, {}).setdefault(name, 0)
+                changes[e][name] -= 1
+    covering = dict.fromkeys(layers, 0)
     out = []
     for a, b in zip(points, points[1:]):
+        for name, change in changes.get(a, {}).items():
+            covering[name] += change
         # Blank lines between paragraphs only stretch the panel.
         piece = esc(_BLANK_LINES.sub("\n", text[a - offset : b - offset]))
-        classes = [name for name, spans in layers.items() if any(s <= a and b <= e for s, e in spans)]
+        classes = [name for name in layers if covering[name] > 0]
         marks = [name for name in classes if name in ("hit", "term")]
         if marks:
             piece = f'<mark class="{" ".join("pq-" + m for m in marks)}">{piece}</mark>'

@@ -18,14 +18,12 @@ a refused upload or removal leaves the corpus folder and the index unchanged.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,17 +34,16 @@ from indexer.store import index_lock
 from indexer.types import Chunk, Document
 from qa.doc_filter import DocFilter, choose, document_year, parse_doc_filter
 
-from .concurrency import FairLock, MicroBatcher, SerialEmbedder
+from .concurrency import BatcherBusyError, FairLock, MicroBatcher, SerialEmbedder
 from .facts_rows import facts_rows
-from .uploads import UploadRejectedError, clean_work_folders, sanitise_filename
+from .feedback import FEEDBACK_FILE, RATINGS, FeedbackError, FeedbackLog  # noqa: F401 - re-exported for ui.blocks and tests
+from .uploads import UploadRejectedError, begin_change, end_change, roll_back_interrupted, sanitise_filename
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_TOP_K = 100  # passages per answer: more is no answer, only a dump of the corpus
 INTERNAL_ERROR = "出现内部错误，请稍后再试；如果问题持续，请联系管理员查看服务日志。"
-MAX_COMMENT_CHARS = 1000
 MAX_PROFILE_CHARS = 500  # a firm's description, like a question
-FEEDBACK_FILE = "feedback.jsonl"
-RATINGS = ("有用", "没用")
+QUESTION_WAIT_S = 20.0  # a question not started by then is withdrawn (503): its asker has likely given up
 
 Progress = Callable[[float, str], None]
 
@@ -58,8 +55,10 @@ class RemovalRefusedError(PolicyQAError):
     """A document cannot be removed; nothing was changed."""
 
 
-class FeedbackError(PolicyQAError):
-    """A feedback record is incomplete."""
+class ServiceBusyError(PolicyQAError):
+    """A question waited longer than QUESTION_WAIT_S for the model; `retry_after` in seconds."""
+
+    retry_after = 5
 
 
 @dataclass(frozen=True)
@@ -133,8 +132,10 @@ class Service:
         self.data_dir = Path(data_dir)
         self._change_lock = threading.Lock()  # one corpus change at a time
         self._model_lock = FairLock()  # the embedding model, one thread at a time, in turn
-        self._feedback_lock = threading.Lock()
-        self._batcher = MicroBatcher(self._ask_group)
+        self._feedback = FeedbackLog(self.data_dir)
+        # A question costs about its length (tokens to embed and match), so a
+        # batch holds many short questions or a few long ones.
+        self._batcher = MicroBatcher(self._ask_group, cost=len)
         self._install(assistant)
 
     @classmethod
@@ -176,14 +177,16 @@ class Service:
         top_k: int = 5,
         doc_ids: Sequence[str] | None = None,
         doc_filter: str | DocFilter | None = None,
+        client: str = "",
     ) -> dict[str, Any]:
         """`Answer.to_json()` for `question`, optionally restricted to `doc_ids`
         and to the documents `doc_filter` accepts (`issuer=…,year=2019` or a
-        `qa.doc_filter.DocFilter`).
+        `qa.doc_filter.DocFilter`). `client` is whom the batcher is fair to.
 
-        Raises InvalidQuestionError (empty, over 500 characters…) and
+        Raises InvalidQuestionError (empty, over 500 characters…),
         InvalidArgumentError (bad top_k, unknown doc id, bad filter or no
-        document passing it) with Chinese messages.
+        document passing it) and ServiceBusyError (not started within
+        QUESTION_WAIT_S) with Chinese messages.
         """
         from qa.query import normalise_question
 
@@ -201,7 +204,10 @@ class Service:
             # Resolved here, against this snapshot: the batch key stays plain doc ids,
             # and a filter nothing passes is refused to this caller alone.
             wanted = choose(doc_filter, self._view.documents.values(), wanted)
-        return self._batcher.submit((top_k, tuple(wanted) if wanted else None), question)
+        try:
+            return self._batcher.submit((top_k, tuple(wanted) if wanted else None), question, client, QUESTION_WAIT_S)
+        except BatcherBusyError:
+            raise ServiceBusyError(f"提问的人太多，问题等待超过 {QUESTION_WAIT_S:.0f} 秒未能处理：请稍后再试。") from None
 
     def _ask_group(self, key: tuple[int, tuple[str, ...] | None], questions: list[str]) -> list[dict[str, Any]]:
         top_k, doc_ids = key
@@ -338,6 +344,9 @@ class Service:
                 if target.exists() or sidecar_path(target).exists():
                     raise UploadRejectedError(f"已有同名文件 {name}：请先删除旧文件，或改名后再上传。")
                 report(0.3, "正在更新索引（只计算新条款的向量）…")
+                # Journaled: a kill from here until end_change leaves the file
+                # to be taken out again at the next start (ui/uploads.py).
+                begin_change(self.corpus_dir, {"op": "upload", "file": name})
                 os.replace(staged, target)
                 try:
                     build = self._rebuild()
@@ -346,7 +355,9 @@ class Service:
                 except BaseException:
                     target.unlink(missing_ok=True)
                     self._restore_index()
+                    end_change(self.corpus_dir)
                     raise
+                end_change(self.corpus_dir)
             finally:
                 shutil.rmtree(staging, ignore_errors=True)
             report(1.0, "完成")
@@ -394,22 +405,25 @@ class Service:
                 raise RemovalRefusedError(f"文件路径 {document.source_path} 不在语料文件夹内，未删除。")
             report(0.1, "正在移出文件…")
             trash = Path(tempfile.mkdtemp(prefix=".removed-", dir=corpus))
-            moved: list[tuple[Path, Path]] = []
+            planned = [
+                (original, trash / f"{n}-{original.name}") for n, original in enumerate(p for p in (path, sidecar_path(path)) if p.is_file())
+            ]
+            # Journaled: a kill before end_change puts the files back at the next start.
+            begin_change(corpus, {"op": "remove", "moved": [[str(a.relative_to(corpus)), str(b.relative_to(corpus))] for a, b in planned]})
             try:
-                for original in (path, sidecar_path(path)):
-                    if original.is_file():
-                        parked = trash / f"{len(moved)}-{original.name}"
-                        os.replace(original, parked)
-                        moved.append((original, parked))
+                for original, parked in planned:
+                    os.replace(original, parked)
                 report(0.3, "正在更新索引…")
                 try:
                     build = self._rebuild()
                 except BaseException:
-                    for original, parked in moved:
-                        os.replace(parked, original)
-                    moved.clear()
+                    for original, parked in planned:
+                        if parked.exists():
+                            os.replace(parked, original)
                     self._restore_index()
                     raise
+                finally:
+                    end_change(corpus)
             finally:
                 shutil.rmtree(trash, ignore_errors=True)
             report(1.0, "完成")
@@ -417,11 +431,12 @@ class Service:
 
     @contextlib.contextmanager
     def _changing(self):
-        """Hold the change lock and the index's writer lock; staging folders
-        left in the corpus by a crash are removed first (no writer can be
-        using them while both locks are held)."""
+        """Hold the change lock and the index's writer lock; a change a crash
+        left half done is rolled back and its staging folders removed first
+        (no writer can be using them while both locks are held)."""
         with self._change_lock, index_lock(self.index_dir):
-            clean_work_folders(self.corpus_dir)
+            if roll_back_interrupted(self.corpus_dir):
+                self._restore_index()
             yield
 
     def _rebuild(self) -> Any:
@@ -453,27 +468,8 @@ class Service:
             pass
 
     # -- feedback -----------------------------------------------------------------
-    def feedback(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Append one rating of an answer to data_dir/feedback.jsonl and return it."""
-        rating = record.get("rating")
-        if rating not in RATINGS:
-            raise FeedbackError(f"评价必须是“{RATINGS[0]}”或“{RATINGS[1]}”。")
-        question = str(record.get("question") or "").strip()
-        if not question:
-            raise FeedbackError("请先提问，再评价回答。")
-        citations = record.get("citations") or []
-        if not isinstance(citations, list):
-            raise FeedbackError("citations 必须是列表。")
-        entry = {
-            "question": question,
-            "answer": str(record.get("answer") or ""),
-            "citations": citations,
-            "rating": rating,
-            "comment": str(record.get("comment") or "").strip()[:MAX_COMMENT_CHARS],
-            "time": datetime.now().astimezone().isoformat(timespec="seconds"),
-        }
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
-        with self._feedback_lock, open(self.data_dir / FEEDBACK_FILE, "a", encoding="utf-8") as f:
-            f.write(line)
-        return entry
+    def feedback(self, record: dict[str, Any], client: str = "") -> dict[str, Any]:
+        """Append one rating of an answer by `client` to data_dir/feedback.jsonl
+        and return it (ui/feedback.py: rate-limited, once per answer and client,
+        rotated by size)."""
+        return self._feedback.record(record, client)

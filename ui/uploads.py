@@ -1,8 +1,11 @@
 """What an uploaded file must be before it may enter the corpus: a safe
-file name, a supported type; and the removal of staging folders a crash left
-in the corpus folder."""
+file name, a supported type; corpus changes as transactions (a journal, rolled
+back after a crash); and the removal of staging folders a crash left in the
+corpus folder."""
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import unicodedata
@@ -71,3 +74,98 @@ def clean_work_folders(corpus_dir: Path) -> list[str]:
                 shutil.rmtree(path, ignore_errors=True)
                 removed.append(path.name)
     return removed
+
+
+# ---------------------------------------------------------------------------
+# Corpus changes as transactions
+# ---------------------------------------------------------------------------
+# An upload or removal writes a journal beside the corpus folder
+# (`<corpus>.change.json`: inside, it would change the corpus listing the
+# index remembers) before it touches the corpus, and deletes it once its rebuild has
+# finished and the admin is about to be told. A journal found later means the
+# process died in between: the change is rolled back (the uploaded file taken
+# out, the removed files put back), so a restart serves the old corpus and
+# rebuilds its index, never a change the admin did not see succeed.
+
+def journal_path(corpus_dir: Path) -> Path:
+    corpus_dir = Path(corpus_dir).resolve()
+    return corpus_dir.with_name(f"{corpus_dir.name}.change.json")
+
+
+def begin_change(corpus_dir: Path, entry: dict) -> None:
+    """Write the journal of a change, durably, before the corpus is touched.
+    `entry`: {"op": "upload", "file": name} or {"op": "remove", "moved": [[original, parked], …]}
+    (names relative to the corpus folder)."""
+    path = journal_path(corpus_dir)
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "w", encoding="utf-8") as f:
+        json.dump(entry, f, ensure_ascii=False)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temporary, path)
+    _fsync_dir(path.parent)
+
+
+def end_change(corpus_dir: Path) -> None:
+    """The change is complete (or rolled back in the process): forget it."""
+    journal_path(corpus_dir).unlink(missing_ok=True)
+    _fsync_dir(journal_path(corpus_dir).parent)
+
+
+def roll_back_interrupted(corpus_dir: Path) -> list[str]:
+    """Undo the change a dead process left in its journal, then remove the
+    staging folders; one line per thing done. Call only while holding the
+    index's writer lock."""
+    corpus_dir = Path(corpus_dir)
+    done: list[str] = []
+    path = journal_path(corpus_dir)
+    try:
+        entry = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        entry = None
+    except (OSError, ValueError):
+        entry = {}  # a torn journal: written before anything was touched
+    if isinstance(entry, dict) and entry.get("op") == "upload":
+        target = _inside(corpus_dir, str(entry.get("file", "")))
+        if target is not None and target.is_file():
+            target.unlink()
+            done.append(f"未完成的上传已撤销：{target.name}")
+    elif isinstance(entry, dict) and entry.get("op") == "remove":
+        for original, parked in entry.get("moved", []):
+            source, back = _inside(corpus_dir, str(parked)), _inside(corpus_dir, str(original))
+            if source is not None and back is not None and source.is_file() and not back.exists():
+                os.replace(source, back)
+                done.append(f"未完成的删除已撤销：{back.name}")
+    if entry is not None:
+        end_change(corpus_dir)
+    done += [f"已清理临时文件夹：{name}" for name in clean_work_folders(corpus_dir)]
+    return done
+
+
+def recover_corpus(corpus_dir: Path, index_dir: Path) -> list[str]:
+    """`roll_back_interrupted` under the index's writer lock: what `policyqa
+    serve` runs at start, before the index is checked or rebuilt."""
+    from indexer.store import index_lock
+
+    if not Path(corpus_dir).is_dir():
+        return []
+    with index_lock(Path(index_dir)):
+        return roll_back_interrupted(corpus_dir)
+
+
+def _inside(corpus_dir: Path, relative: str) -> Path | None:
+    """`relative` under the corpus folder, or None when it would leave it."""
+    root = corpus_dir.resolve()
+    path = (root / relative).resolve()
+    return path if path != root and path.is_relative_to(root) else None
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -10,9 +10,11 @@ and model) and serves:
 
 Security lives in ui/guard.py: upload and removal need the admin password or
 the start-up token; every Gradio request body is size- and depth-limited and
-may name no file outside Gradio's upload cache; uploads over 20 MB are refused
-by Gradio's upload route itself; the index, corpus and data folders are on
-Gradio's block list.
+may name no file outside Gradio's upload cache; Gradio's upload route needs the
+admin secret, a per-client rate and room in the cache's quota
+(ui/upload_guard.py); uploads over 20 MB are refused by Gradio's upload route
+itself; per-client rates (ui/throttle.py) cover /api/ask and every event; the
+index, corpus and data folders are on Gradio's block list.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from .api import add_api
 from .blocks import build_ui
 from .components import CSS, HEAD, ExtraTabs, UIContext
 from .facts_tabs import add_extra_tabs
-from .guard import ADMIN_PASSWORD_ENV, AdminGate, GradioRequestGuard
+from .guard import ADMIN_PASSWORD_ENV, AdminGate, GradioRequestGuard, uvicorn_options
 from .render import (
     esc,
     outline_tree,
@@ -38,6 +40,8 @@ from .render import (
 )
 from .render_facts import period_status, render_document_facts, render_facts_tables, render_match
 from .service import MAX_UPLOAD_BYTES, Service
+from .throttle import RATES, RateLimiter, Rates
+from .upload_guard import UPLOAD_SECRET_SCRIPT, UploadRouteGuard
 
 # Names other modules and tests imported from ui.web before it was split.
 __all__ = [
@@ -48,18 +52,22 @@ __all__ = [
 
 
 def create_app(
-    service: Service, admin_password: str | None = None, extra_tabs: ExtraTabs | None = add_extra_tabs
+    service: Service,
+    admin_password: str | None = None,
+    extra_tabs: ExtraTabs | None = add_extra_tabs,
+    rates: Rates = RATES,
 ) -> FastAPI:
     """The FastAPI app: POST /api/ask plus the Gradio UI mounted at /.
 
     `admin_password` None reads $POLICYQA_ADMIN_PASSWORD; when that (or the
     argument) is empty, a random token is made: `app.state.admin_gate.secret`,
     shown on the console by `serve`. Management is never open to everyone.
+    `rates` are the per-client limits (ui/throttle.py).
     """
     gate = AdminGate(admin_password)
     app = FastAPI(title="PolicyQA", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.admin_gate = gate
-    add_api(app, service)
+    add_api(app, service, RateLimiter(rates.question, "提问"))
 
     demo = build_ui(service, gate=gate, extra_tabs=extra_tabs)
     demo.queue(default_concurrency_limit=8, max_size=64)
@@ -80,23 +88,28 @@ def create_app(
             font=("PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", "Noto Sans CJK SC", "system-ui", "sans-serif"),
         ),
         css=CSS,
-        head=HEAD,
+        head=HEAD + UPLOAD_SECRET_SCRIPT,
     )
     # mount_gradio_app leaves this False, which makes Gradio skip its own
     # "was this file uploaded?" check; GradioRequestGuard checks first anyway.
     demo.has_launched = True
-    app.add_middleware(GradioRequestGuard, upload_root=lambda: demo.GRADIO_CACHE)
+    app.add_middleware(GradioRequestGuard, upload_root=lambda: demo.GRADIO_CACHE, limiter=RateLimiter(rates.event, "操作"))
+    app.add_middleware(UploadRouteGuard, gate=gate, upload_root=lambda: demo.GRADIO_CACHE, limiter=RateLimiter(rates.upload, "上传"))
     return app
 
 
-def serve(host: str, port: int, index_dir: Path, corpus_dir: Path, data_dir: Path) -> None:
-    """Load the index and model once and serve the UI and /api/ask until interrupted."""
+def serve(
+    host: str, port: int, index_dir: Path, corpus_dir: Path, data_dir: Path, forwarded_allow_ips: str | None = None
+) -> None:
+    """Load the index and model once and serve the UI and /api/ask until
+    interrupted. X-Forwarded-For is believed only from `forwarded_allow_ips`
+    (the reverse proxy's addresses, comma-separated), never by default."""
     import uvicorn
 
     from indexer.threads import apply_thread_policy
 
     apply_thread_policy()
     service = Service.open(Path(index_dir), Path(corpus_dir), Path(data_dir))
-    app = create_app(service)
+    app = create_app(service, rates=Rates.from_env())
     print(app.state.admin_gate.banner(), flush=True)
-    uvicorn.run(app, host=host or "127.0.0.1", port=int(port), log_level="warning")
+    uvicorn.run(app, host=host or "127.0.0.1", port=int(port), log_level="warning", **uvicorn_options(forwarded_allow_ips))

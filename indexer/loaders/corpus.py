@@ -3,7 +3,8 @@
 `load_document` reads one file with the reader of its suffix, cleans the
 text, adds sidecar metadata, the inferred title and the content hash;
 `load_corpus` does that for every file of a folder, skipping (with a reason)
-what cannot be read.
+what cannot be read, and moving what is over a reading limit
+(indexer/loaders/limits.py) to the quarantine folder beside the corpus.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import functools
 import hashlib
 import os
 import re
+import shutil
 import stat
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from ..types import Document
 from .cleaning import clean_text, page_offsets
 from .common import RawText, Reader, as_raw_text
 from .docx import read_docx
+from .limits import LimitExceededError, ReadLimits, active_limits, check, set_limits
 from .html import read_html
 from .image import read_image
 from .metadata import (
@@ -35,6 +38,7 @@ from .metadata import (
 from .ofd import read_ofd
 from .office import read_legacy_word
 from .pdf import read_pdf
+from .sandbox import SANDBOXED_SUFFIXES, read_sandboxed
 from .text import read_md, read_txt
 
 _READERS: dict[str, Reader] = {
@@ -80,24 +84,44 @@ def _relative_posix(path: Path, corpus_dir: Path) -> str:
         return path.name
 
 
-def _read_raw(path: Path) -> RawText:
+def _read_raw(path: Path, limits: ReadLimits) -> RawText:
+    """The raw text of `path`: risky formats in the child process (sandbox.py),
+    the others here; every limit of `limits` applies either way."""
     suffix = path.suffix.lower()
-    reader = _READERS.get(suffix)
-    if reader is None:
+    if suffix not in _READERS:
         hint = _CONVERSION_HINTS.get(suffix, f"支持的类型：{_SUPPORTED_LIST}")
         kind = suffix or "（无扩展名）"
         raise UnsupportedDocumentError(f"{path.name}: 不支持的文件类型 {kind}；{hint}")
+    if suffix in SANDBOXED_SUFFIXES:
+        return read_sandboxed(path, limits)
+    previous = set_limits(limits)
     try:
-        return as_raw_text(reader(path))
+        return read_in_process(path)
+    finally:
+        set_limits(previous)
+
+
+def read_in_process(path: Path) -> RawText:
+    """`path` read by the reader of its suffix in this process, under the active limits."""
+    reader = _READERS[path.suffix.lower()]
+    if path.suffix.lower() not in SANDBOXED_SUFFIXES:
+        # Text formats cost their size: refused before reading (4 bytes per character at most).
+        check(path.name, "max_chars", path.stat().st_size // 4)
+    try:
+        raw = as_raw_text(reader(path))
+        check(path.name, "max_chars", len(raw.text))
+        return raw
     except UnsupportedDocumentError:
         raise
+    except MemoryError:
+        raise LimitExceededError(f"{path.name}: 读取时内存不足，未读取（限制 max_memory_bytes）", "max_memory_bytes") from None
     except Exception as e:  # any parser failure: the file is unreadable, not the program broken
         raise UnsupportedDocumentError(
             f"{path.name}: 文件已损坏或格式无法解析（{type(e).__name__}: {e}）；请用原程序重新导出后再试"
         ) from e
 
 
-def load_document(path: Path, corpus_dir: Path) -> Document:
+def load_document(path: Path, corpus_dir: Path, limits: ReadLimits | None = None) -> Document:
     """Read, clean and describe one corpus file.
 
     Metadata comes from `<stem>.meta.json` beside the file (keys title,
@@ -112,14 +136,16 @@ def load_document(path: Path, corpus_dir: Path) -> Document:
     Args:
         path: the file.
         corpus_dir: the corpus folder; `source_path` is relative to it.
+        limits: what reading may cost (the active limits when None).
     Returns:
         The Document, `text` cleaned and `content_hash` its SHA-256.
     Raises:
         UnsupportedDocumentError: unsupported type, unreadable or empty content,
             or a broken sidecar. The message names the file.
+        LimitExceededError (an UnsupportedDocumentError): over a reading limit.
     """
     path, corpus_dir = Path(path), Path(corpus_dir)
-    raw = _read_raw(path)
+    raw = _read_raw(path, limits or active_limits())
     metadata = {**raw.metadata, **read_sidecar(path)}
     text = clean_text(raw.text)
     if not text.strip():
@@ -194,17 +220,42 @@ def _skip_reason(relative: str, error: Exception, name: str) -> str:
     return f"{relative}: {message}"
 
 
-def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
+def quarantine_dir(corpus_dir: Path) -> Path:
+    """Where files over a reading limit go: `<corpus>.quarantine` beside the corpus."""
+    corpus_dir = Path(corpus_dir).resolve()
+    return corpus_dir.with_name(f"{corpus_dir.name}.quarantine")
+
+
+def quarantine(path: Path, corpus_dir: Path) -> Path | None:
+    """Move `path` out of the corpus into the quarantine folder, keeping its
+    relative path (never over another file); the new path, or None when it
+    could not be moved."""
+    target = quarantine_dir(corpus_dir) / Path(path).resolve().relative_to(Path(corpus_dir).resolve())
+    n = 1
+    while target.exists():
+        target = target.with_name(f"{Path(path).stem}.{n}{Path(path).suffix}")
+        n += 1
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(path), target)
+    except OSError:
+        return None
+    return target
+
+
+def load_corpus(corpus_dir: Path, limits: ReadLimits | None = None) -> tuple[list[Document], list[str]]:
     """Load every document of a corpus folder, recursively and in sorted order.
 
     Hidden files and folders, `*.meta.json` sidecars and README files are
     ignored. The folder is a jail: a symbolic link, or a file whose real
     location is outside the folder, is skipped with a reason. A file that
     cannot be read is skipped with a reason and never stops the others; so is
-    a second file with an already used doc_id.
+    a second file with an already used doc_id. A file over a reading limit is
+    also moved to `quarantine_dir(corpus_dir)`, so it is never read again.
 
     Args:
         corpus_dir: the corpus folder.
+        limits: what reading one file may cost (the active limits when None).
     Returns:
         (documents, skipped), skipped holding "文件名: 原因" strings.
     Raises:
@@ -229,7 +280,12 @@ def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
             skipped.append(f"{relative}: {jailed}")
             continue
         try:
-            document = load_document(path, corpus_dir)
+            document = load_document(path, corpus_dir, limits)
+        except LimitExceededError as e:
+            moved = quarantine(path, corpus_dir)
+            where = f"；已移到 {moved.relative_to(quarantine_dir(corpus_dir).parent).as_posix()}" if moved else ""
+            skipped.append(_skip_reason(relative, e, path.name) + where)
+            continue
         except (UnsupportedDocumentError, OSError) as e:
             skipped.append(_skip_reason(relative, e, path.name))
             continue

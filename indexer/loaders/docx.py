@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 from .common import Metadata, table_lines
+from .limits import check, check_zip
 
 
 def _cell_text(cell: Any, counter: list[int]) -> str:
@@ -46,7 +47,16 @@ def _docx_lines(container: Any, counter: list[int] | None = None) -> list[str]:
 def read_docx(path: Path) -> tuple[str, Metadata]:
     """Read a .docx: paragraphs in document order, one per line, and each table as
     `表N：列名 | 列名 | …` followed by one `列名：值 | 列名：值 | …` line per row. Returns (text, {})."""
+    import zipfile
+
     import docx
 
+    try:
+        with zipfile.ZipFile(path) as package:
+            check_zip(package, path.name)  # before python-docx inflates document.xml
+    except zipfile.BadZipFile:
+        pass  # python-docx says what is wrong with it
     lines = _docx_lines(docx.Document(str(path)))
-    return "\n".join(line for line in lines if line.strip()), {}
+    text = "\n".join(line for line in lines if line.strip())
+    check(path.name, "max_chars", len(text))
+    return text, {}

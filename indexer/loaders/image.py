@@ -1,10 +1,12 @@
 """Photos and scans of document pages (.png, .jpg, .tif): one page each, or one per frame."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from ..errors import UnsupportedDocumentError
 from .common import RawText, join_pages
+from .limits import check
 
 
 def read_image(path: Path) -> RawText:
@@ -17,8 +19,18 @@ def read_image(path: Path) -> RawText:
 
     from .ocr import recognise
 
+    # Ours is checked on each frame's header, before decoding; Pillow's own
+    # check would refuse at open as a damaged file rather than name the limit.
+    Image.MAX_IMAGE_PIXELS = None
+    pages = []
     with Image.open(path) as image:
-        pages = [recognise(frame.convert("RGB")) for frame in ImageSequence.Iterator(image)]
+        check(path.name, "max_pages", getattr(image, "n_frames", 1))  # counted from the frame headers
+        for frame in ImageSequence.Iterator(image):
+            check(path.name, "max_pixels", frame.size[0] * frame.size[1])
+            check(path.name, "max_ocr_pages", len(pages) + 1)
+            started = time.monotonic()
+            pages.append(recognise(frame.convert("RGB")))
+            check(path.name, "max_ocr_seconds_per_page", time.monotonic() - started)
     if not "".join(pages).strip():
         raise UnsupportedDocumentError(f"{path.name}: 图片中未识别出文字；请提供更清晰的扫描件或文字版")
     return join_pages(pages, ocr_pages=tuple(range(1, len(pages) + 1)))

@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 
 from ..errors import UnsupportedDocumentError
 from .common import RawText, join_pages
+from .limits import check, check_zip
 
 # Text items whose baselines differ by less than this fraction of the font size share a line.
 _SAME_LINE = 0.5
@@ -86,10 +87,16 @@ def read_ofd(path: Path) -> RawText:
         names = set(package.namelist())
         if "OFD.xml" not in names:
             raise UnsupportedDocumentError(f"{path.name}: 不是 OFD 文件（缺少 OFD.xml）；请用原程序重新导出后再试")
+        check_zip(package, path.name)
+        sizes = {info.filename: info.file_size for info in package.infolist()}
+        inflated = [0]  # every read counts: 5,000 pages may all name one 1 MB Content.xml
+        chars = [0]
 
         def xml(name: str) -> ElementTree.Element:
             if name not in names:
                 raise UnsupportedDocumentError(f"{path.name}: OFD 文件不完整（缺少 {name}）；请用原程序重新导出后再试")
+            inflated[0] += sizes[name]
+            check(path.name, "max_zip_bytes", inflated[0])
             return ElementTree.fromstring(package.read(name))
 
         root = xml("OFD.xml")
@@ -104,9 +111,9 @@ def read_ofd(path: Path) -> RawText:
                 template.get("ID"): _resolve(document_dir, template.get("BaseLoc", ""))
                 for template in _children(document, "TemplatePage")
             }
-            for page in _children(document, "Page"):
-                if not page.get("BaseLoc"):
-                    continue
+            listed = [page for page in _children(document, "Page") if page.get("BaseLoc")]
+            check(path.name, "max_pages", len(pages) + len(listed))
+            for page in listed:
                 content = xml(_resolve(document_dir, page.get("BaseLoc", "")))
                 items = []
                 for template in _children(content, "Template"):
@@ -114,6 +121,8 @@ def read_ofd(path: Path) -> RawText:
                     if location:
                         items += _text_items(xml(location))
                 pages.append(_page_text(items + _text_items(content)))
+                chars[0] += len(pages[-1])
+                check(path.name, "max_chars", chars[0])
     if not "".join(pages).strip():
         raise UnsupportedDocumentError(f"{path.name}: OFD 中没有可提取的文字（可能是扫描件）；请提供文字版")
     return join_pages(pages)

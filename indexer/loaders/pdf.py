@@ -2,16 +2,18 @@
 recognition for pages that are scans."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from ..errors import UnsupportedDocumentError
 from .common import RawText, join_pages, table_lines
+from .limits import LIMITS, active_limits, check, exceeded
 
 # A page whose text layer has fewer characters than this is treated as a scan.
 _MIN_TEXT_CHARS = 10
 # Pages are rendered for recognition at this resolution: enough for 小四 print.
 _OCR_DPI = 200
-MAX_OCR_PAGES = 200
+MAX_OCR_PAGES = LIMITS.max_ocr_pages  # the default; the active limit is active_limits().max_ocr_pages
 # A page with less ink than this share of dark pixels is blank (a sheet's empty back).
 _DARK = 128
 _MIN_INK = 1e-4
@@ -60,13 +62,19 @@ def _recognise_pages(path: Path, pages: list[str], numbers: list[int], show_prog
     from .ocr import recognise
 
     recognised = []
+    scale = _OCR_DPI / 72
     document = pdfium.PdfDocument(str(path))
     try:
         for number in tqdm(numbers, desc=f"识别扫描件 {path.name}", unit="页", disable=not show_progress, leave=False):
-            image = document[number].render(scale=_OCR_DPI / 72).to_pil()
+            page = document[number]
+            width, height = page.get_size()  # points: checked before a pixel is rendered
+            check(path.name, "max_pixels", round(width * scale) * round(height * scale))
+            image = page.render(scale=scale).to_pil()
             if is_blank(image):  # the empty back of a sheet: nothing to recognise
                 continue
+            started = time.monotonic()
             text = recognise(image)
+            check(path.name, "max_ocr_seconds_per_page", time.monotonic() - started)
             if len(text.strip()) > len(pages[number].strip()):
                 pages[number] = text
                 recognised.append(number)
@@ -94,11 +102,18 @@ def read_pdf(path: Path, show_progress: bool = True) -> RawText:
     # Many PDFs are "encrypted" only to restrict printing, with an empty user password.
     if reader.is_encrypted and not reader.decrypt(""):
         raise UnsupportedDocumentError(f"{path.name}: PDF 有打开密码，无法读取；请提供未加密的版本")
-    pages = [page.extract_text() or "" for page in reader.pages]
+    check(path.name, "max_pages", len(reader.pages))
+    pages, chars = [], 0
+    for page in reader.pages:
+        pages.append(page.extract_text() or "")
+        chars += len(pages[-1])
+        check(path.name, "max_chars", chars)
     scanned = [number for number, text in enumerate(pages) if len("".join(text.split())) < _MIN_TEXT_CHARS]
-    if len(scanned) > MAX_OCR_PAGES:
-        raise UnsupportedDocumentError(
-            f"{path.name}: 扫描件共 {len(scanned)} 页，超过文字识别上限 {MAX_OCR_PAGES} 页；请拆分后再放入语料文件夹，或提供文字版"
+    if len(scanned) > active_limits().max_ocr_pages:
+        error = exceeded(path.name, "max_ocr_pages", len(scanned))
+        raise type(error)(
+            f"{path.name}: 扫描件共 {len(scanned)} 页，超过文字识别上限 {active_limits().max_ocr_pages} 页；请拆分后再放入语料文件夹，或提供文字版",
+            error.limit,
         )
     if len(scanned) < len(pages):
         try:
