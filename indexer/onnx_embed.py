@@ -30,8 +30,9 @@ from pathlib import Path
 import numpy as np
 
 from .errors import PolicyQAError
-from .parity import PARITY_COSINE, cosines, cpu_features, features_key, file_sha256, probe_texts
+from .parity import PARITY_COSINE, cosines, cpu_features, features_key, probe_texts
 from .threads import current_policy
+from .versions import file_digest
 
 # Bump when the exported graph changes, so old cache folders are not reused.
 EXPORT_VERSION = "4"
@@ -257,7 +258,7 @@ def checked_encoder(folder: Path, model_path: str, max_tokens: int, quantized: b
     folder = Path(folder)
     graph = folder / (INT8_FILE if quantized else FP32_FILE)
     record_path = folder / "checks" / f"{features_key()}-{'int8' if quantized else 'fp32'}.json"
-    digest = file_sha256(graph)
+    digest = file_digest(graph)
     encoder = OnnxEncoder(folder, model_path, quantized=quantized, max_tokens=max_tokens)
     try:
         record = json.loads(record_path.read_text(encoding="utf-8"))

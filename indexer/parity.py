@@ -92,14 +92,6 @@ def cosines(vectors: np.ndarray, reference: np.ndarray) -> np.ndarray:
     return np.sum(np.asarray(vectors, dtype=np.float32) * np.asarray(reference, dtype=np.float32), axis=1)
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_index_probes(folder: Path, vectors: np.ndarray) -> dict[str, object]:
     """Store the index probes' vectors in `folder`; returns the manifest entry."""
     np.save(Path(folder) / INDEX_PROBE_FILE, np.asarray(vectors, dtype=np.float32))

@@ -64,6 +64,23 @@ def serve_app(app):
         yield base
 
 
+def page_over(service):
+    """A fresh Chromium page on the real app over `service` (its own server), for a module's fixture."""
+    from playwright.sync_api import sync_playwright
+
+    from ui.web import create_app
+
+    for base in serve_app(create_app(service, admin_password=ADMIN_PASSWORD)):
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(base, wait_until="domcontentloaded")
+            page.wait_for_selector("#pq-question textarea")
+            yield page
+            browser.close()
+
+
 @pytest.fixture(scope="module")
 def ui_server(ui_service):
     """The real app (UI + /api/ask over one Service) on a free local port."""

@@ -8,26 +8,14 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.test_doc_status import EXPIRED_POLICY
-from tests.test_ui_browser import ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS, TIMEOUT_MS, ask, open_tab, serve_app, shot, upload
+from tests.test_ui_browser import ask, open_tab, page_over, shot, upload
 
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 
 
 @pytest.fixture(scope="module")
 def status_page(ui_service):
-    from playwright.sync_api import sync_playwright
-
-    from ui.web import create_app
-
-    for base in serve_app(create_app(ui_service, admin_password=ADMIN_PASSWORD)):
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(TIMEOUT_MS)
-            page.goto(base, wait_until="domcontentloaded")
-            page.wait_for_selector("#pq-question textarea")
-            yield page
-            browser.close()
+    yield from page_over(ui_service)
 
 
 def _row_cells(page, title_part: str) -> dict[str, str]:
