@@ -167,7 +167,7 @@ def _export(st_model, model_path: str, folder: Path) -> None:
 
 
 # A down-projection is kept in fp32 when its input spans at least this many
-# times the median range of all of them (see _quantize).
+# times the median range of all of them (see _outlying_down_projections).
 WIDE_INPUT_FACTOR = 2.0
 
 
@@ -212,13 +212,12 @@ def _outlying_down_projections(source: Path, probe_feed: dict) -> dict[str, floa
     return {name: round(value, 2) for name, value in ranges.items() if value >= threshold}
 
 
-def _quantize(source: Path, target: Path, keep_fp32: dict[str, float], form: str) -> None:
-    """int8 weights per channel in `form` (INT8_FORMS), but `keep_fp32`."""
+def quantize(source: Path, target: Path, keep_fp32: dict[str, float], settings: dict) -> None:
+    """int8 weights per channel as `settings` say (a value of INT8_FORMS), but `keep_fp32`."""
     import logging
 
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    settings = INT8_FORMS[form]
     root = logging.getLogger()
     level = root.level
     root.setLevel(logging.ERROR)  # "consider pre-processing" advice on every call
@@ -238,7 +237,7 @@ def _quantize_checked(folder: Path, model_path: str, max_tokens: int, probe_feed
     keep_fp32 = _outlying_down_projections(folder / FP32_FILE, probe_feed)
     refused = {}
     for form in INT8_FORMS:
-        _quantize(folder / FP32_FILE, folder / INT8_FILE, keep_fp32, form)
+        quantize(folder / FP32_FILE, folder / INT8_FILE, keep_fp32, INT8_FORMS[form])
         _encoder, check = checked_encoder(folder, model_path, max_tokens, quantized=True)
         if check["passed"]:
             return {"int8_form": form, "int8_kept_fp32": keep_fp32, "int8_refused": refused}

@@ -331,12 +331,12 @@ class AnswerComposer:
     def _abstention(self, analysis: Analysis, notes: list[str]) -> str:
         text = f"{NOT_MENTIONED}：检索到的条款中没有能回答该问题的内容。"
         uncovered = self.uncovered_places(analysis.query)
-        if uncovered:
-            covered = f"，只收录{'、'.join(self.jurisdictions)}的政策法规" if self.jurisdictions else ""
-            text = f"{NOT_MENTIONED}：文件库中没有关于{'、'.join(uncovered)}的文件{covered}。"
-        elif unheld := self.router.unheld_titles(analysis.query.text):
+        if unheld := self.router.unheld_titles(analysis.query.text):  # the named document, before its place
             closest = "、".join(f"《{title}》" for title in self.router.closest_titles(unheld[0]))
             text = f"{NOT_MENTIONED}：文件库中没有{'、'.join(f'《{name}》' for name in unheld)}" + (f"，最接近的文件是{closest}。" if closest else "。")
+        elif uncovered:
+            covered = f"，只收录{'、'.join(self.jurisdictions)}的政策法规" if self.jurisdictions else ""
+            text = f"{NOT_MENTIONED}：文件库中没有关于{'、'.join(uncovered)}的文件{covered}。"
         elif analysis.checks["period"] and notes:
             text = f"{NOT_MENTIONED}：{notes[0]}"
         elif analysis.checks["unknown_name"]:

@@ -89,6 +89,8 @@ def _in_order(short: str, name: str) -> bool:
     return all(char in remaining for char in short)
 
 
+# A named title this alike to one of the library's (difflib ratio) is taken as a typo of it.
+TYPO_SIMILARITY = 0.85
 # A title in book-title marks, and one written out without them: a place's
 # full name, then a kind of document (青岛市知识产权保护条例).
 _BOOK_TITLE = re.compile(r"《([^《》]{2,40})》")
@@ -205,11 +207,23 @@ class DocumentRouter:
         named = [m.group(1) for m in _BOOK_TITLE.finditer(text)]
         if written_out is not None:
             named += [m.group(0) for m in written_out.finditer(_BOOK_TITLE.sub(" ", text))]
+        from difflib import SequenceMatcher
+
+        from .cues import load_cues
+
         unheld = []
         for name in dict.fromkeys(named):
             plain = _BRACKETED.sub("", name).strip()
-            if not (self.route(plain).titled or self.named_loosely(plain)[1] or self.named_at_end(plain)[1]):
-                unheld.append(name)
+            if load_cues().wh.search(plain):
+                continue  # 山东省哪些条例: asks which documents, names none
+            matched = self.route(plain).titled | self.named_loosely(plain)[1] | self.named_at_end(plain)[1]
+            place = next((p.name for prefix, p in self.places.prefixes if plain.startswith(prefix)), "")
+            if matched and (not place or any(self.titles[d].startswith(place) for d in matched)):
+                continue  # held: the same title, in the place it names (山东省… is not 青岛市…)
+            # A title written with a typo (营商环竟) is the library's, not another document.
+            if any(SequenceMatcher(None, plain, _BRACKETED.sub("", title)).ratio() >= TYPO_SIMILARITY for title in self.titles.values()):
+                continue
+            unheld.append(name)
         return unheld
 
     def closest_titles(self, name: str, most: int = 2) -> list[str]:

@@ -101,10 +101,27 @@ def test_the_documents_speaking_of_the_subject_but_not_the_value_say_so(assistan
     assert as_json["outcome"] == "partial" and as_json["citations"][0]["role"] == "related"
 
 
-def test_a_document_the_library_does_not_hold_is_named_as_absent(assistant):
-    answer = assistant.ask("《青岛市知识产权保护条例》对专利申请有什么奖励？")
+@pytest.mark.parametrize(
+    "question, title",
+    [
+        ("《青岛市知识产权保护条例》对专利申请有什么奖励？", "青岛市知识产权保护条例"),
+        ("济南市人工智能产业促进条例对机器人企业补贴多少？", "济南市人工智能产业促进条例"),
+    ],
+)
+def test_a_document_the_library_does_not_hold_is_named_as_absent(assistant, question, title):
+    answer = assistant.ask(question)
     assert answer.abstained and not answer.citations
-    assert "文件库中没有《青岛市知识产权保护条例》" in answer.text and "最接近的文件是《" in answer.text
+    assert f"文件库中没有《{title}》" in answer.text and "最接近的文件是《" in answer.text
+
+
+def test_a_title_with_a_typo_or_asking_which_is_not_an_absent_document(assistant):
+    from qa.route import DocumentRouter
+
+    router = DocumentRouter(list(assistant.documents.values()))
+    plan = next(iter(assistant.documents.values())).title
+    assert router.unheld_titles(f"《{plan.replace('制造', '製造', 1)}》里有什么目标？") == []
+    assert router.unheld_titles("山东省哪些条例对此有规定？") == []
+    assert router.unheld_titles("《山东省人工智能攻势作战方案》") == ["山东省人工智能攻势作战方案"]
 
 
 def test_a_question_asking_two_things_is_answered_part_by_part(assistant):
