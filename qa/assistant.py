@@ -134,7 +134,7 @@ class Assistant:
             if not wholes[i].abstained and all(not a.abstained for a in part_answers):
                 wholes[i] = replace(wholes[i], parts=tuple(part_answers))  # the whole question's answer reads best
             elif not wholes[i].abstained or any(self._gives_value(part, a) for part, a in zip(parts[i], part_answers)):
-                wholes[i] = combine(wholes[i].question, parts[i], part_answers)
+                wholes[i] = combine(wholes[i], parts[i], part_answers)
             # Else the whole was refused and no part gives an asked value: a part
             # answered only by its topic ("能享受补贴吗") does not overturn the refusal.
         return wholes
@@ -159,7 +159,9 @@ class Assistant:
             # and decides which documents the question is about.
             if self.composer.uncovered_places(query) or self.composer.router.unheld_titles(query.text):
                 continue  # 济南's targets are not Qingdao's, nor is a document the library lacks: the abstention stands
-            status = self.status_answers.answer(query.text, hits[row], as_of)
+            # A status says when a document applies; a question also asking who adopted it
+            # ("哪次会议通过？什么时候施行？") is answered from its clauses, part by part.
+            status = self.status_answers.answer(query.text, hits[row], as_of) if len(asking_parts(query.text)) == 1 else None
             if status is not None and self._verified(status):
                 citations = to_citations(status, self.chunks_by_id, self.documents)
                 composed[row] = (status.text, False, citations, [])

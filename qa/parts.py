@@ -44,9 +44,10 @@ def asking_parts(question: str) -> list[str]:
     return parts
 
 
-def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
+def combine(whole: Answer, parts: list[str], answers: list[Answer]) -> Answer:
     """One answer holding each part's answer or its own "未提及", citations
-    renumbered in order; abstained only when every part is."""
+    renumbered in order; abstained only when every part is. The passages stay
+    the whole question's: retrieval is judged on what was asked."""
     texts: list[str] = []
     citations: list[Citation] = []
     notes: list[str] = []
@@ -56,7 +57,6 @@ def combine(question: str, parts: list[str], answers: list[Answer]) -> Answer:
         texts.append(f"（{number}）{part.rstrip('？')}：{text}")
         citations += [replace(citation, n=citation.n + offset) for citation in answer.citations]
         notes += [note for note in answer.notes if note not in notes]
-    timings = {key: sum(a.timings_ms.get(key, 0.0) for a in answers) for key in answers[0].timings_ms} if answers else {}
-    hits = answers[0].hits if answers else []
-    return Answer(question, "\n".join(texts), all(a.abstained for a in answers), citations, hits, timings, notes,
+    timings = {key: whole.timings_ms.get(key, 0.0) + sum(a.timings_ms.get(key, 0.0) for a in answers) for key in whole.timings_ms}
+    return Answer(whole.question, "\n".join(texts), all(a.abstained for a in answers), citations, whole.hits, timings, notes,
                   parts=tuple(answers))
