@@ -164,6 +164,8 @@ class SlotReader:
         for kind, _pattern in _QUERY_KINDS:
             if kind in query.asks:
                 return kind
+        if query.role_words:
+            return ""  # 由哪个单位牵头: asks for a body, whatever figures name the subject
         return "quantity" if query.asks_quantity else ""
 
     def coverage(self, slot: Slot, text: str) -> float:

@@ -84,8 +84,11 @@ def test_extractive_answers_quote_sentences_verbatim(assistant):
 )
 def test_abstains_when_the_documents_do_not_say(assistant, question):
     answer = assistant.ask(question)
-    assert answer.abstained and answer.text.startswith(NOT_MENTIONED)
-    assert answer.citations == [] and answer.hits  # nearest clauses are still listed
+    assert answer.abstained and answer.hits  # nearest clauses are still listed
+    if answer.outcome == "partial":  # 文件提到了X，但没有规定Y: the clause is cited as related, not as the answer
+        assert answer.text.startswith("文件提到了") and all(c.role == "related" for c in answer.citations)
+    else:
+        assert answer.text.startswith(NOT_MENTIONED) and answer.citations == []
 
 
 def test_contacts_of_a_body_the_roster_lacks_are_not_the_lead_units(assistant):

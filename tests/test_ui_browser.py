@@ -221,7 +221,7 @@ def test_one_question_per_user_kind_is_answered_with_citations(page, kind, quest
 
 
 def test_an_abstaining_answer_says_not_mentioned_and_shows_nearest_clauses(page):
-    turn = ask(page, "申请补贴的截止日期是哪天？")
+    turn = ask(page, "华为公司在青岛的投资额是多少？")
     assert turn.locator(".pq-abstain-badge").inner_text() == "文件未提及"
     assert "文件未提及" in turn.locator(".pq-answer-text").inner_text()
     assert turn.locator(".pq-marker").count() == 0
@@ -237,7 +237,7 @@ MARKED = "() => [...document.querySelectorAll('#pq-viewer mark.pq-hit')].map(e =
 
 def test_clicking_a_marker_or_card_opens_the_highlighted_clause(page):
     if page.locator("#pq-conversation .pq-nearest").count() == 0:
-        ask(page, "申请补贴的截止日期是哪天？")
+        ask(page, "华为公司在青岛的投资额是多少？")
     elsewhere = page.locator("#pq-conversation .pq-nearest").first  # some other clause
     turn = ask(page, "谁担任攻势指挥长？")
     cards = turn.locator(".pq-card.pq-cite")

@@ -10,7 +10,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_ui_browser import ADMIN_PASSWORD, ask, open_tab, page_over
+from tests.test_ui_browser import ask, open_tab, page_over, upload
 from tests.test_ui_service import MARINE_POLICY
 
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
@@ -41,19 +41,18 @@ def test_feedback_box_appears_with_the_first_answer_and_timing_is_the_wait(small
     assert first.get_attribute("data-waited-ms") == str(waited)
 
 
-def test_a_refused_token_keeps_the_chosen_file(small_page, tmp_path, ui_workspace):
+def test_a_refused_token_refuses_the_file_and_the_right_one_uploads_it(small_page, tmp_path, ui_workspace):
+    """A wrong token is refused where the file is sent (Gradio's upload route
+    needs the secret, issue 23), with the reason on screen and nothing kept;
+    retyping the password and choosing the file again uploads it."""
     page = small_page
     path = tmp_path / "海洋牧场补助办法.txt"
     path.write_text(MARINE_POLICY, encoding="utf-8")
     open_tab(page, "文件管理")
     page.fill("#pq-admin-password input", "不对的口令")
     page.set_input_files("#pq-upload input[type=file]", str(path))
-    page.wait_for_selector(f"#pq-upload >> text={path.name}")
-    page.click("#pq-upload-button")
-    expect(page.locator("#pq-manage-status .pq-error")).to_contain_text("管理密码不正确")
-    # The file is still chosen: retyping the password is enough.
-    expect(page.locator("#pq-upload td").first).to_contain_text(path.stem)
-    page.fill("#pq-admin-password input", ADMIN_PASSWORD)
-    page.click("#pq-upload-button")
-    expect(page.locator("#pq-manage-status .pq-ok")).to_contain_text("青岛市海洋牧场示范补助办法")
+    expect(page.get_by_text("管理密码不正确").first).to_be_visible()
+    assert not (ui_workspace.corpus / path.name).exists()
+    status, ok = upload(page, path)
+    assert ok and "青岛市海洋牧场示范补助办法" in status, status
     assert (ui_workspace.corpus / path.name).is_file()
