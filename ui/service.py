@@ -176,10 +176,13 @@ class Service:
         top_k: int = 5,
         doc_ids: Sequence[str] | None = None,
         doc_filter: str | DocFilter | None = None,
+        history: Sequence[Any] | None = None,
     ) -> dict[str, Any]:
         """`Answer.to_json()` for `question`, optionally restricted to `doc_ids`
         and to the documents `doc_filter` accepts (`issuer=…,year=2019` or a
-        `qa.doc_filter.DocFilter`).
+        `qa.doc_filter.DocFilter`). With `history` (the previous questions or
+        answers, oldest first) a follow-up is read against them first
+        (qa/conversation.py) and `understood_as` says how.
 
         Raises InvalidQuestionError (empty, over 500 characters…) and
         InvalidArgumentError (bad top_k, unknown doc id, bad filter or no
@@ -201,7 +204,14 @@ class Service:
             # Resolved here, against this snapshot: the batch key stays plain doc ids,
             # and a filter nothing passes is refused to this caller alone.
             wanted = choose(doc_filter, self._view.documents.values(), wanted)
-        return self._batcher.submit((top_k, tuple(wanted) if wanted else None), question)
+        if not history:
+            return self._batcher.submit((top_k, tuple(wanted) if wanted else None), question)
+        from qa.conversation import read, turns_of
+
+        router = self._assistant.composer.router
+        reading = read(question, turns_of(history, router), router, wanted or ())
+        answer = self._batcher.submit((top_k, tuple(wanted) if wanted else None), reading.question)
+        return {**answer, "question": question, "understood_as": reading.understood_as}
 
     def _ask_group(self, key: tuple[int, tuple[str, ...] | None], questions: list[str]) -> list[dict[str, Any]]:
         top_k, doc_ids = key
