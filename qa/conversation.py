@@ -188,6 +188,17 @@ def _without(text: str, parts: Sequence[str]) -> str:
     return text
 
 
+def _asked_nouns() -> list[str]:
+    return _longest_first([noun for nouns in _vocabulary()["asked_nouns"].values() for noun in nouns])
+
+
+def _asking_tail(noun: str) -> str:
+    """How a question asks for `noun` (牵头单位 → 是谁？), by its vocabulary's group."""
+    vocab = _vocabulary()
+    tails = [tail for tail, nouns in vocab["asked_nouns"].items() if any(noun.endswith(n) for n in nouns)]
+    return tails[0] if tails else vocab["question_tail"]
+
+
 def _asks(text: str) -> bool:
     return any(word in text for word in _vocabulary()["interrogatives"])
 
@@ -201,7 +212,7 @@ def _subject(previous: str) -> str:
     trimmed = True
     while trimmed and subject:
         trimmed = False
-        for tail in (*_longest_first(vocab["asked_nouns"]), *_longest_first(vocab["linking"])):
+        for tail in (*_asked_nouns(), *_longest_first(vocab["linking"])):
             if subject.endswith(tail) and len(subject) > len(tail):
                 subject, trimmed = subject[: -len(tail)], True
                 break
@@ -238,12 +249,11 @@ def _follow_up(text: str, previous: str, router: DocumentRouter) -> str:
             upto = base[: base.rindex(noun) + len(noun)]
             return _ending(upto + pointed[len(noun) :], text)
         return _ending(_subject(base) + "的" + pointed, text)
-    if not _asks(rest):  # "牵头单位呢？": the previous question asking for another thing
-        asked = next((noun for noun in _longest_first(vocab["asked_nouns"]) if noun in base), "")
-        if asked and rest != asked:
-            at = base.rindex(asked)
-            return _ending(base[:at] + rest + base[at + len(asked) :], previous)
-        return _ending(_subject(base) + "的" + rest + vocab["question_tail"], previous)
+    if not _asks(rest) and any(rest.endswith(noun) for noun in _asked_nouns()):
+        # "牵头单位呢？": what the previous question asked of its subject, asked anew
+        return _ending(_subject(base) + "的" + rest + _asking_tail(rest), previous)
+    if not _asks(rest):  # "那船舶海工装备产业呢？": the previous question about another subject
+        return _ending(_replace_subject(base, rest), previous)
     if not own_subject:  # "牵头单位是谁？": the previous subject, asked anew
         return _ending(_subject(base) + "的" + rest, text)
     # A question with its own subject inherits only the place and document it omits.
@@ -252,10 +262,33 @@ def _follow_up(text: str, previous: str, router: DocumentRouter) -> str:
     return _ending(prefix + core if prefix and prefix not in core else text, text)
 
 
+def _replace_subject(previous: str, subject: str) -> str:
+    """`previous` about `subject` instead: the run of words in `previous` that
+    ends with `subject`'s last word (轨道交通装备产业 for 船舶海工装备产业) is
+    replaced; else `subject` takes the place of the previous subject."""
+    head = [w for w in words(subject) if w.strip()][-1:]
+    tokens = words(previous)
+    ends = [i for i, token in enumerate(tokens) if head and token == head[0]]
+    if ends:
+        end = start = ends[-1]
+        while start > 0 and _joins(tokens[start - 1], previous):
+            start -= 1
+        return "".join(tokens[:start]) + subject + "".join(tokens[end + 1 :])
+    own = _subject(previous)
+    return subject + (previous[len(own) :] if own != previous.strip(_PUNCTUATION) else _vocabulary()["question_tail"])
+
+
+def _joins(word: str, text: str) -> bool:
+    """Whether `word` belongs to a noun phrase being replaced (not a year, a place, a link or a question word)."""
+    vocab = _vocabulary()
+    stops = {*vocab["linking"], *vocab["fillers"], *vocab["interrogatives"], *vocab["deictic"], *vocab["connectives"]}
+    return len(word) >= 2 and not re.search(r"\d", word) and word not in stops and not _asks(word)
+
+
 def _has_subject(rest: str, router: DocumentRouter) -> bool:
     """Whether `rest` names something of its own beyond asking words, asked nouns and fillers."""
     vocab = _vocabulary()
-    plain = _without(rest, [*vocab["interrogatives"], *vocab["asked_nouns"], *vocab["fillers"], *vocab["deictic"]])
+    plain = _without(rest, [*vocab["interrogatives"], *_asked_nouns(), *vocab["fillers"], *vocab["deictic"]])
     return any(len(word) >= 2 for word in words(plain.strip(_PUNCTUATION)))
 
 
