@@ -71,7 +71,7 @@ def measure(assistant: Any, conversations: list[dict[str, Any]]) -> list[FollowU
         for number, turn in enumerate(conversation["turns"]):
             answer = assistant.ask_in_conversation(turn["question"], history)
             cited = tuple(dict.fromkeys(c.chunk.doc_id for c in answer.citations))
-            history.append(Turn(answer.understood_as or turn["question"], cited))
+            history.append(Turn(turn["question"], cited))
             if number == 0:
                 continue
             full = assistant.ask(turn["full_question"])

@@ -222,11 +222,12 @@ class Assistant:
         return self.ask_batch([question], top_k=top_k, mode=mode, doc_ids=doc_ids, as_of=as_of, where=where)[0]
 
     def ask_in_conversation(self, question: str, history: Sequence[Turn], doc_ids: Sequence[str] | None = None, **options) -> Answer:
-        """`question` read against the previous turns `history` (oldest first;
-        see qa/conversation.py) with the documents `doc_ids` chosen, then
-        answered by `ask_batch` (`options`: its top_k, mode, as_of, where)."""
+        """`question` read against the previous turns `history` (oldest first,
+        each as asked; see qa/conversation.py) with the documents `doc_ids`
+        chosen (else the one the question points at), then answered by
+        `ask_batch` (`options`: its top_k, mode, as_of, where)."""
         reading = read(question, history, self.composer.router, doc_ids or ())
-        answer = self.ask_batch([reading.question], doc_ids=doc_ids, **options)[0]
+        answer = self.ask_batch([reading.question], doc_ids=doc_ids or reading.doc_ids or None, **options)[0]
         return replace(answer, question=question, understood_as=reading.understood_as)
 
     def search(self, question: str, top_k: int | None = None, mode: str = "hybrid") -> list[Hit]:

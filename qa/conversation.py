@@ -20,7 +20,7 @@ from pathlib import Path
 from indexer.errors import InvalidArgumentError
 from indexer.tokenize import place_names, words
 
-from .route import DocumentRouter, national_words, title_aliases
+from .route import DocumentRouter, national_words
 
 DATA_PATH = Path(__file__).parent / "data" / "conversation.json"
 _PUNCTUATION = "？?。.！!，,；;：:、 \t"
@@ -38,7 +38,7 @@ def _longest_first(items: Sequence[str]) -> list[str]:
 
 @dataclass(frozen=True)
 class Turn:
-    """A previous turn: the question as it was answered, and the documents its
+    """A previous turn: the question as it was asked, and the documents its
     answer cited (the top citation's first)."""
 
     question: str
@@ -49,54 +49,45 @@ class Turn:
 class Reading:
     """How a question is read in its conversation."""
 
-    question: str  # as it will be answered
-    doc_ids: tuple[str, ...] = ()  # the document in focus when the question points at one
-    rewritten: bool = False
+    question: str  # as it will be answered: a follow-up written out in full
+    doc_ids: tuple[str, ...] = ()  # the document in focus when the question points at one (这份方案)
+    understood_as: str = ""  # what the user is shown (the pointer as the title); "" when read as asked
 
     @property
-    def understood_as(self) -> str:
-        """The rewritten question, "" when the question was read as asked."""
-        return self.question if self.rewritten else ""
+    def rewritten(self) -> bool:
+        return bool(self.understood_as)
 
 
 def read(question: str, history: Sequence[Turn], router: DocumentRouter, scope: Sequence[str] = ()) -> Reading:
-    """`question` as it will be answered after `history` (oldest first), with
-    the documents chosen in the scope box `scope`. A question that points at
-    a document (这份方案) names it; a follow-up takes the previous turn's subject,
-    place or document where it omits them; any other question is left as asked."""
+    """`question` as it will be answered after `history` (oldest first, each
+    as asked: the earlier ones are read in turn), with the documents chosen in
+    the scope box `scope`. A follow-up takes the previous question's subject,
+    place or document where it omits them; a question pointing at a document
+    (这份方案, 文件里) is answered from that document, its pointer kept in the
+    question (a title's words would outweigh the question's own) and shown
+    as the title; any other question is left as asked."""
     text = question.strip()
-    pointed, focus = _name_document(text, history, router, scope)
-    previous = history[-1].question.strip() if history else ""
-    rewritten = _follow_up(pointed, previous, router) if previous else pointed
-    return Reading(rewritten, focus, rewritten != text)
+    previous = read(history[-1].question, history[:-1], router).question if history else ""
+    rewritten = _follow_up(text, previous, router) if previous else text
+    match = _pointer().search(rewritten)
+    doc_id = focus_document(match.group("kind") or "", history, router, scope) if match else ""
+    if not doc_id:
+        return Reading(rewritten, (), rewritten if rewritten != text else "")
+    assert match is not None
+    title = f"《{router.titles[doc_id]}》" + ("里" if match.group("inside") else "")
+    return Reading(rewritten, (doc_id,), rewritten[: match.start()] + title + rewritten[match.end() :])
 
 
 # -- the document in focus ------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1)
 def _pointer() -> re.Pattern[str]:
     vocab = _vocabulary()
     deictic = "|".join(map(re.escape, _longest_first(vocab["deictic"])))
     nouns = "|".join(map(re.escape, _longest_first(vocab["document_words"])))
     inside = "|".join(map(re.escape, _longest_first(vocab["in_document"])))
     return re.compile(rf"(?:{deictic})(?P<kind>{nouns})|(?P<inside>{inside})")
-
-
-def _name_document(
-    text: str, history: Sequence[Turn], router: DocumentRouter, scope: Sequence[str]
-) -> tuple[str, tuple[str, ...]]:
-    """`text` with its pointer (这份方案, 文件里) replaced by the title of the
-    document in focus, and that document; (text, ()) when it points at none."""
-    match = _pointer().search(text)
-    if match is None:
-        return text, ()
-    kind = match.group("kind") or ""
-    doc_id = focus_document(kind, history, router, scope)
-    if not doc_id:
-        return text, ()
-    name = f"《{short_title(router, doc_id)}》"
-    replacement = name + ("里" if match.group("inside") else "")
-    return text[: match.start()] + replacement + text[match.end() :], (doc_id,)
 
 
 def focus_document(kind: str, history: Sequence[Turn], router: DocumentRouter, scope: Sequence[str] = ()) -> str:
@@ -121,14 +112,6 @@ def _is_kind(title: str, kind: str) -> bool:
     return plain.endswith(kind)
 
 
-def short_title(router: DocumentRouter, doc_id: str) -> str:
-    """How a rewritten question names a document: its longest name without a
-    version year (青岛市高端制造业+人工智能攻势作战方案)."""
-    title = router.titles[doc_id]
-    aliases = title_aliases(title, "") or {title}
-    return sorted(aliases, key=lambda alias: (bool(re.search(r"\d", alias)), -len(alias)))[0]
-
-
 # -- follow-ups -----------------------------------------------------------------------------
 
 
@@ -145,12 +128,15 @@ def _core(text: str) -> tuple[str, bool]:
         if core.endswith(particle) and len(core) > len(particle):
             core, marked = core[: -len(particle)], True
             break
-    marked = marked or any(core.startswith(word) for word in vocab["deictic"])  # 这个比例…: points back
+    # 这个比例…: points back at the previous subject (这份方案 points at a document instead).
+    marked = marked or (any(core.startswith(word) for word in vocab["deictic"]) and not _pointer().match(core))
     return core.strip(_PUNCTUATION), marked
 
 
-def place_mentions(text: str, router: DocumentRouter) -> list[str]:
-    """Places `text` names, as written (山东, 青岛市, 全国), outside document titles."""
+def place_mentions(text: str, router: DocumentRouter, national: bool = False) -> list[str]:
+    """Places `text` names, as written (山东, 青岛市, 全国), outside document
+    titles; with `national` also the bare names of the state (国家, a whole
+    follow-up "那国家呢", which inside a question is mostly part of a name)."""
     rest = _BOOK_TITLE.sub(" ", text)
     for alias, _ in router.aliases:
         rest = rest.replace(alias, " ")
@@ -163,7 +149,8 @@ def place_mentions(text: str, router: DocumentRouter) -> list[str]:
         if router.places.by_name(word + "市") or router.places.by_name(word):
             found.append(word)
             rest = rest.replace(word, " ")
-    found += [word for word in _longest_first(national_words()) if word in rest]
+    nationals = [*national_words(), *(router.places.national_prefixes if national else ())]
+    found += [word for word in _longest_first(nationals) if word in rest]
     return list(dict.fromkeys(found))
 
 
@@ -229,63 +216,104 @@ def _follow_up(text: str, previous: str, router: DocumentRouter) -> str:
     """`text` read after `previous`; `text` itself when it stands on its own."""
     vocab = _vocabulary()
     core, marked = _core(text)
-    places = place_mentions(core, router)
+    if not (marked or len(core) <= vocab["short_chars"]) or any(cue in core for cue in vocab["standalone"]):
+        return text  # a question of its own (什么是首台套？ asks what a term means, whatever came before)
+    places = place_mentions(core, router, national=True)
     documents = _document_mentions(core, router)
-    rest = _without(core, [*places, *documents]).strip(_PUNCTUATION)
-    rest = _without(rest, vocab["fillers"]).strip(_PUNCTUATION) if not _asks(rest) else rest
-    if not (marked or len(core) <= vocab["short_chars"]):
-        return text
-    own_subject = _has_subject(rest, router)
-    if not marked and own_subject and _asks(rest):
-        return text  # a short question of its own (什么是首台套？)
-    if not rest:  # "那山东呢？", "那科技进步法呢？": the previous question, about another place or document
-        return _ending(_swap(previous, places, documents, router), previous)
-    deictic = next((d for d in _longest_first(vocab["deictic"]) if rest.startswith(d)), "")
+    pointer = _pointer().search(core)
+    rest = _without(core, [*places, *documents, *([pointer.group(0)] if pointer else [])]).strip(_PUNCTUATION)
+    if pointer is not None and not marked:
+        return text  # 这份方案里…: a question of its own about the document in focus
+    if pointer is not None:  # 那这份方案呢: its document is the one in focus, not the previous question's
+        documents = [*documents, pointer.group(0)]
+    asks = _asks(rest)
+    if not asks:
+        rest = _without(rest, vocab["fillers"]).strip(_PUNCTUATION)
+        rest = next((rest[len(w) :] for w in _longest_first(vocab["leading"]) if rest.startswith(w)), rest)
     base = _swap(previous, places, documents, router)
+    if not rest:  # "那山东呢？", "那科技进步法呢？": the previous question, about another place or document
+        return _ending(base, previous)
+    deictic = next((d for d in _longest_first(vocab["deictic"]) if rest.startswith(d)), "")
     if deictic:  # "这个比例是哪年定的": the previous question's own words up to 比例
         pointed = rest[len(deictic) :]
         noun = next((w for w in words(pointed) if w.strip()), "")
         if noun and noun in base:
-            upto = base[: base.rindex(noun) + len(noun)]
-            return _ending(upto + pointed[len(noun) :], text)
+            return _ending(base[: base.rindex(noun) + len(noun)] + pointed[len(noun) :], text)
         return _ending(_subject(base) + "的" + pointed, text)
-    if not _asks(rest) and any(rest.endswith(noun) for noun in _asked_nouns()):
+    inherited = "" if places or documents else "".join([*_document_mentions(previous, router), *place_mentions(previous, router)][:1])
+    asked = next((noun for noun in _asked_nouns() if rest.endswith(noun)), "")
+    if not asks and asked:
+        if _has_subject(rest[: -len(asked)]):  # "被请求人提交答辩书的期限呢": its own subject, the previous document
+            return _ending(inherited + rest + _asking_tail(asked), previous)
         # "牵头单位呢？": what the previous question asked of its subject, asked anew
-        return _ending(_subject(base) + "的" + rest + _asking_tail(rest), previous)
-    if not _asks(rest):  # "那船舶海工装备产业呢？": the previous question about another subject
-        return _ending(_replace_subject(base, rest), previous)
-    if not own_subject:  # "牵头单位是谁？": the previous subject, asked anew
+        return _ending(_subject(base) + "的" + rest + _asking_tail(asked), previous)
+    if not asks:  # "那船舶海工装备产业呢？": the previous question about another subject
+        return _ending(_replace_subject(base, rest, router), previous)
+    if not _has_subject(rest):  # "牵头单位是谁？": the previous subject, asked anew
         return _ending(_subject(base) + "的" + rest, text)
-    # A question with its own subject inherits only the place and document it omits.
-    inherited = [] if places or documents else [*_document_mentions(previous, router), *place_mentions(previous, router)]
-    prefix = "".join(f"{name}" for name in inherited[:1])
-    return _ending(prefix + core if prefix and prefix not in core else text, text)
+    if not marked:  # "按什么模式运营？": short, so about the previous topic
+        topic = _topic(previous, router)
+        return _ending(inherited + topic + core if topic and topic not in core else text, text)
+    # "那么对青年人才有什么支持？": its own subject; the place and document it omits are inherited.
+    return _ending(inherited + core if inherited and inherited not in core else text, text)
 
 
-def _replace_subject(previous: str, subject: str) -> str:
-    """`previous` about `subject` instead: the run of words in `previous` that
-    ends with `subject`'s last word (轨道交通装备产业 for 船舶海工装备产业) is
-    replaced; else `subject` takes the place of the previous subject."""
-    head = [w for w in words(subject) if w.strip()][-1:]
-    tokens = words(previous)
-    ends = [i for i, token in enumerate(tokens) if head and token == head[0]]
-    if ends:
-        end = start = ends[-1]
-        while start > 0 and _joins(tokens[start - 1], previous):
-            start -= 1
-        return "".join(tokens[:start]) + subject + "".join(tokens[end + 1 :])
-    own = _subject(previous)
-    return subject + (previous[len(own) :] if own != previous.strip(_PUNCTUATION) else _vocabulary()["question_tail"])
+def _protected(text: str, router: DocumentRouter) -> int:
+    """Where `text`'s document and place names end: a subject is sought after them."""
+    names = [*_document_mentions(text, router), *place_mentions(text, router)]
+    return max((text.find(name) + len(name) for name in names if name in text), default=0)
 
 
-def _joins(word: str, text: str) -> bool:
-    """Whether `word` belongs to a noun phrase being replaced (not a year, a place, a link or a question word)."""
+def _runs(text: str) -> list[tuple[int, int, list[str]]]:
+    """`text`'s words, and each run of words that may form a subject, as (start, end) word indices."""
+    tokens = words(text)
+    runs, start = [], None
+    for i, token in enumerate([*tokens, ""]):
+        joins = bool(token) and _joins(token)
+        if joins and start is None:
+            start = i
+        elif not joins and start is not None:
+            runs.append((start, i, tokens))
+            start = None
+    return runs
+
+
+def _topic(previous: str, router: DocumentRouter) -> str:
+    """The first run of subject words of `previous` after its document and place
+    names, what it asked left out: "跨行业跨领域工业互联网平台要打造几个？" → 跨行业跨领域工业互联网平台."""
+    tail = previous[_protected(previous, router) :]
+    runs = _runs(tail)
+    return "".join(runs[0][2][runs[0][0] : runs[0][1]]) if runs else ""
+
+
+def _replace_subject(previous: str, subject: str, router: DocumentRouter) -> str:
+    """`previous` about `subject` instead: the run of words in `previous` (after
+    its document and place names) that ends with `subject`'s last word
+    (轨道交通装备产业 for 船舶海工装备产业), else its first run of subject words,
+    is replaced."""
+    at = _protected(previous, router)
+    head, tail = previous[:at], previous[at:]
+    last = [w for w in words(subject) if w.strip()][-1:]
+    runs = _runs(tail)
+    ending = [(start, i, tokens) for start, end, tokens in runs for i in range(start, end) if last and tokens[i] == last[0]]
+    if ending:
+        start, end, tokens = ending[-1]
+        return head + "".join(tokens[:start]) + subject + "".join(tokens[end + 1 :])
+    if runs:
+        start, end, tokens = runs[0]
+        return head + "".join(tokens[:start]) + subject + "".join(tokens[end:])
+    return head + subject + _vocabulary()["question_tail"]
+
+
+def _joins(word: str) -> bool:
+    """Whether `word` may be part of a subject: not a year or count, a link, a
+    question word or an asked noun."""
     vocab = _vocabulary()
-    stops = {*vocab["linking"], *vocab["fillers"], *vocab["interrogatives"], *vocab["deictic"], *vocab["connectives"]}
-    return len(word) >= 2 and not re.search(r"\d", word) and word not in stops and not _asks(word)
+    stops = {*vocab["linking"], *vocab["fillers"], *vocab["interrogatives"], *vocab["deictic"], *vocab["connectives"], *_asked_nouns()}
+    return len(word) >= 2 and not re.fullmatch(r"[\d.]+[年月日个条家]?", word) and word not in stops and not _asks(word)
 
 
-def _has_subject(rest: str, router: DocumentRouter) -> bool:
+def _has_subject(rest: str) -> bool:
     """Whether `rest` names something of its own beyond asking words, asked nouns and fillers."""
     vocab = _vocabulary()
     plain = _without(rest, [*vocab["interrogatives"], *_asked_nouns(), *vocab["fillers"], *vocab["deictic"]])
@@ -317,17 +345,12 @@ MAX_HISTORY = 20
 def turns_of(items: Sequence[object], router: DocumentRouter) -> list[Turn]:
     """The previous turns from what a client sends, oldest first: each a
     question (text) or an answer object (`Answer.to_json()`, or any object
-    with "question" and optionally "doc_ids" or "citations"). Each question is
-    read against the ones before it, so "那山东呢" stands for its full question.
+    with "question" and optionally "doc_ids" or "citations"), each question as
+    it was asked (`read` reads each against the ones before it).
     Raises InvalidArgumentError with a Chinese message for anything else."""
     if not isinstance(items, (list, tuple)):
         raise InvalidArgumentError('history 必须是之前问题的列表，例如 ["青岛对首台套的奖励比例是多少？"]。')
-    turns: list[Turn] = []
-    for item in list(items)[-MAX_HISTORY:]:
-        question, doc_ids = _turn_fields(item)
-        reading = read(question, turns, router)
-        turns.append(Turn(reading.question, doc_ids or reading.doc_ids))
-    return turns
+    return [Turn(*_turn_fields(item)) for item in list(items)[-MAX_HISTORY:]]
 
 
 def _turn_fields(item: object) -> tuple[str, tuple[str, ...]]:

@@ -354,7 +354,7 @@ def chat(
             typer.echo(f"错误：{e}", err=True)
             continue
         cited = tuple(dict.fromkeys(c.chunk.doc_id for c in answer.citations))
-        turns.append(Turn(answer.understood_as or answer.question, cited))
+        turns.append(Turn(question, cited))
         result = answer.to_json()
         typer.echo(json.dumps(result, ensure_ascii=False) if as_json else f"问：{question}\n{render_answer(result)}\n")
 

@@ -210,7 +210,8 @@ class Service:
 
         router = self._assistant.composer.router
         reading = read(question, turns_of(history, router), router, wanted or ())
-        answer = self._batcher.submit((top_k, tuple(wanted) if wanted else None), reading.question)
+        scope = tuple(wanted or reading.doc_ids) or None  # 这份方案: the document in focus
+        answer = self._batcher.submit((top_k, scope), reading.question)
         return {**answer, "question": question, "understood_as": reading.understood_as}
 
     def _ask_group(self, key: tuple[int, tuple[str, ...] | None], questions: list[str]) -> list[dict[str, Any]]:
