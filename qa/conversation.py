@@ -70,10 +70,9 @@ def read(question: str, history: Sequence[Turn], router: DocumentRouter, scope: 
     previous = read(history[-1].question, history[:-1], router).question if history else ""
     rewritten = _follow_up(text, previous, router) if previous else text
     match = _pointer().search(rewritten)
-    doc_id = focus_document(match.group("kind") or "", history, router, scope) if match else ""
-    if not doc_id:
+    doc_id = focus_document(match.group("kind") or "", history, router, scope) if match is not None else ""
+    if match is None or not doc_id:
         return Reading(rewritten, (), rewritten if rewritten != text else "")
-    assert match is not None
     title = f"《{router.titles[doc_id]}》" + ("里" if match.group("inside") else "")
     return Reading(rewritten, (doc_id,), rewritten[: match.start()] + title + rewritten[match.end() :])
 
@@ -84,7 +83,10 @@ def read(question: str, history: Sequence[Turn], router: DocumentRouter, scope: 
 @lru_cache(maxsize=1)
 def _pointer() -> re.Pattern[str]:
     vocab = _vocabulary()
-    deictic = "|".join(map(re.escape, _longest_first(vocab["deictic"])))
+    after = re.escape(vocab["pointer_after"])
+    deictic = "|".join(
+        re.escape(word) if len(word) > 1 else rf"(?<![^\W{after}]){re.escape(word)}" for word in _longest_first(vocab["deictic"])
+    )
     nouns = "|".join(map(re.escape, _longest_first(vocab["document_words"])))
     inside = "|".join(map(re.escape, _longest_first(vocab["in_document"])))
     return re.compile(rf"(?:{deictic})(?P<kind>{nouns})|(?P<inside>{inside})")
@@ -94,7 +96,7 @@ def focus_document(kind: str, history: Sequence[Turn], router: DocumentRouter, s
     """The document a pointer of `kind` (方案, 条例, "" for 文件) means: the one
     chosen in the scope box; else the latest one cited of that kind; else the
     library's only document of that kind; "" when none."""
-    generic = not kind or kind in ("文件", "政策")
+    generic = not kind or kind in _vocabulary()["generic_document_words"]
     fits = [doc_id for doc_id in scope if doc_id in router.titles and (generic or _is_kind(router.titles[doc_id], kind))]
     if scope:
         return (fits or [d for d in scope if d in router.titles] or [""])[0]
@@ -120,8 +122,11 @@ def _core(text: str) -> tuple[str, bool]:
     punctuation, and whether either marked it as a follow-up."""
     vocab = _vocabulary()
     core, marked = text.strip(_PUNCTUATION), False
+    deictic = vocab["deictic"]
     for connective in _longest_first(vocab["connectives"]):
-        if core.startswith(connective) and len(core) > len(connective):
+        # 那个比例: a pointer, not the connective 那.
+        pointing = any(core.startswith(word) and len(word) > len(connective) for word in deictic)
+        if core.startswith(connective) and len(core) > len(connective) and not pointing:
             core, marked = core[len(connective) :].lstrip("，, "), True
             break
     for particle in _longest_first(vocab["trailing"]):
@@ -129,7 +134,7 @@ def _core(text: str) -> tuple[str, bool]:
             core, marked = core[: -len(particle)], True
             break
     # 这个比例…: points back at the previous subject (这份方案 points at a document instead).
-    marked = marked or (any(core.startswith(word) for word in vocab["deictic"]) and not _pointer().match(core))
+    marked = marked or (any(core.startswith(word) for word in deictic) and not _pointer().match(core))
     return core.strip(_PUNCTUATION), marked
 
 
