@@ -83,6 +83,17 @@ def test_pointer_names_the_cited_document_of_its_kind(router):
     assert alone.doc_ids == (PLAN,) and alone.understood_as.startswith("《青岛市“高端制造业+人工智能”攻势作战方案(2019—2022年)》的")
 
 
+@pytest.mark.parametrize("question", ["基本法规定了什么？", "成本怎么算？"])
+def test_a_pointer_needs_its_own_word(router, question):
+    # 基本法规定 holds the characters of 本法 but points at no document.
+    assert reading(router, question, ("新能源汽车产量要达到多少？", (PLAN,))).doc_ids == ()
+
+
+def test_that_one_points_back_rather_than_connects(router):
+    read = reading(router, "那个比例是哪年定的？", "山东省对首台套装备的奖励比例是多少？")
+    assert read.question == "山东省对首台套装备的奖励比例是哪年定的？"
+
+
 def test_scope_box_wins_over_the_previous_citation(router):
     read = reading(router, "文件里对青年人才怎么说？", ("新能源汽车产量要达到多少？", (PLAN,)), scope=(TALENT,))
     assert read.doc_ids == (TALENT,) and read.understood_as == "《山东省人才发展促进条例》里对青年人才怎么说？"
