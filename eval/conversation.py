@@ -61,15 +61,16 @@ def _hit(answer: Any, evidence: list[str]) -> bool:
     return any(is_relevant(hit.chunk.text, evidence) for hit in answer.hits[:HIT_K]) if evidence else answer.abstained
 
 
-def measure(assistant: Any, conversations: list[dict[str, Any]]) -> list[FollowUp]:
-    """Every follow-up of `conversations`, asked in its conversation and alone."""
+def measure(assistant: Any, conversations: list[dict[str, Any]], in_conversation: bool = True) -> list[FollowUp]:
+    """Every follow-up of `conversations`, asked in its conversation (or, for
+    a baseline, without it) and its full question alone."""
     from qa.conversation import Turn
 
     results = []
     for conversation in conversations:
         history: list[Turn] = []
         for number, turn in enumerate(conversation["turns"]):
-            answer = assistant.ask_in_conversation(turn["question"], history)
+            answer = assistant.ask_in_conversation(turn["question"], history if in_conversation else [])
             cited = tuple(dict.fromkeys(c.chunk.doc_id for c in answer.citations))
             history.append(Turn(turn["question"], cited))
             if number == 0:
@@ -100,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index-dir", type=Path, default=Path("index"))
     parser.add_argument("--out", type=Path, help="每个追问的结果写到这个 JSON 文件")
     parser.add_argument("--verbose", action="store_true", help="列出每个追问")
+    parser.add_argument("--without-history", action="store_true", help="基线：每个追问不看前文，原样作答")
     args = parser.parse_args(argv)
     from indexer.errors import PolicyQAError
     from indexer.threads import apply_thread_policy
@@ -108,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     apply_thread_policy()
     try:
         conversations = load_conversations(args.dataset)
-        results = measure(Assistant.open(args.index_dir), conversations)
+        results = measure(Assistant.open(args.index_dir), conversations, in_conversation=not args.without_history)
     except (PolicyQAError, ValueError, OSError) as e:
         print(f"错误：{e}", file=sys.stderr)
         return 2
