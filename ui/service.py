@@ -181,8 +181,9 @@ class Service:
         """`Answer.to_json()` for `question`, optionally restricted to `doc_ids`
         and to the documents `doc_filter` accepts (`issuer=…,year=2019` or a
         `qa.doc_filter.DocFilter`). With `history` (the previous questions or
-        answers, oldest first) a follow-up is read against them first
-        (qa/conversation.py) and `understood_as` says how.
+        answers, oldest first; [] for a conversation's first question) the
+        question is read in its conversation first (qa/conversation.py: a
+        follow-up, 这份方案) and `understood_as` says how.
 
         Raises InvalidQuestionError (empty, over 500 characters…) and
         InvalidArgumentError (bad top_k, unknown doc id, bad filter or no
@@ -204,7 +205,7 @@ class Service:
             # Resolved here, against this snapshot: the batch key stays plain doc ids,
             # and a filter nothing passes is refused to this caller alone.
             wanted = choose(doc_filter, self._view.documents.values(), wanted)
-        if not history:
+        if history is None:  # a question on its own
             return self._batcher.submit((top_k, tuple(wanted) if wanted else None), question)
         from qa.conversation import read, turns_of
 
