@@ -48,6 +48,11 @@ def test_api_ask_reads_a_follow_up_against_its_history(ui_server):  # noqa: F811
     ).json()
     assert pointed["understood_as"] == f"{PLAN_TITLE}的指挥长是谁？" and "薛庆国" in pointed["answer"]
     assert {p["doc_id"] for p in pointed["passages"]} == {"qingdao_ai_plan"}
+    # A conversation's first question: 文件里 is the document chosen in the scope.
+    scoped = httpx.post(
+        f"{ui_server}/api/ask", json={"question": "文件里谁担任攻势指挥长？", "history": [], "doc_ids": ["qingdao_ai_plan"]}, timeout=60
+    ).json()
+    assert scoped["understood_as"] == f"{PLAN_TITLE}里谁担任攻势指挥长？" and "薛庆国" in scoped["answer"]
     for bad in ("不是列表", [42], [{"question": 1}]):
         refused = httpx.post(f"{ui_server}/api/ask", json={"question": "营业收入呢？", "history": bad}, timeout=60)
         assert refused.status_code == 400 and "history" in refused.json()["error"]
