@@ -14,6 +14,7 @@ from indexer.types import Document
 
 from .answer import Analysis, AnswerComposer
 from .answerability import AnswerModels
+from .conversation import Turn, read
 from .doc_filter import choose
 from .doc_status import Statuses
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
@@ -221,6 +222,15 @@ class Assistant:
         where: Callable[[Document], bool] | None = None,
     ) -> Answer:
         return self.ask_batch([question], top_k=top_k, mode=mode, doc_ids=doc_ids, as_of=as_of, where=where)[0]
+
+    def ask_in_conversation(self, question: str, history: Sequence[Turn], doc_ids: Sequence[str] | None = None, **options) -> Answer:
+        """`question` read against the previous turns `history` (oldest first,
+        each as asked; see qa/conversation.py) with the documents `doc_ids`
+        chosen (else the one the question points at), then answered by
+        `ask_batch` (`options`: its top_k, mode, as_of, where)."""
+        reading = read(question, history, self.composer.router, doc_ids or ())
+        answer = self.ask_batch([reading.question], doc_ids=doc_ids or reading.doc_ids or None, **options)[0]
+        return replace(answer, question=question, understood_as=reading.understood_as)
 
     def search(self, question: str, top_k: int | None = None, mode: str = "hybrid") -> list[Hit]:
         return self.retriever.search(self.parser.parse(question), top_k=top_k, mode=mode)

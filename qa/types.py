@@ -61,6 +61,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # e.g. the policy period has ended
     parts: tuple["Answer", ...] = ()  # a question asking several things: each part's own answer
+    understood_as: str = ""  # a follow-up as it was read in its conversation (qa/conversation.py); "" when read as asked
 
     @property
     def outcome(self) -> str:
@@ -94,4 +95,5 @@ class Answer:
             "timings_ms": {key: round(value, 2) for key, value in self.timings_ms.items()},
             "notes": self.notes,
             "parts": [{"question": part.question, "outcome": part.outcome, "answer": part.text} for part in self.parts],
+            "understood_as": self.understood_as,
         }

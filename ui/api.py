@@ -1,4 +1,8 @@
-"""The HTTP API: POST /api/ask {"question", "top_k", "doc_ids", "doc_filter"} → `Answer.to_json()`.
+"""The HTTP API: POST /api/ask {"question", "top_k", "doc_ids", "doc_filter", "history"} → `Answer.to_json()`.
+
+`history` holds the conversation's previous questions, oldest first (texts, or
+the answer objects this endpoint returned): a follow-up ("那山东呢？") is read
+against them, and `understood_as` in the answer says how.
 
 `doc_filter` chooses documents by their metadata, e.g. "issuer=青岛市人民政府,year=2019"
 (see qa.doc_filter).
@@ -66,7 +70,9 @@ def add_api(app: FastAPI, service: Service, limiter: RateLimiter | None = None) 
         if isinstance(doc_ids, list) and len(doc_ids) > MAX_DOC_IDS:
             return api_error(f"doc_ids 最多 {MAX_DOC_IDS} 项。")
         try:
-            return await run_in_threadpool(service.ask, question, top_k, doc_ids, payload.get("doc_filter"), client)
+            return await run_in_threadpool(
+                service.ask, question, top_k, doc_ids, payload.get("doc_filter"), client, payload.get("history")
+            )
         except ServiceBusyError as e:
             return api_error(str(e), 503, e.retry_after)
         except PolicyQAError as e:

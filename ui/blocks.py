@@ -209,7 +209,8 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
             history = list(history or [])
             try:
                 where = DocFilter.of([("issuer", issuer or ""), ("year", year or "")])
-                answer = service.ask(text, top_k=DEFAULT_TOP_K, doc_ids=doc_ids or None, doc_filter=where)
+                # The conversation so far: a follow-up (那山东呢？) is read against it.
+                answer = service.ask(text, top_k=DEFAULT_TOP_K, doc_ids=doc_ids or None, doc_filter=where, history=history)
             except PolicyQAError as e:
                 return render_conversation(history, service.view, error=str(e)), history, gr.update(), gr.update(), gr.update()
             except Exception as e:

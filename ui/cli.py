@@ -126,7 +126,8 @@ def render_answer(answer_json: dict) -> str:
 
     # Notes the answer text does not already carry (a reference's older versions).
     notes = [f"注：{note}" for note in answer_json.get("notes", []) if note not in answer_json["answer"]]
-    lines = [answer_json["answer"], *notes, ""]
+    understood = [f"理解为：{answer_json['understood_as']}"] if answer_json.get("understood_as") else []
+    lines = [*understood, answer_json["answer"], *notes, ""]
     if answer_json["citations"]:
         related = answer_json.get("outcome") == "partial"
         lines.append("相关条款（文件提到了所问的对象，但没有规定所问的内容；不是答案）：" if related else "引用：")
@@ -328,6 +329,41 @@ def doctor(index_dir: IndexOption = DEFAULT_INDEX, model: ModelOption = None) ->
     report = diagnose(index_dir)
     typer.echo(report.render())
     raise typer.Exit(code=1 if report.problems else 0)
+
+
+@app.command()
+def chat(
+    index_dir: IndexOption = DEFAULT_INDEX,
+    top_k: Annotated[int, typer.Option("--top-k", help="检索的条款数")] = 5,
+    model: ModelOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="每个回答输出一行 JSON")] = False,
+) -> None:
+    """多轮问答：从标准输入逐行读问题（空行或输入结束时退出），追问（如“那山东呢？”）按前文理解。
+    例：printf '青岛对首台套的奖励比例是多少？\n那山东呢？\n' | policyqa chat"""
+    from qa.retrieve import validate_top_k
+
+    validate_top_k(top_k)
+    _use_model(model)
+    from indexer.threads import apply_thread_policy
+    from qa.assistant import Assistant
+    from qa.conversation import Turn
+
+    apply_thread_policy()
+    assistant = Assistant.open(index_dir, top_k=top_k)
+    turns: list[Turn] = []
+    for line in sys.stdin:
+        question = line.strip()
+        if not question:
+            break
+        try:
+            answer = assistant.ask_in_conversation(question, turns, top_k=top_k)
+        except PolicyQAError as e:  # one bad line ends nothing: say so and read the next
+            typer.echo(f"错误：{e}", err=True)
+            continue
+        cited = tuple(dict.fromkeys(c.chunk.doc_id for c in answer.citations))
+        turns.append(Turn(question, cited))
+        result = answer.to_json()
+        typer.echo(json.dumps(result, ensure_ascii=False) if as_json else f"问：{question}\n{render_answer(result)}\n")
 
 
 def main() -> None:

@@ -141,6 +141,8 @@ def _nearest_cards(answer: dict[str, Any], view: CorpusView) -> str:
 def render_turn(index: int, answer: dict[str, Any], view: CorpusView) -> str:
     parts = [f'<div class="pq-turn" data-turn="{index}">']
     parts.append(f'<div class="pq-q"><span class="pq-role">问</span>{esc(answer.get("question", ""))}</div>')
+    if answer.get("understood_as"):  # a follow-up, as read against the conversation
+        parts.append(f'<div class="pq-understood">理解为：{esc(answer["understood_as"])}</div>')
     abstained = bool(answer.get("abstained"))
     partial = answer.get("outcome") == "partial"
     parts.append(f'<div class="pq-a{" pq-abstained" if abstained else ""}{" pq-partial" if partial else ""}"><span class="pq-role">答</span>')

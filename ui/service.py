@@ -179,10 +179,15 @@ class Service:
         doc_ids: Sequence[str] | None = None,
         doc_filter: str | DocFilter | None = None,
         client: str = "",
+        history: Sequence[Any] | None = None,
     ) -> dict[str, Any]:
         """`Answer.to_json()` for `question`, optionally restricted to `doc_ids`
         and to the documents `doc_filter` accepts (`issuer=…,year=2019` or a
         `qa.doc_filter.DocFilter`). `client` is whom the batcher is fair to.
+        With `history` (the previous questions or answers, oldest first; []
+        for a conversation's first question) the question is read in its
+        conversation first (qa/conversation.py: a follow-up, 这份方案) and
+        `understood_as` says how.
 
         Raises InvalidQuestionError (empty, over 500 characters…),
         InvalidArgumentError (bad top_k, unknown doc id, bad filter or no
@@ -205,8 +210,19 @@ class Service:
             # Resolved here, against this snapshot: the batch key stays plain doc ids,
             # and a filter nothing passes is refused to this caller alone.
             wanted = choose(doc_filter, self._view.documents.values(), wanted)
+        if history is None:  # a question on its own
+            return self._submit((top_k, tuple(wanted) if wanted else None), question, client)
+        from qa.conversation import read, turns_of
+
+        router = self._assistant.composer.router
+        reading = read(question, turns_of(history, router), router, wanted or ())
+        scope = tuple(wanted or reading.doc_ids) or None  # 这份方案: the document in focus
+        answer = self._submit((top_k, scope), reading.question, client)
+        return {**answer, "question": question, "understood_as": reading.understood_as}
+
+    def _submit(self, key: tuple[int, tuple[str, ...] | None], question: str, client: str) -> dict[str, Any]:
         try:
-            return self._batcher.submit((top_k, tuple(wanted) if wanted else None), question, client, QUESTION_WAIT_S)
+            return self._batcher.submit(key, question, client, QUESTION_WAIT_S)
         except BatcherBusyError:
             raise ServiceBusyError(f"提问的人太多，问题等待超过 {QUESTION_WAIT_S:.0f} 秒未能处理：请稍后再试。") from None
 
