@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_ui_browser import ask, browser, page, shot, ui_server  # noqa: F401  (fixtures)
+from tests.test_ui_browser import SHOTS, ask, browser, page, ui_server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 
@@ -28,4 +28,15 @@ def test_answer_partial_and_not_mentioned_look_different(page):  # noqa: F811
     expect(missing.locator(".pq-abstain-badge")).to_have_text("文件未提及")
     expect(missing.locator(".pq-partial-badge")).to_have_count(0)
     expect(missing.locator(".pq-section-title")).to_contain_text("最接近的条款")
-    shot(page, "answer_outcomes")
+    # The whole conversation in one picture (README): the panel's own scrolling lifted.
+    page.evaluate("""() => {
+        const panel = document.querySelector('#pq-conversation');
+        for (const el of [panel, ...panel.querySelectorAll('*')]) {
+            const style = getComputedStyle(el);
+            if (['auto', 'scroll'].includes(style.overflowY) || style.maxHeight !== 'none') {
+                el.style.maxHeight = 'none'; el.style.overflowY = 'visible';
+            }
+        }
+    }""")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#pq-conversation").screenshot(path=str(SHOTS / "answer_outcomes.png"))
