@@ -144,3 +144,18 @@ def test_the_cli_shows_related_clauses_as_not_the_answer(plan_index):
     assert result.stdout.startswith("文件提到了") and "相关条款（文件提到了所问的对象" in result.stdout
     as_json = json.loads(run("ask", "全球创投风投大会多久举办一次？", "--json", "--index-dir", str(plan_index)).stdout)
     assert as_json["outcome"] == "partial"
+
+
+def test_generated_negatives_swap_the_subject_for_one_the_corpus_names_without_the_value(assistant):
+    """Counterfactual substitution (eval/negatives.py): another industry the plan
+    names where 轨道交通装备 stands, kept only when no sentence gives its figure."""
+    from eval.negatives import generate
+
+    item = {"id": "t1", "question": "轨道交通装备产业2022年营业收入目标定的多少？",
+            "evidence": ["全市轨道交通装备产业营业收入达到1100亿元"]}
+    negatives = list(generate(assistant, [item]))
+    assert negatives and all(n.swapped == "轨道交通装备" and n.substitute in n.question for n in negatives)
+    plan = next(iter(assistant.documents.values())).text
+    assert all(n.substitute in plan for n in negatives)
+    for negative in negatives:  # the gate refuses each, or says what is missing
+        assert assistant.ask(negative.question).abstained, negative.question
