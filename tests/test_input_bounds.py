@@ -213,7 +213,8 @@ def test_two_hundred_clicks_on_one_answer_write_one_record(ui_workspace, embedde
 
 def _highlighted_reference(text, offset, layers):
     """The former definition: every span tested for every piece (quadratic)."""
-    from ui.render import _BLANK_LINES, esc
+    from ui.render import esc
+    from ui.render_document import _BLANK_LINES
 
     end = offset + len(text)
     points = sorted({offset, end} | {p for spans in layers.values() for s, e in spans for p in (s, e) if offset < p < end})
@@ -233,7 +234,7 @@ def _highlighted_reference(text, offset, layers):
 def test_highlighting_matches_the_former_definition_on_overlapping_spans():
     import random
 
-    from ui.render import highlighted, term_spans
+    from ui.render_document import highlighted, term_spans
 
     rng = random.Random(23)
     text = "".join(rng.choice("政策补助，。的和\n<&") for _ in range(3000))

@@ -15,7 +15,7 @@ from indexer.loaders import load_document
 from indexer.segment import segment_document
 from qa.facts_answer import duty_phrase
 from ui.facts_rows import facts_rows
-from ui.render import hit_groups, render_outline, render_search, search_terms
+from ui.render_document import hit_groups, render_outline, render_search, search_terms
 from ui.render_facts import render_facts_tables
 from ui.service import CorpusView
 

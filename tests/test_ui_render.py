@@ -11,8 +11,8 @@ from html.parser import HTMLParser
 
 from indexer.types import Chunk, Document
 from ui.service import CorpusView
-from ui.render import outline_tree, place_note, plain_text, render_conversation, render_document, render_documents_table
-from ui.render import render_outline, render_search
+from ui.render import place_note, plain_text, render_conversation, render_documents_table
+from ui.render_document import outline_tree, render_document, render_outline, render_search
 
 PAYLOAD = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 

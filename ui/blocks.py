@@ -20,17 +20,8 @@ from .export import conversation_report, documents_report
 from .export_buttons import export_row
 from .facts_tabs import add_extra_tabs
 from .guard import ADMIN_PASSWORD_ENV, AdminGate, client_of, require_upload
-from .render import (
-    esc,
-    message_html,
-    render_conversation,
-    render_document,
-    render_documents_table,
-    render_index_state,
-    render_outline,
-    render_search,
-    search_terms,
-)
+from .render import esc, message_html, render_conversation, render_documents_table, render_index_state
+from .render_document import render_document, render_outline, render_search, search_terms
 from .service import INTERNAL_ERROR, MAX_UPLOAD_BYTES, RATINGS, Service
 
 log = logging.getLogger("policyqa.web")

@@ -11,7 +11,8 @@ from indexer.facts import LEAD_ROLE
 from qa.doc_status import IN_FORCE
 from qa.facts_answer import MEMBER_ROLES, duty_phrase
 
-from .render import highlighted, open_attrs, term_spans, tidy, esc, search_terms
+from .render import esc, open_attrs, tidy
+from .render_document import highlighted, search_terms, term_spans
 
 MATCH_EMPTY = (
     '<div class="pq-empty">用自己的话描述企业：做什么产品、属于什么行业、规模和所在地，然后点击“匹配”。'

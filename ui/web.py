@@ -28,16 +28,8 @@ from .blocks import build_ui
 from .components import CSS, HEAD, ExtraTabs, UIContext
 from .facts_tabs import add_extra_tabs
 from .guard import ADMIN_PASSWORD_ENV, AdminGate, GradioRequestGuard, uvicorn_options
-from .render import (
-    esc,
-    outline_tree,
-    plain_text,
-    render_conversation,
-    render_document,
-    render_documents_table,
-    render_outline,
-    render_search,
-)
+from .render import esc, plain_text, render_conversation, render_documents_table
+from .render_document import outline_tree, render_document, render_outline, render_search
 from .render_facts import period_status, render_document_facts, render_facts_tables, render_match
 from .service import MAX_UPLOAD_BYTES, Service
 from .throttle import RATES, RateLimiter, Rates
