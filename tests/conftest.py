@@ -87,3 +87,19 @@ def ui_service(ui_workspace, embedder):
 
     index = load_index(ui_workspace.index, model_id=embedder.model_id)
     return Service(Assistant(index, embedder), ui_workspace.index, ui_workspace.corpus, ui_workspace.data)
+
+
+# --- Browser fixture (every tests/test_ui_*.py module drives Debian's Chromium) ----
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for one test module (Playwright driving /usr/bin/chromium)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -90,16 +90,6 @@ def ui_server(ui_service):
 
 
 @pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
 def page(browser, ui_server):
     """One page for the whole module, as one person working through the UI."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})

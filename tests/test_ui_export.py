@@ -17,7 +17,7 @@ import pypdfium2
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_ui_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS, TIMEOUT_MS, serve_app, squash
+from tests.test_ui_browser import SHOTS, TIMEOUT_MS, serve_app, squash
 from tests.test_ui_render import answer_json, make_view, TEXT
 from ui.export import conversation_report, documents_report, facts_report, match_report, save, to_docx, to_xlsx
 from ui.render import conversation_text, plain_text
@@ -111,16 +111,6 @@ def ui_server(ui_service):
     from ui.web import create_app
 
     yield from serve_app(create_app(ui_service, admin_password=""))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def new_page(browser, url: str, width: int = 1400, height: int = 1000):

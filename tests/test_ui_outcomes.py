@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_ui_browser import SHOTS, ask, browser, page, ui_server  # noqa: F401  (fixtures)
+from tests.test_ui_browser import SHOTS, ask, page, ui_server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.filterwarnings("ignore:::gradio.queueing")
 
