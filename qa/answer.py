@@ -291,7 +291,7 @@ class AnswerComposer:
         if not accepted:
             partial = None if self._refused_outright(analysis) else self.gate.partial(slot, analysis.candidates, query.focus or query.text)
             if partial is not None:
-                return self._related(partial, analysis, notes)
+                return self._related(partial, notes)
             return self._abstention(analysis, notes), True, [], notes
         text, citations = self._cited(chosen, role="answer")
         if notes:
@@ -323,7 +323,7 @@ class AnswerComposer:
             or self.router.unheld_titles(query.text)
         )
 
-    def _related(self, partial: Partial, analysis: Analysis, notes: list[str]) -> tuple[str, bool, list[Citation], list[str]]:
+    def _related(self, partial: Partial, notes: list[str]) -> tuple[str, bool, list[Citation], list[str]]:
         quoted, citations = self._cited(partial.related, role="related")
         text = f"{partial.message}相关条款：{quoted}"
         return text, True, citations, notes

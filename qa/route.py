@@ -107,6 +107,12 @@ class DocumentRouter:
         self.titles = {document.doc_id: document.title for document in documents}
         self.places = load_places()
         self._route = lru_cache(maxsize=1024)(self._resolve)
+        # Asked several times per question (the checks, the abstention, the facts): remembered.
+        self.unheld_titles = lru_cache(maxsize=1024)(self._unheld_titles)
+        kinds = "|".join(map(re.escape, _routing()["kinds"]))
+        places = "|".join(re.escape(prefix) for prefix, place in self.places.prefixes if prefix == place.name)
+        # The name between the place and the kind is no kind itself (青岛市条例规定 names no document).
+        self._written_out = re.compile(rf"(?:{places})(?:(?!{kinds})[\u4e00-\u9fff]){{2,20}}?(?:{kinds})") if places else None
         self.aliases: list[tuple[str, str]] = sorted(
             ((alias, d.doc_id) for d in documents for alias in title_aliases(d.title, d.jurisdiction)),
             key=lambda pair: -len(pair[0]),
@@ -196,17 +202,14 @@ class DocumentRouter:
             scores[doc_id] = 1.0
         return scores
 
-    def unheld_titles(self, text: str) -> list[str]:
+    def _unheld_titles(self, text: str) -> list[str]:
         """Documents `text` names by title that the library does not hold: a
         title in 《》, or a place's full name followed by a kind of document
-        (青岛市知识产权保护条例), that names none of the library's titles."""
-        kinds = "|".join(map(re.escape, _routing()["kinds"]))
-        places = "|".join(re.escape(prefix) for prefix, place in self.places.prefixes if prefix == place.name)
-        # The name between the place and the kind is no kind itself (青岛市条例规定 names no document).
-        written_out = re.compile(rf"(?:{places})(?:(?!{kinds})[\u4e00-\u9fff]){{2,20}}?(?:{kinds})") if places else None
+        (青岛市知识产权保护条例), that names none of the library's titles
+        (`unheld_titles`, remembered per text)."""
         named = [m.group(1) for m in _BOOK_TITLE.finditer(text)]
-        if written_out is not None:
-            named += [m.group(0) for m in written_out.finditer(_BOOK_TITLE.sub(" ", text))]
+        if self._written_out is not None:
+            named += [m.group(0) for m in self._written_out.finditer(_BOOK_TITLE.sub(" ", text))]
         from difflib import SequenceMatcher
 
         from .cues import load_cues
