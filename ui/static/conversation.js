@@ -30,6 +30,9 @@ document.addEventListener('keydown', (event) => {
   if (event.key === 'Enter' && !event.shiftKey && event.target.closest('#pq-question')) startWait();
 }, true);
 let answered = 0;
+// Whole milliseconds to seconds with two decimals, rounding half up on the integer (toFixed on
+// a binary float rounds 0.125 and 0.115 by their binary expansion, not as a reader would).
+const seconds = (ms) => { const hundredths = Math.round(ms / 10); return `${Math.floor(hundredths / 100)}.${String(hundredths % 100).padStart(2, '0')}`; };
 watch('value', () => requestAnimationFrame(() => {
   const turns = element.querySelectorAll('.pq-turn');
   if (asked && !element.querySelector(".pq-error") && turns.length > 0) {
@@ -42,7 +45,9 @@ watch('value', () => requestAnimationFrame(() => {
     const timing = turn.querySelector('.pq-timing');
     if (ms === undefined || !timing) return;
     const server = Number(timing.dataset.serverMs || 0);
-    timing.dataset.waitedMs = String(Math.round(ms));
-    timing.textContent = `用时 ${(ms / 1000).toFixed(2)} 秒（其中检索与作答 ${(server / 1000).toFixed(2)} 秒）`;
+    // One rounded figure for both, so the text and the attribute never disagree by a rounding step.
+    const waitedMs = Math.round(ms);
+    timing.dataset.waitedMs = String(waitedMs);
+    timing.textContent = `用时 ${seconds(waitedMs)} 秒（其中检索与作答 ${seconds(server)} 秒）`;
   });
 }));
