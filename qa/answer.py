@@ -288,6 +288,9 @@ class AnswerComposer:
             # On topic is not enough: the sentences must give what was asked, for what was asked about.
             chosen = self.gate.answering(slot, chosen, analysis.candidates, scores)
             accepted = bool(chosen)
+        elif accepted and contact:
+            roster = " ".join(dict.fromkeys(f"{self.gate.context_of(s.chunk)} {s.text}" for s in chosen))
+            accepted = self.gate.about_subject(slot, roster)
         if not accepted:
             partial = None if self._refused_outright(analysis) else self.gate.partial(slot, analysis.candidates, query.focus or query.text)
             if partial is not None:

@@ -201,9 +201,12 @@ class Assistant:
         value asked for the subject asked about (a fund's size is not a list of
         lead units; one industry's target is not another's)."""
         slot = self.composer.slots.read(query)
-        if fact_answer.abstained or not slot.kind or slot.kind == "phone":
+        if fact_answer.abstained or not slot.kind:
             return True
         gate = self.composer.gate
+        if slot.kind == "phone":  # contacts answer for their document (its title) and the units they list
+            titles = {self.documents[self.chunks_by_id[chunk_id].doc_id].title for chunk_id, *_ in fact_answer.citations}
+            return gate.about_subject(slot, " ".join([*titles, fact_answer.text]))
         return any(self.composer.slots.match(slot, sentence, "", gate.bind_coverage).answers for sentence, _ in fact_answer.claims)
 
     @staticmethod

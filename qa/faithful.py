@@ -55,6 +55,17 @@ class SlotGate:
     def _match(self, slot: Slot, sentence: Sentence) -> SlotMatch:
         return self.reader.match(slot, sentence.text, self.context_of(sentence.chunk), self.bind_coverage)
 
+    def about_subject(self, slot: Slot, text: str) -> bool:
+        """Whether `text` (a roster with its title and headings) is about the
+        slot's subject: enough of it, and its rarest name. A list of contacts
+        answers for its document and units, not for every subject the document
+        mentions ("医疗器械的联系电话" is not the plan's lead units' phone)."""
+        if any(is_name(word) for word in slot.unseen):
+            return False  # a name no document uses (专利纠纷 over the plan alone)
+        if not slot.subject:
+            return True
+        return self.reader.holds_rarest(slot, text) and self.reader.coverage(slot, text) >= self.bind_coverage
+
     def answering(self, slot: Slot, chosen: list[Sentence], candidates: list[Sentence], scores) -> list[Sentence]:
         """The chosen sentences that give the slot's value for its subject, with
         the chosen sentences of their clauses that give no value of the kind
@@ -97,7 +108,9 @@ class SlotGate:
         matches = [self._match(slot, s) for s in related]
         vague = next((m.vague for m in matches if m.vague), "")
         wrong_bound = next((m.wrong_bound for m in matches if m.wrong_bound), "")
-        asked = "".join(question_phrases(question, lacking + list(slot.unseen)))
+        # A word no document uses may be the asking itself (联系电话 asks for 联系电话): not a subject.
+        unseen = [word for word in slot.unseen if word not in slot.label and slot.label.removeprefix("具体") not in word]
+        asked = "".join(question_phrases(question, lacking + unseen))
         if wrong_bound:
             missing = f"{asked}的{'上限' if slot.bound == 'upper' else '下限'}（只写了“{wrong_bound}”多少）"
         elif vague:

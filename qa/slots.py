@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -175,6 +175,18 @@ class SlotReader:
             return 1.0  # nothing to be about but what was asked
         held = self._held(slot, text)
         return sum(weight for held_word, weight in zip(held, slot.weights) if held_word) / total
+
+    @staticmethod
+    def rarest_name(slot: Slot) -> str:
+        """The subject's most telling name (科技伦理日, not 全国), "" when it names
+        nothing: a verb of the asking (咨询, 处理) is not what is asked about."""
+        names = [(weight, word) for weight, word in zip(slot.weights, slot.words) if is_name(word)]
+        return max(names)[1] if names else ""
+
+    def holds_rarest(self, slot: Slot, text: str) -> bool:
+        """Whether `text` holds the subject's most telling name, or any form of it."""
+        rarest = self.rarest_name(slot)
+        return not rarest or self._held(replace(slot, subject=tuple(p for p in slot.subject if p[0] == rarest)), text)[0]
 
     def present_words(self, slot: Slot, text: str) -> tuple[list[str], list[str]]:
         """The subject's words `text` holds, and those it lacks, in question order."""

@@ -154,8 +154,37 @@ def test_generated_negatives_swap_the_subject_for_one_the_corpus_names_without_t
     item = {"id": "t1", "question": "轨道交通装备产业2022年营业收入目标定的多少？",
             "evidence": ["全市轨道交通装备产业营业收入达到1100亿元"]}
     negatives = list(generate(assistant, [item]))
-    assert negatives and all(n.swapped == "轨道交通装备" and n.substitute in n.question for n in negatives)
+    swaps = [n for n in negatives if n.sort == "subject"]
+    assert swaps and all(n.swapped == "轨道交通装备" and n.substitute in n.question for n in swaps)
     plan = next(iter(assistant.documents.values())).text
-    assert all(n.substitute in plan for n in negatives)
+    assert all(n.substitute in plan for n in swaps)
     for negative in negatives:  # the gate refuses each, or says what is missing
         assert assistant.ask(negative.question).abstained, negative.question
+
+
+def test_generated_negatives_ask_the_same_subject_for_a_value_the_corpus_does_not_give(assistant):
+    """Ask swaps: the industry of an answerable target question asked for a
+    ratio, a frequency, a phone…, kept only when no sentence gives it. The
+    plan's lead units' phones are the plan's contacts, not the industry's."""
+    from eval.negatives import generate
+
+    item = {"id": "t2", "question": "到2022年，智能制造装备产业营业收入目标是多少？",
+            "evidence": ["智能制造装备产业营业收入达到400亿元"]}
+    asks = [n for n in generate(assistant, [item]) if n.sort == "ask"]
+    assert len(asks) >= 2 and all(n.question.startswith("智能制造装备产业") for n in asks)
+    assert len({n.kind for n in asks}) == len(asks) and "quantity" not in {n.kind for n in asks}
+    for negative in asks:
+        assert assistant.ask(negative.question).abstained, negative.question
+
+
+def test_a_contact_list_answers_for_its_document_and_units_not_for_every_subject_it_mentions(assistant):
+    """The plan's lead units' phones are the plan's contacts: asked for an
+    industry's or a dispute office's phone, the answer says the documents give
+    none (a fact table for a different fact), while the plan's own contact
+    questions, by unit, by title or by a topic only named in its title, keep their phones."""
+    for question in ("医疗器械产业的联系电话是多少？", "处理专利纠纷打什么电话？"):
+        answer = assistant.ask(question)
+        assert answer.abstained and "85911159" not in answer.text, question
+    for question in ("牵头单位的联系电话是多少？", "市工业和信息化局的联系人电话？", "高端制造业+人工智能攻势有问题打什么电话？"):
+        answer = assistant.ask(question)
+        assert not answer.abstained and "85911159" in answer.text, question
