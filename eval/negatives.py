@@ -48,16 +48,16 @@ class Negative:
     swapped: str  # the subject as the source question names it
     substitute: str  # … and the name put in its place
     kind: str  # what is asked: amount, ratio, frequency…
-    sort: str = "subject"  # "subject": another subject; "ask": the same subject, another kind asked
+    sort: str = "subject"  # "subject": another subject; "ask": the same subject, another kind asked; "document": another document
 
 
-def _sentences(assistant: Assistant) -> list[tuple[str, str]]:
-    """(context, sentence) of every sentence of the index."""
+def _sentences(assistant: Assistant) -> list[tuple[str, str, str]]:
+    """(context, sentence, doc_id) of every sentence of the index."""
     composer = assistant.composer
     out = []
     for chunk in assistant.index.chunks:
         context = composer.context_of(chunk)
-        out += [(context, sentence.text) for sentence in composer.checker.sentences(chunk, 0)]
+        out += [(context, sentence.text, chunk.doc_id) for sentence in composer.checker.sentences(chunk, 0)]
     return out
 
 
@@ -108,7 +108,7 @@ def generate(assistant: Assistant, items: list[dict], prefix: str = "neg") -> It
     idf = assistant.retriever.idf
     telling = TELLING_SHARE * max(idf.values(), default=1.0)
     sentences = _sentences(assistant)
-    corpus_words = [[w for w in words(sentence) if w.strip()] for _context, sentence in sentences]
+    corpus_words = [[w for w in words(sentence) if w.strip()] for _context, sentence, _doc in sentences]
     templates = json.loads(ASK_SWAPS_PATH.read_text(encoding="utf-8"))["templates"]
     count = 0
     for position, item in enumerate(items):
@@ -119,6 +119,8 @@ def generate(assistant: Assistant, items: list[dict], prefix: str = "neg") -> It
         swaps = [
             *(_subject_swaps(assistant, slot, evidence, telling, sentences, corpus_words) if slot.kind and slot.kind != "phone" else ()),
             *_ask_swaps(assistant, slot, evidence, telling, sentences, templates, position),
+            # A document's dates are its metadata (status answers), not only its sentences: not swapped.
+            *(_document_swaps(assistant, slot, sentences, position) if slot.kind not in ("", "date", "when") else ()),
         ]
         for text, phrase, name, kind, sort in swaps:
             count += 1
@@ -191,13 +193,46 @@ def _subject_phrase(slot: Slot, evidence: str) -> list[str]:
     return max(runs, key=lambda run: len("".join(run)))
 
 
-def _answerable(reader, gate, slot: Slot, name: str, sentences: list[tuple[str, str]]) -> bool:
-    """Whether some sentence naming `name` gives the slot's value for it."""
+def _answerable(reader, gate, slot: Slot, name: str, sentences: list[tuple[str, str, str]], doc_id: str = "") -> bool:
+    """Whether some sentence naming `name` (or any of document `doc_id`) gives the slot's value for it."""
     return any(
         reader.match(slot, sentence, context, gate.bind_coverage).answers
-        for context, sentence in sentences
-        if name in sentence or name in context
+        for context, sentence, of_doc in sentences
+        if (of_doc == doc_id if doc_id else (name in sentence or name in context))
     )
+
+
+def _document_swaps(assistant, slot: Slot, sentences, position: int) -> Iterator[tuple]:
+    """The question with the document it names swapped for another the library
+    holds of the same kind (one law for another, one 条例 for another), kept when
+    no sentence of that document gives the value asked."""
+    from qa.route import kind_of
+
+    reader, gate, router = assistant.composer.slots, assistant.composer.gate, assistant.composer.router
+    question = slot.question
+    named = next(((alias, doc_id) for alias, doc_id in router.aliases if alias in question), None)
+    if named is None:
+        return
+    alias, doc_id = named
+    kind = kind_of(router.titles[doc_id])
+    # One alias per other document (its shortest: how questions cite it), in a fixed order rotated per question.
+    others: dict[str, str] = {}
+    for other_alias, other_id in sorted(router.aliases, key=lambda pair: len(pair[0])):
+        # Not a version of the named document (versions share their names).
+        if other_id not in router.named[alias] and kind_of(router.titles[other_id]) == kind and other_id not in others:
+            others[other_id] = other_alias
+    ordered = sorted(others.items())
+    made = 0
+    for step in range(len(ordered)):
+        if made >= MOST_PER_QUESTION:
+            return
+        other_id, other_alias = ordered[(position + step) % len(ordered)]
+        text = question.replace(alias, other_alias, 1)
+        new_slot = reader.read(assistant.parser.parse(text))
+        if new_slot.kind != slot.kind or _answerable(reader, gate, new_slot, "", sentences, doc_id=other_id):
+            continue
+        made += 1
+        yield text, alias, other_alias, slot.kind, "document"
 
 
 def answered_share(assistant: Assistant, negatives: list[Negative]) -> dict[str, float]:
@@ -205,7 +240,7 @@ def answered_share(assistant: Assistant, negatives: list[Negative]) -> dict[str,
     answered "文件提到了X，但没有规定Y", overall and per sort of swap."""
     answers = assistant.ask_batch([n.question for n in negatives]) if negatives else []
     figures = _shares(answers)
-    for sort in ("subject", "ask"):
+    for sort in ("subject", "ask", "document"):
         of_sort = [a for n, a in zip(negatives, answers) if n.sort == sort]
         figures[sort] = _shares(of_sort)
     return figures

@@ -111,8 +111,17 @@ class DocumentRouter:
         self.unheld_titles = lru_cache(maxsize=1024)(self._unheld_titles)
         kinds = "|".join(map(re.escape, _routing()["kinds"]))
         places = "|".join(re.escape(prefix) for prefix, place in self.places.prefixes if prefix == place.name)
+        # Short names: a province's (山东) as the gazetteer gives it, a city's without 市 (青岛).
+        short_names = {prefix for prefix, place in self.places.prefixes if prefix != place.name and len(prefix) >= 2}
+        short_names |= {place.name[:-1] for _, place in self.places.prefixes if place.name.endswith("市") and len(place.name) >= 3}
+        short = "|".join(map(re.escape, sorted(short_names, key=len, reverse=True)))
         # The name between the place and the kind is no kind itself (青岛市条例规定 names no document).
-        self._written_out = re.compile(rf"(?:{places})(?:(?!{kinds})[\u4e00-\u9fff]){{2,20}}?(?:{kinds})") if places else None
+        # After a place's short name (山东科技创新促进条例) it is a title's run of words:
+        # no particle or preposition (山东对民营企业的条例 names no document).
+        self._written_out = re.compile(
+            rf"(?:{places})(?:(?!{kinds})[\u4e00-\u9fff]){{2,20}}?(?:{kinds})"
+            + (rf"|(?<![\u4e00-\u9fff])(?:{short})(?:(?!{kinds})[^\W的对在里中和与及或有是要给让把被这那哪些么吗呢了]){{2,20}}?(?:{kinds})" if short else "")
+        ) if places else None
         self.aliases: list[tuple[str, str]] = sorted(
             ((alias, d.doc_id) for d in documents for alias in title_aliases(d.title, d.jurisdiction)),
             key=lambda pair: -len(pair[0]),

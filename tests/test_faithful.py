@@ -106,6 +106,8 @@ def test_the_documents_speaking_of_the_subject_but_not_the_value_say_so(assistan
     [
         ("《青岛市知识产权保护条例》对专利申请有什么奖励？", "青岛市知识产权保护条例"),
         ("济南市人工智能产业促进条例对机器人企业补贴多少？", "济南市人工智能产业促进条例"),
+        # A place's short name before a title, as people write it.
+        ("青岛人工智能产业促进条例规定的补贴比例是多少？", "青岛人工智能产业促进条例"),
     ],
 )
 def test_a_document_the_library_does_not_hold_is_named_as_absent(assistant, question, title):
@@ -121,6 +123,7 @@ def test_a_title_with_a_typo_or_asking_which_is_not_an_absent_document(assistant
     plan = next(iter(assistant.documents.values())).title
     assert router.unheld_titles(f"《{plan.replace('制造', '製造', 1)}》里有什么目标？") == []
     assert router.unheld_titles("山东省哪些条例对此有规定？") == []
+    assert router.unheld_titles("青岛对机器人企业的条例怎么规定？") == []  # names no title
     assert router.unheld_titles("《山东省人工智能攻势作战方案》") == ["山东省人工智能攻势作战方案"]
 
 
