@@ -62,28 +62,27 @@ def _sentences(assistant: Assistant) -> list[tuple[str, str, str]]:
 
 
 def _same_kind_names(phrase: str, question: str, corpus_words: list[list[str]]) -> list[str]:
-    """Nouns the corpus writes where `phrase` stands in `question`: a whole
-    word right before the word that follows it there (纺织服装 before 产业),
-    or right after the word before it."""
+    """Names the corpus writes where `phrase` stands in `question`: a whole word
+    right before the head word that follows it there (纺织服装 before 产业). Only
+    a name before a shared head is of the same kind: a word after a shared
+    modifier (专利纠纷, 专利专项资金) is often of another kind altogether."""
     from indexer.tokenize import words
 
     asked = [w for w in words(question) if w.strip()]
-    if phrase not in asked:
-        return []  # part of a compound word: no clean swap
+    if phrase not in asked or not is_name(phrase):
+        return []  # part of a compound word, or no name: no clean swap
     at = asked.index(phrase)
-    after = asked[at + 1] if at + 1 < len(asked) else ""
-    before = asked[at - 1] if at else ""
+    head = asked[at + 1] if at + 1 < len(asked) else ""
+    if len(head) < 2:
+        return []
     seen: dict[str, int] = {}
     for written in corpus_words:
-        for position, word in enumerate(written):
-            for neighbour, step in ((after, -1), (before, 1)):
-                if len(neighbour) < 2 or word != neighbour or not 0 <= position + step < len(written):
-                    continue
-                name = written[position + step]
-                if name != phrase and name not in asked:
-                    seen[name] = seen.get(name, 0) + 1
-    # Written so at least twice (a pattern of the documents, not a chance join), and a noun.
-    return [name for name, count in sorted(seen.items(), key=lambda pair: -pair[1]) if count >= 2 and _is_noun(name)]
+        for position, word in enumerate(written[1:], start=1):
+            name = written[position - 1]
+            if word == head and name != phrase and name not in asked:
+                seen[name] = seen.get(name, 0) + 1
+    # Written so at least twice (a pattern of the documents, not a chance join), and a name.
+    return [name for name, count in sorted(seen.items(), key=lambda pair: -pair[1]) if count >= 2 and is_name(name)]
 
 
 def _telling(word: str, idf: dict[str, float], threshold: float) -> bool:
