@@ -110,7 +110,9 @@ class SlotGate:
         wrong_bound = next((m.wrong_bound for m in matches if m.wrong_bound), "")
         # A word no document uses may be the asking itself (联系电话 asks for 联系电话): not a subject.
         unseen = [word for word in slot.unseen if word not in slot.label and slot.label.removeprefix("具体") not in word]
-        asked = "".join(question_phrases(question, lacking + unseen))
+        # Words as the question writes them; an English one, as its Chinese terms were read.
+        written = slot.question or question
+        asked = "".join(question_phrases(written, lacking + unseen))
         if wrong_bound:
             missing = f"{asked}的{'上限' if slot.bound == 'upper' else '下限'}（只写了“{wrong_bound}”多少）"
         elif vague:
@@ -120,7 +122,7 @@ class SlotGate:
         # Named by its telling words: a word much commoner than the rarest held (产业) says little.
         weight = dict(zip(slot.words, slot.weights))
         telling = [word for word in held if weight[word] >= 0.5 * max(weight[w] for w in held)]
-        subject = "、".join(f"“{phrase}”" for phrase in question_phrases(question, telling))
+        subject = "、".join(f"“{phrase}”" for phrase in question_phrases(written, telling))
         return Partial(f"文件提到了{subject}，但没有规定{missing}。", related)
 
 

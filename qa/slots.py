@@ -50,6 +50,7 @@ class SlotVocabulary:
     upper_values: re.Pattern[str]
     lower_values: re.Pattern[str]
     generic: frozenset[str]  # words that never name a subject: generic and asking words
+    english: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (kind, cue) of English questions, most specific first
 
 
 def _alternation(fragments: list[str]) -> re.Pattern[str] | None:
@@ -77,6 +78,7 @@ def load_vocabulary(path: Path = SLOTS_PATH) -> SlotVocabulary:
         upper_values=_alternation(data["upper_values"]),
         lower_values=_alternation(data["lower_values"]),
         generic=frozenset(data["generic_words"]) | frozenset(data["asking_words"]),
+        english=tuple((kind, _alternation(cues)) for kind, cues in data.get("english_cues", [])),
     )
 
 
@@ -129,6 +131,11 @@ class SlotReader:
     def read(self, query: Query) -> Slot:
         focus = query.focus or query.text
         asking = _asking_clauses(focus)
+        if query.language == "en" and query.glossary_terms:
+            # An English question is read in the Chinese terms of its words (percentage → 比例):
+            # the subject and the kind asked must be the documents' words to bind to them.
+            focus = " ".join(query.glossary_terms)
+            asking = [*asking, focus]
         kind = self._kind(query, "".join(asking))
         # A word the speller changed (营收 → 应收) also stands for what was typed.
         typed = {word: typo for typo, word in query.corrections}
@@ -157,6 +164,9 @@ class SlotReader:
         return (typo, *self._alternatives.get(typo, ())) if typo else ()
 
     def _kind(self, query: Query, asking: str) -> str:
+        if query.language == "en":
+            asked = (query.original or query.text).lower()
+            return next((kind for kind, cue in self.vocabulary.english if cue.search(asked)), "")
         for kind in ("frequency", "ratio"):
             pattern = self.vocabulary.cues.get(kind)
             if asking and pattern is not None and pattern.search(asking):

@@ -191,3 +191,16 @@ def test_a_contact_list_answers_for_its_document_and_units_not_for_every_subject
     for question in ("牵头单位的联系电话是多少？", "市工业和信息化局的联系人电话？", "高端制造业+人工智能攻势有问题打什么电话？"):
         answer = assistant.ask(question)
         assert not answer.abstained and "85911159" in answer.text, question
+
+
+def test_an_english_question_is_held_to_its_slot_in_the_documents_words(assistant):
+    """English asking words have no glossary terms: "how often" asks a
+    frequency and "what percentage" a ratio all the same, and the subject is
+    read in the Chinese terms of its words; the plan gives neither here."""
+    slot = assistant.composer.slots.read(assistant.parser.parse("How often is the artificial intelligence conference held?"))
+    assert slot.kind == "frequency" and "人工智能" in slot.words
+    answer = assistant.ask("How often is the artificial intelligence conference held?")
+    assert answer.abstained and "频次" in answer.text, answer.text
+    assert answer.outcome != "partial" or answer.text.startswith("文件提到了“人工智能”")
+    ratio = assistant.ask("What percentage of the purchase price of industrial robots does Qingdao subsidize?")
+    assert ratio.abstained, ratio.text
