@@ -1,9 +1,8 @@
 """Metrics for PolicyQA evaluation runs.
 
 Everything here is a pure function of *records*, the dicts the runner writes
-to results.jsonl, one per (question, retriever). The only I/O is
-`write_trec`, which exports the rankings and our relevance judgements so an
-independent tool (ranx, trec_eval) can recompute the ranking metrics.
+to results.jsonl, one per (question, retriever). The answer text scores are
+in eval/answer_text.py, the TREC export of the rankings in eval/trec.py.
 
 Relevance rule (used for passages, evidence recall and citation recall alike,
 always through `matches_evidence`): after removing all whitespace from both
@@ -13,18 +12,14 @@ string shorter than 20 characters must be contained whole.
 """
 from __future__ import annotations
 
-import difflib
 import math
-import re
-import string
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .answer_text import char_f1, exact_match, strip_citation_markers
 from .lawbench import rouge_l
 
 Record = Mapping[str, Any]
@@ -185,60 +180,6 @@ def _answered_precision(record: Record) -> float | None:
 
 # ---------------------------------------------------------------- answers
 
-# CMRC2018's own list, kept for its symbols (+ = ^ ~ `) that Unicode does not
-# class as punctuation; string.punctuation covers the rest of ASCII.
-_CMRC_SP_CHARS = frozenset(
-    "-:_*^/\\~`+=，。：？！“”；’《》…·、「」（）－～『』"
-)
-_EXTRA_PUNCTUATION = _CMRC_SP_CHARS | frozenset(string.punctuation)
-# CJK characters become single tokens via `\S`; a run of Latin letters and
-# digits stays one token, as the NLTK step of the official script does.
-_TOKEN = re.compile(r"[0-9a-z]+(?:\.[0-9]+)*|\S")
-# The answerer appends markers like "[2]"; they are not part of the answer.
-_CITATION_MARKER = re.compile(r"[\[【]\s*\d+(?:\s*[,，、]\s*\d+)*\s*[\]】]")
-
-
-def _is_punctuation(char: str) -> bool:
-    return char in _EXTRA_PUNCTUATION or unicodedata.category(char).startswith("P")
-
-
-def answer_tokens(text: str) -> list[str]:
-    """Tokens for CMRC2018-style F1/EM.
-
-    NFKC folds full-width letters and digits (１２３, ＡＢＣ) into ASCII, then
-    the text is lowercased, whitespace and Chinese/English punctuation are
-    dropped, each CJK character is a token and each Latin/digit run is a token.
-    """
-    normalized = unicodedata.normalize("NFKC", text).lower()
-    return [token for token in _TOKEN.findall(normalized) if not all(map(_is_punctuation, token))]
-
-
-def _longest_common_run(a: Sequence[str], b: Sequence[str]) -> int:
-    # autojunk would silently ignore frequent tokens (common CJK characters)
-    # in longer texts and under-report the match.
-    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    return matcher.find_longest_match(0, len(a), 0, len(b)).size
-
-
-def char_f1(prediction: str, reference: str) -> float:
-    """CMRC2018 F1: precision/recall from the longest common *substring* of tokens."""
-    pred, ref = answer_tokens(prediction), answer_tokens(reference)
-    common = _longest_common_run(pred, ref)
-    if common == 0:
-        return 0.0
-    precision, recall = common / len(pred), common / len(ref)
-    return 2 * precision * recall / (precision + recall)
-
-
-def exact_match(prediction: str, reference: str) -> float:
-    """CMRC2018 EM: 1.0 when both texts are equal after normalisation."""
-    return float(answer_tokens(prediction) == answer_tokens(reference))
-
-
-def strip_citation_markers(answer: str) -> str:
-    """The answer text without its "[n]" / "【n】" citation markers."""
-    return _CITATION_MARKER.sub("", answer)
-
 
 def answer_scores(record: Record) -> tuple[float, float]:
     """(F1, EM) of the record's answer against the gold answer.
@@ -398,7 +339,7 @@ def _summarize(scored: Scored) -> dict[str, Any]:
     return summary
 
 
-def _group_by(items: Iterable[Any], key: Callable[[Any], str]) -> dict[str, list[Any]]:
+def group_by(items: Iterable[Any], key: Callable[[Any], str]) -> dict[str, list[Any]]:
     # dicts keep insertion order, so groups come out in order of first appearance.
     groups: dict[str, list[Any]] = {}
     for item in items:
@@ -431,98 +372,14 @@ def aggregate(records: Sequence[Record]) -> dict[str, Any]:
     check_unique(records)
     scored = [(record, item_scores(record)) for record in records]
     result: dict[str, Any] = {}
-    for retriever, pairs in _group_by(scored, lambda pair: pair[0]["retriever"]).items():
+    for retriever, pairs in group_by(scored, lambda pair: pair[0]["retriever"]).items():
         summary = _summarize(pairs)
         summary["by_type"] = {
-            label: _summarize(group) for label, group in _group_by(pairs, _gold_label("type")).items()
+            label: _summarize(group) for label, group in group_by(pairs, _gold_label("type")).items()
         }
         summary["by_persona"] = {
             label: _summarize(group)
-            for label, group in _group_by(pairs, _gold_label("persona")).items()
+            for label, group in group_by(pairs, _gold_label("persona")).items()
         }
         result[retriever] = summary
     return result
-
-
-# ---------------------------------------------------------------- TREC export
-
-
-def _trec_token(value: str, what: str) -> str:
-    # TREC files are whitespace-separated; a space inside an id would shift columns.
-    if not value or any(char.isspace() for char in value):
-        raise ValueError(f"{what} {value!r} cannot be written to a TREC file (empty or has whitespace)")
-    return value
-
-
-def run_lines(records: Iterable[Record]) -> list[str]:
-    """TREC run lines "qid Q0 docid rank score runname" for the answerable records.
-
-    The score column is 1/rank, not the retriever's score: TREC tools order
-    by score, and tied retriever scores would let them reorder the ranking
-    we evaluated. The retriever's own scores stay in results.jsonl.
-    """
-    lines = []
-    for record in records:
-        if not is_answerable(record):
-            continue
-        qid = _trec_token(record["id"], "item id")
-        runname = _trec_token(record["retriever"], "retriever")
-        for position, passage in enumerate(ranked_passages(record), start=1):
-            docid = _trec_token(passage["chunk_id"], "chunk id")
-            lines.append(f"{qid} Q0 {docid} {position} {1.0 / position:.6f} {runname}")
-    return lines
-
-
-def judgements(records: Iterable[Record]) -> dict[str, dict[str, int]]:
-    """{qid: {chunk_id: 1 or 0}} for every passage retrieved for an answerable item."""
-    qrels: dict[str, dict[str, int]] = {}
-    for record in records:
-        evidence = gold_evidence(record)
-        if not evidence:
-            continue
-        judged = qrels.setdefault(_trec_token(record["id"], "item id"), {})
-        for passage in ranked_passages(record):
-            docid = _trec_token(passage["chunk_id"], "chunk id")
-            relevant = int(is_relevant(passage["text"], evidence))
-            judged[docid] = max(judged.get(docid, 0), relevant)
-    return qrels
-
-
-def qrels_lines(records: Iterable[Record]) -> list[str]:
-    """TREC qrels lines "qid 0 docid rel" (rel 1 relevant, 0 judged not relevant)."""
-    return [
-        f"{qid} 0 {docid} {rel}"
-        for qid, judged in judgements(records).items()
-        for docid, rel in judged.items()
-    ]
-
-
-def _write_lines(path: Path, lines: Sequence[str]) -> Path:
-    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-    return path
-
-
-def write_trec(records: Sequence[Record], out_dir: str | Path) -> dict[str, Path]:
-    """Write TREC run and qrels files for the answerable records; return their paths.
-
-    - run.trec: every retriever, runname = retriever (a human-readable whole).
-    - qrels.trec: judgements pooled over all retrievers.
-    - run.<retriever>.trec + qrels.<retriever>.trec: one pair per retriever.
-      ranx on a pair reproduces our Hit/MRR@10/nDCG@10 exactly. Use the
-      pairs, not run.trec: ranx merges all lines of a run file into one run,
-      and the pooled qrels give a stricter nDCG whose ideal also counts
-      relevant chunks found only by the other retrievers.
-    """
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "run": _write_lines(out / "run.trec", run_lines(records)),
-        "qrels": _write_lines(out / "qrels.trec", qrels_lines(records)),
-    }
-    for retriever, group in _group_by(records, lambda record: record["retriever"]).items():
-        _trec_token(retriever, "retriever")
-        paths[f"run.{retriever}"] = _write_lines(out / f"run.{retriever}.trec", run_lines(group))
-        paths[f"qrels.{retriever}"] = _write_lines(
-            out / f"qrels.{retriever}.trec", qrels_lines(group)
-        )
-    return paths

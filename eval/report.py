@@ -10,7 +10,8 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from .metrics import HEADLINE_METRICS, MetricSpec, Record, aggregate, write_trec
+from .metrics import HEADLINE_METRICS, MetricSpec, Record, aggregate
+from .trec import write_trec
 from .summary import summary_md
 
 RESULTS_FILE = "results.jsonl"

@@ -9,17 +9,15 @@ from typing import Any
 
 import pytest
 
+from eval.answer_text import answer_tokens, char_f1, exact_match
 from eval.compare import compare_records, compare_runs, paired_randomization_test, render_comparison
 from eval.metrics import (
     HEADLINE_METRICS,
     aggregate,
     answer_scores,
-    answer_tokens,
     bootstrap_ci,
-    char_f1,
     citation_evidence_recall,
     evidence_recall_at_k,
-    exact_match,
     hit_at_k,
     is_relevant,
     item_scores,
@@ -27,9 +25,9 @@ from eval.metrics import (
     mrr_at_k,
     ndcg_at_k,
     relevant_ranks,
-    write_trec,
 )
 from eval.report import headline_table, read_results, render_report_md, write_outputs
+from eval.trec import write_trec
 
 # 24 characters; any 20 consecutive ones count as an overlap.
 EVIDENCE = "对新认定的国家级专精特新小巨人企业给予一次性奖励"
