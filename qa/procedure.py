@@ -52,12 +52,23 @@ class ProcedureAnswerer:
         self.composer = composer
         vocabulary = composer.slots.vocabulary
         self.kinds = frozenset(vocabulary.procedure_kinds)
-        pattern = vocabulary.procedure_headings
-        # By document, in document order: the clauses under a heading naming a procedure.
-        self.sections: dict[str, list[Chunk]] = {}
-        for chunk in sorted(chunks, key=lambda c: (c.doc_id, c.start)):
-            if pattern is not None and any(pattern.search(heading) for heading in headings(chunk)):
-                self.sections.setdefault(chunk.doc_id, []).append(chunk)
+        self._heading = vocabulary.procedure_headings
+        self._by_doc: dict[str, list[Chunk]] = {}
+        for chunk in chunks:
+            self._by_doc.setdefault(chunk.doc_id, []).append(chunk)
+        self._sections: dict[str, list[Chunk]] = {}
+
+    def sections(self, doc_id: str) -> list[Chunk]:
+        """The clauses of `doc_id` under a heading naming a procedure, in
+        document order; read when a question is first about it (a collection of
+        thousands of laws is not scanned at load)."""
+        if doc_id not in self._sections:
+            pattern = self._heading
+            self._sections[doc_id] = sorted(
+                (c for c in self._by_doc.get(doc_id, []) if pattern is not None and any(pattern.search(h) for h in headings(c))),
+                key=lambda c: c.start,
+            )
+        return self._sections[doc_id]
 
     def answer(self, query: Query, hits: Sequence[Hit]) -> tuple[str, list[Citation]] | None:
         """(answer text with [n] markers, its citations) when `query` asks a
@@ -76,7 +87,7 @@ class ProcedureAnswerer:
             return []  # a firm the documents never name, a year after the plan: refused with its reason
         retrieved = [hit.chunk for hit in hits[: self.composer.answer_chunks]]
         about = list(dict.fromkeys(hit.chunk.doc_id for hit in hits[:ABOUT_DOCUMENTS]))
-        sections = [chunk for doc_id in about for chunk in self.sections.get(doc_id, [])]
+        sections = [chunk for doc_id in about for chunk in self.sections(doc_id)]
         chunks = list({chunk.chunk_id: chunk for chunk in [*retrieved, *sections]}.values())
         bind = self.composer.gate.bind_coverage
         found: list[tuple[float, Sentence]] = []

@@ -251,3 +251,17 @@ def test_over_the_plan_alone_the_reward_procedure_is_partial(assistant) -> None:
     answer = assistant.ask("专精特新“小巨人”企业奖励怎么申报？")
     assert answer.abstained and "answer" not in answer_roles(answer)
     assert answer.text.startswith("文件提到了“专精特新”") and "申请或办理的方式" in answer.text
+
+
+def test_a_heading_on_its_own_line_opens_a_procedure_section(tmp_path: Path) -> None:
+    from indexer.loaders import load_document
+    from indexer.segment import segment_document
+    from qa.procedure import headings
+    from qa.slots import load_vocabulary
+
+    path = tmp_path / "崂山区传感器措施.txt"
+    path.write_text(SENSOR_POLICY + "\n三、申报方式\n企业于每年3月1日至4月30日通过崂山区政务服务平台申报。\n", encoding="utf-8")
+    chunks = segment_document(load_document(path, tmp_path))
+    procedure = load_vocabulary().procedure_headings
+    assert [c.clause for c in chunks if any(procedure.search(h) for h in headings(c))] == ["三"]
+    assert headings(next(c for c in chunks if c.clause == "三")) == ["三、申报方式"]
