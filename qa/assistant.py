@@ -19,6 +19,7 @@ from .doc_filter import choose
 from .doc_status import Statuses
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
 from .parts import asking_parts, combine
+from .procedure import ProcedureAnswerer
 from .query import Query, QueryParser, normalise_question
 from .references import ReferenceResolver
 from .retrieve import Retriever, validate_top_k
@@ -54,6 +55,8 @@ class Assistant:
         # Whether each document is in force, and "还有效吗 / 什么时候施行" answered from it.
         self.statuses = Statuses(index.documents, self.references.versions)
         self.status_answers = StatusAnswerer(self.statuses, index.chunks, router)
+        # "怎么申报 / 什么时候受理": also read in the procedure sections of the documents asked about.
+        self.procedures = ProcedureAnswerer(self.composer, index.chunks)
 
     @classmethod
     def open(cls, index_dir: Path, model_id: str | None = None, top_k: int = 5, backend: str | None = None) -> "Assistant":
@@ -132,13 +135,27 @@ class Assistant:
         answered = iter(self._answer_by_retrieval(flat, top_k, mode, doc_ids, as_of))
         for i in several:
             part_answers = [next(answered) for _ in parts[i]]
-            if not wholes[i].abstained and all(not a.abstained for a in part_answers):
+            if not wholes[i].abstained and all(not a.abstained for a in part_answers) and not self._drops_a_part(
+                    questions[i], parts[i], wholes[i], part_answers):
                 wholes[i] = replace(wholes[i], parts=tuple(part_answers))  # the whole question's answer reads best
             elif not wholes[i].abstained or any(self._gives_value(part, a) for part, a in zip(parts[i], part_answers)):
                 wholes[i] = combine(wholes[i], parts[i], part_answers)
             # Else the whole was refused and no part gives an asked value: a part
             # answered only by its topic ("能享受补贴吗") does not overturn the refusal.
         return wholes
+
+    def _drops_a_part(self, question: str, parts: list[str], whole: Answer, part_answers: list[Answer]) -> bool:
+        """Whether the whole question's answer, held to the procedure one part
+        asks ("…能不能申请中止？要交什么材料？": materials), leaves out the
+        answer of a part asking something else (not every clause it cites)."""
+        kind = self.composer.slots.read(self.parser.parse(question)).kind
+        if kind not in self.procedures.kinds:
+            return False
+        cited = {c.chunk.chunk_id for c in whole.citations}
+        return any(
+            self.composer.slots.read(self.parser.parse(part)).kind != kind and not {c.chunk.chunk_id for c in answer.citations} <= cited
+            for part, answer in zip(parts, part_answers)
+        )
 
     def _gives_value(self, part: str, answer: Answer) -> bool:
         """Whether `answer` answers a part that asks for a value (it passed the slot gate)."""
@@ -166,6 +183,9 @@ class Assistant:
             if status is not None and self._verified(status):
                 citations = to_citations(status, self.chunks_by_id, self.documents)
                 composed[row] = (status.text, False, citations, [])
+                continue
+            if composed[row][1] and len(asking_parts(query.text)) == 1 and (procedure := self.procedures.answer(query, hits[row])):
+                composed[row] = (procedure[0], False, procedure[1], [])
                 continue
             about = {hit.chunk.doc_id for hit in hits[row][:2]}
             documents = {k: v for k, v in self.documents.items() if k in about}

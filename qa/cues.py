@@ -36,6 +36,7 @@ class Cues:
     wh: re.Pattern[str]  # 多少, 哪, 什么…: a clause asking for something
     not_asked_by_polar: frozenset[str]  # kinds a yes-or-no clause does not ask for
     self_words: re.Pattern[str]  # 我们, 我司…: a clause describing the asker
+    not_names: frozenset[str] = frozenset()  # 申报: tagged as a proper noun, names nothing
 
 
 def _either(fragments: list[str]) -> re.Pattern[str]:
@@ -70,6 +71,7 @@ def load_cues(path: Path = CUES_PATH) -> Cues:
         wh=_either(data["wh_words"]),
         not_asked_by_polar=frozenset(data["not_asked_by_polar"]),
         self_words=_either(data["self_words"]),
+        not_names=frozenset(data.get("not_names", ())),
     )
 
 

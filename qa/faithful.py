@@ -116,7 +116,7 @@ class SlotGate:
         if wrong_bound:
             missing = f"{asked}的{'上限' if slot.bound == 'upper' else '下限'}（只写了“{wrong_bound}”多少）"
         elif vague:
-            missing = f"{asked}的{slot.label}（只写了“{vague}”）"
+            missing = f"{asked}的{slot.label}（只写了“{vague}”）" if asked else f"{slot.label}（只写了“{vague}”）"
         else:
             missing = f"{asked}的{slot.label}" if asked else slot.label
         # Named by its telling words: a word much commoner than the rarest held (产业) says little.

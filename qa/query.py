@@ -136,7 +136,7 @@ class QueryParser:
             asked_unit=_asked_unit(focus)[0],
             years=tuple(int(y) for y in _YEAR.findall(focus)),
             role_words=tuple(word for word in load_cues().role_words if word in focus_expanded),
-            proper_nouns=tuple(name for name in proper_nouns(focus) if _HAN_OR_DIGIT.search(name)),
+            proper_nouns=tuple(name for name in proper_nouns(focus) if _HAN_OR_DIGIT.search(name) and name not in load_cues().not_names),
             phrases=_phrases(text, language),
             asks_quantity=_asks_quantity(focus, language),
             asks_structure=_asks_structure(focus, language),

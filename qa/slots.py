@@ -50,7 +50,10 @@ class SlotVocabulary:
     upper_values: re.Pattern[str]
     lower_values: re.Pattern[str]
     generic: frozenset[str]  # words that never name a subject: generic and asking words
+    asking: dict[str, frozenset[str]]  # per kind, words that ask for it (申报 in 怎么申报): never its subject
     english: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (kind, cue) of English questions, most specific first
+    procedure_kinds: tuple[str, ...] = ()  # how, to whom, when, with what one applies (qa/procedure.py)
+    procedure_headings: re.Pattern[str] | None = None  # a heading naming a procedure: 申报和受理, 办理程序
 
 
 def _alternation(fragments: list[str]) -> re.Pattern[str] | None:
@@ -68,6 +71,9 @@ def load_vocabulary(path: Path = SLOTS_PATH) -> SlotVocabulary:
             values[kind] = _alternation(entry["values"])
         if entry.get("more_values"):
             values[kind] = _alternation([values[kind].pattern, *entry["more_values"]])
+    for kind, entry in kinds.items():
+        if entry.get("with"):  # how to apply is answered by where, to whom and with what, too
+            values[kind] = _alternation([values[kind].pattern, *(values[other].pattern for other in entry["with"])])
     return SlotVocabulary(
         cues={kind: _alternation(entry["cues"]) for kind, entry in kinds.items() if entry.get("cues")},
         values=values,
@@ -78,7 +84,10 @@ def load_vocabulary(path: Path = SLOTS_PATH) -> SlotVocabulary:
         upper_values=_alternation(data["upper_values"]),
         lower_values=_alternation(data["lower_values"]),
         generic=frozenset(data["generic_words"]) | frozenset(data["asking_words"]),
+        asking={kind: frozenset(entry.get("asking", ())) for kind, entry in kinds.items()},
         english=tuple((kind, _alternation(cues)) for kind, cues in data.get("english_cues", [])),
+        procedure_kinds=tuple(data.get("procedure_kinds", ())),
+        procedure_headings=_alternation([re.escape(word) for word in data.get("procedure_headings", ())]),
     )
 
 
@@ -142,9 +151,10 @@ class SlotReader:
         subject_text = load_cues().wh.sub(" ", focus)
         subject: list[tuple[str, frozenset[str]]] = []
         unseen: list[str] = []
+        asking_words = self.vocabulary.generic | self.vocabulary.asking.get(kind, frozenset())
         for token in tokenize(subject_text):
             written = typed.get(token, token)
-            if written in (w for w, _ in subject) or written in unseen or token in ASK_WORDS or token in self.vocabulary.generic:
+            if written in (w for w, _ in subject) or written in unseen or token in ASK_WORDS or token in asking_words:
                 continue
             if len(token) < 2 or _YEAR_OR_NUMBER.match(token) or _is_place(token):
                 continue  # years and places are qualifiers: the period checks and the router read them
@@ -167,8 +177,9 @@ class SlotReader:
         if query.language == "en":
             asked = (query.original or query.text).lower()
             return next((kind for kind, cue in self.vocabulary.english if cue.search(asked)), "")
-        for kind in ("frequency", "ratio"):
-            pattern = self.vocabulary.cues.get(kind)
+        # The kinds with cues of their own, in slots.json's order: 什么时候受理 asks
+        # for an application period before it asks for a time.
+        for kind, pattern in self.vocabulary.cues.items():
             if asking and pattern is not None and pattern.search(asking):
                 return kind
         for kind, _pattern in _QUERY_KINDS:
