@@ -111,34 +111,45 @@ class ListCompleter:
 
     # -- completion ---------------------------------------------------------------
     def complete(self, query: Query, slot: Slot, chosen: list[Sentence]) -> list[ListLine] | None:
-        """The lines of the complete answer, or None when `chosen` belongs to no list to complete."""
+        """The lines of the complete answer, or None when `chosen` belongs to no
+        list to complete. A list stands where its first chosen member stood."""
+        groups = group_by_chunk(chosen)
+        lists: list[tuple[set[str], list[ListLine]]] = []  # (chunk ids a list quotes or holds, its lines)
+        for group in groups:
+            if any(group[0].chunk.chunk_id in held for held, _ in lists):
+                continue
+            new = self._list_of(group, query, slot, chosen)
+            if new:
+                held = {s.chunk.chunk_id for line in new for s in line.sentences}
+                lists.append((held | {s.chunk.chunk_id for s in chosen if self._within(s.chunk, new)}, new))
+        if not lists:
+            return None
+        lines: list[ListLine] = []
+        placed: set[int] = set()
+        for group in groups:
+            owner = next((i for i, (held, _) in enumerate(lists) if group[0].chunk.chunk_id in held), None)
+            if owner is None:
+                lines.append(ListLine(None, tuple(group)))
+            elif owner not in placed:
+                placed.add(owner)
+                lines.extend(lists[owner][1])
+        return lines
+
+    def _list_of(self, group: list[Sentence], query: Query, slot: Slot, chosen: list[Sentence]) -> list[ListLine]:
+        """The lines of the list the chosen sentences `group` (of one clause) belong to; [] for none."""
         asking = query.focus or query.text
         every = bool(self.cues.every.search(asking))
         which = every or bool(self.cues.which.search(asking))
         topic = self._topic(query)
-        lines: list[ListLine] = []
-        done: set[str] = set()  # chunk ids already quoted
-        completed = False
-        for group in group_by_chunk(chosen):
-            chunk = group[0].chunk
-            if chunk.chunk_id in done:
-                continue
-            parent = self._first_chunk(chunk.doc_id, chunk.path[:-1]) if len(chunk.path) > 1 else None
-            if self._is_lead_in(chunk) and group[-1].text.rstrip().endswith(self.cues.lead_in_ends):
-                new = self._lead_in_lines(chunk, group)
-            elif which and parent is not None and parent is not chunk and self._names_list(parent, topic):
-                new = self._lead_in_lines(parent, self._sentences(parent)[:1] if self._is_lead_in(parent) else [])
-            elif every and (parallel := self._parallel_units(chunk, topic)):
-                new = self._parallel_lines(parallel, chosen, query, slot, topic)
-            else:
-                lines.append(ListLine(None, tuple(group)))
-                done.add(chunk.chunk_id)
-                continue
-            completed = True
-            lines.extend(new)
-            done |= {s.chunk.chunk_id for line in new for s in line.sentences}
-            done |= {s.chunk.chunk_id for s in chosen if self._within(s.chunk, new)}
-        return lines if completed else None
+        chunk = group[0].chunk
+        parent = self._first_chunk(chunk.doc_id, chunk.path[:-1]) if len(chunk.path) > 1 else None
+        if self._is_lead_in(chunk) and group[-1].text.rstrip().endswith(self.cues.lead_in_ends):
+            return self._lead_in_lines(chunk, group, chosen)
+        if which and parent is not None and parent is not chunk and self._names_list(parent, topic, asking):
+            return self._lead_in_lines(parent, self._sentences(parent)[:1], chosen)
+        if every and (parallel := self._parallel_units(chunk, topic)):
+            return self._parallel_lines(parallel, chosen, query, slot, topic)
+        return []
 
     def _within(self, chunk: Chunk, lines: list[ListLine]) -> bool:
         """Whether `chunk` lies in a unit some line quotes (its other parts, its sub-items)."""
@@ -152,14 +163,16 @@ class ListCompleter:
     def _sentences(self, chunk: Chunk) -> list[Sentence]:
         return self.checker.sentences(chunk, 0)
 
-    def _names_list(self, parent: Chunk, topic: set[str]) -> bool:
+    def _names_list(self, parent: Chunk, topic: set[str], asking: str) -> bool:
         """Whether the question asks for the list under `parent`: a lead-in on the
-        question's topic (下列企业…享受税收优惠：), or a heading whose words the
-        question uses (重点任务)."""
+        question's topic (下列企业…享受税收优惠：), or a heading of items the
+        question names as written (有哪些“重点任务”). A chapter's heading
+        is not a list: its articles are not items."""
         if self._is_lead_in(parent):
             return self.checker.coverage(topic, f"{parent.breadcrumb} {parent.text}") >= LEAD_COVERAGE
-        heading = set(tokenize(bare_heading(parent.path[-1])))
-        return bool(heading) and heading <= topic and len(self.children.get((parent.doc_id, parent.path), [])) > 1
+        heading = bare_heading(parent.path[-1])
+        items = self.children.get((parent.doc_id, parent.path), [])
+        return len(heading) >= 2 and heading in asking and len(items) > 1 and all(bare_heading(i.path[-1]) for i in items)
 
     def _item_sentences(self, item: Chunk) -> tuple[Sentence, ...]:
         """An item as quoted: its first sentence, and the next when the first only
@@ -169,12 +182,17 @@ class ListCompleter:
             return ()
         return tuple(sentences[:2]) if is_bare_heading(sentences[0]) and len(sentences) > 1 else (sentences[0],)
 
-    def _lead_in_lines(self, lead: Chunk, quoted: list[Sentence]) -> list[ListLine]:
-        """The lead-in's sentences, then one line per item; beyond `max_items`, how many more."""
+    def _lead_in_lines(self, lead: Chunk, quoted: list[Sentence], chosen: list[Sentence]) -> list[ListLine]:
+        """The lead-in's sentences, then one line per item (with what was chosen of
+        it); beyond `max_items`, how many more."""
         items = self.children.get((lead.doc_id, lead.path), [])
         lines = [ListLine(None, tuple(quoted))] if quoted else []
         shown = items[: self.cues.max_items]
-        lines += [ListLine("", sentences) for item in shown if (sentences := self._item_sentences(item))]
+        for item in shown:
+            own = {(s.start, s.end): s for s in self._item_sentences(item)}
+            own.update({(s.start, s.end): s for s in chosen if s.chunk.chunk_id == item.chunk_id})
+            if own:
+                lines.append(ListLine("", tuple(sorted(own.values(), key=lambda s: s.start))))
         if len(items) > len(shown):
             lines.append(ListLine("", (), f"……另有{len(items) - len(shown)}项未列出，全部见{lead.clause}。"))
         return lines
@@ -214,7 +232,8 @@ class ListCompleter:
             else:
                 lacking.append(bare_heading(path[-2]))
         if lacking:
-            lines.append(ListLine("", (), f"{'、'.join(lacking)}：文件未写明{slot.label or '所问内容'}。"))
+            own = bare_heading(units[0][-1])
+            lines.append(ListLine("", (), f"{'、'.join(lacking)}：{own}未写明{slot.label or '所问内容'}。"))
         if len(units) > self.cues.max_items:
             whole = units[0][:-2]
             lines.append(ListLine("", (), f"……另有{len(units) - self.cues.max_items}项未列出，全部见{whole[-1] if whole else '原文'}。"))
