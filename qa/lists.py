@@ -145,7 +145,9 @@ class ListCompleter:
         parent = self._first_chunk(chunk.doc_id, chunk.path[:-1]) if len(chunk.path) > 1 else None
         if self._is_lead_in(chunk) and group[-1].text.rstrip().endswith(self.cues.lead_in_ends):
             return self._lead_in_lines(chunk, group, chosen)
-        if which and parent is not None and parent is not chunk and self._names_list(parent, topic, asking):
+        # A question naming the chosen unit itself (…的攻坚目标) asks for it, not for its siblings.
+        named_itself = len(bare_heading(chunk.path[-1])) >= 2 and bare_heading(chunk.path[-1]) in asking if chunk.path else False
+        if which and parent is not None and parent is not chunk and not named_itself and self._names_list(parent, topic, asking):
             return self._lead_in_lines(parent, self._sentences(parent)[:1], chosen)
         if every and (parallel := self._parallel_units(chunk, topic)):
             return self._parallel_lines(parallel, chosen, query, slot, topic)
