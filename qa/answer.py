@@ -303,20 +303,29 @@ class AnswerComposer:
         if lines is None:
             lines = [ListLine(None, tuple(group)) for group in group_by_chunk(sentences)]
         citations: list[Citation] = []
+
+        def cite(chunk_sentences: list[Sentence]) -> int:
+            chunk = chunk_sentences[0].chunk
+            document = self.documents[chunk.doc_id]
+            start, end = chunk_sentences[0].start, chunk_sentences[-1].end
+            citations.append(Citation(len(citations) + 1, chunk, document.title, document.text[start:end], start, end, role=role))
+            return len(citations)
+
         parts = []
         for line in lines:
             text = line.label or ""
             for chunk_sentences in group_by_chunk(list(line.sentences)):
-                chunk = chunk_sentences[0].chunk
-                document = self.documents[chunk.doc_id]
-                start, end = chunk_sentences[0].start, chunk_sentences[-1].end
-                n = len(citations) + 1
-                citations.append(Citation(n, chunk, document.title, document.text[start:end], start, end, role=role))
+                n = cite(chunk_sentences)
                 # Several documents answer: say which one says what.
                 if line.label is None and labelled and not text:
-                    text = f"《{document.title}》{chunk.clause}："
+                    text = f"《{citations[-1].doc_title}》{chunk_sentences[0].chunk.clause}："
                 text += "".join(f"{s.text}[{n}]" for s in chunk_sentences)
-            parts.append(text + line.after)
+            if line.refer is not None:  # the whole list, cited once
+                n = next((c.n for c in citations if c.chunk.chunk_id == line.refer.chunk.chunk_id), 0) or cite([line.refer])
+                text += f"{line.after}[{n}]。"
+            else:
+                text += line.after
+            parts.append(text)
         joiner = "\n" if labelled or listed else ""
         return joiner.join(parts).strip(), citations
 

@@ -70,11 +70,13 @@ def bare_heading(heading: str) -> str:
 @dataclass(frozen=True)
 class ListLine:
     """One line of a list answer: `label` (None: the composer's usual one) and
-    the quoted sentences, each cited to its clause; `after` follows the markers."""
+    the quoted sentences, each cited to its clause; `after` follows the markers,
+    and cites `refer` (the whole list: its lead-in or heading) when given."""
 
     label: str | None
     sentences: tuple[Sentence, ...]
     after: str = ""
+    refer: Sentence | None = None
 
 
 class ListCompleter:
@@ -196,7 +198,8 @@ class ListCompleter:
             if own:
                 lines.append(ListLine("", tuple(sorted(own.values(), key=lambda s: s.start))))
         if len(items) > len(shown):
-            lines.append(ListLine("", (), f"……另有{len(items) - len(shown)}项未列出，全部见{lead.clause}。"))
+            whole = (quoted or self._sentences(lead) or [None])[0]
+            lines.append(ListLine("", (), f"……另有{len(items) - len(shown)}项未列出，全部见{lead.clause}", whole))
         return lines
 
     # -- the same unit of each parallel part ----------------------------------------
@@ -237,8 +240,9 @@ class ListCompleter:
             own = bare_heading(units[0][-1])
             lines.append(ListLine("", (), f"{'、'.join(lacking)}：{own}未写明{slot.label or '所问内容'}。"))
         if len(units) > self.cues.max_items:
-            whole = units[0][:-2]
-            lines.append(ListLine("", (), f"……另有{len(units) - self.cues.max_items}项未列出，全部见{whole[-1] if whole else '原文'}。"))
+            whole = self._first_chunk(doc_id, units[0][:-2]) if len(units[0]) > 2 else None
+            heading = (self._sentences(whole) or [None])[0] if whole is not None else None
+            lines.append(ListLine("", (), f"……另有{len(units) - self.cues.max_items}项未列出，全部见{whole.clause if whole else '原文'}", heading))
         return lines
 
     def _best_sentence(self, unit: list[Chunk], query: Query, slot: Slot, topic: set[str]) -> list[Sentence]:

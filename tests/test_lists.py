@@ -104,7 +104,16 @@ def test_beyond_the_cap_the_answer_says_how_many_more(lists_assistant):
     query = lists_assistant.parser.parse("从事哪些活动能享受税收优惠？")
     lines = capped.complete(query, composer.slots.read(query), composer.checker.sentences(lead, 0))
     assert [s.chunk.clause for line in lines for s in line.sentences] == ["第九十条", "第九十条（一）", "第九十条（二）"]
-    assert lines[-1].after == "……另有4项未列出，全部见第九十条。"
+    assert lines[-1].after == "……另有4项未列出，全部见第九十条" and lines[-1].refer.chunk == lead
+    # As the user reads it: the line points at the whole article's citation.
+    whole, composer.lists = composer.lists, capped
+    try:
+        answer = lists_assistant.ask("按科技进步法，从事哪些活动可以享受税收优惠？")
+    finally:
+        composer.lists = whole
+    n = next(c.n for c in answer.citations if c.chunk == lead)
+    assert f"\n……另有4项未列出，全部见第九十条[{n}]。" in answer.text
+    assert "（三）为实施国家重大科学技术专项" not in answer.text
 
 
 def test_cli_json_shows_every_item(list_index):
