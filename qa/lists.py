@@ -170,8 +170,10 @@ class ListCompleter:
     def _names_list(self, parent: Chunk, topic: set[str], asking: str) -> bool:
         """Whether the question asks for the list under `parent`: a lead-in on the
         question's topic (下列企业…享受税收优惠：), or a heading of items the
-        question names as written (有哪些“重点任务”). A chapter's heading
-        is not a list: its articles are not items."""
+        question names as written (有哪些“重点任务”), or a table (its rows).
+        A chapter's heading is not a list: its articles are not items."""
+        if parent.kind == "table":
+            return True
         if self._is_lead_in(parent):
             return self.checker.coverage(topic, f"{parent.breadcrumb} {parent.text}") >= LEAD_COVERAGE
         heading = bare_heading(parent.path[-1])
@@ -188,8 +190,12 @@ class ListCompleter:
 
     def _lead_in_lines(self, lead: Chunk, quoted: list[Sentence], chosen: list[Sentence]) -> list[ListLine]:
         """The lead-in's sentences, then one line per item (with what was chosen of
-        it); beyond `max_items`, how many more."""
+        it); beyond `max_items`, how many more. A lead-in whose only item is a
+        table (…主要指标如下：表1…) lists the table's rows, under its header."""
         items = self.children.get((lead.doc_id, lead.path), [])
+        if len(items) == 1 and items[0].kind == "table" and self.children.get((lead.doc_id, items[0].path)):
+            quoted = [*quoted, *self._sentences(items[0])[:1]]
+            lead, items = items[0], self.children[(lead.doc_id, items[0].path)]
         lines = [ListLine(None, tuple(quoted))] if quoted else []
         shown = items[: self.cues.max_items]
         for item in shown:
@@ -198,7 +204,7 @@ class ListCompleter:
             if own:
                 lines.append(ListLine("", tuple(sorted(own.values(), key=lambda s: s.start))))
         if len(items) > len(shown):
-            whole = (quoted or self._sentences(lead) or [None])[0]
+            whole = next((s for s in quoted if s.chunk is lead), None) or (self._sentences(lead) or [None])[0]
             lines.append(ListLine("", (), f"……另有{len(items) - len(shown)}项未列出，全部见{lead.clause}", whole))
         return lines
 

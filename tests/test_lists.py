@@ -132,3 +132,47 @@ def test_cli_json_shows_every_item(list_index):
         capture_output=True, text=True, encoding="utf-8", timeout=300,
     ).stdout
     assert "\n（四）法律、行政法规规定的与科学技术进步有关的其他企业。" in text
+
+
+# A made-up plan whose targets are a Word table of 12 rows: more than the 10 quoted.
+FISHERY_TARGETS = [("深远海养殖工船", "3艘"), ("海洋牧场面积", "8万亩"), ("人工鱼礁投放", "90万空方"), ("水产种业企业", "12家"),
+                   ("冷链仓储能力", "50万吨"), ("远洋渔船更新", "40艘"), ("水产品加工产值", "600亿元"), ("休闲渔业基地", "15个"),
+                   ("渔港升级改造", "6座"), ("海水养殖面积", "40万亩"), ("良种覆盖率", "85%"), ("渔业从业培训", "5000人次")]
+
+
+def write_fishery_docx(path) -> None:
+    import docx
+
+    word = docx.Document()
+    word.add_paragraph("青岛市现代渔业跃升行动计划")
+    word.add_paragraph("一、发展目标")
+    word.add_paragraph("到2025年，全市现代渔业主要指标如下：")
+    table = word.add_table(rows=len(FISHERY_TARGETS) + 1, cols=2)
+    for c, value in enumerate(("指标", "2025年目标")):
+        table.cell(0, c).text = value
+    for r, row in enumerate(FISHERY_TARGETS, start=1):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    word.add_paragraph("二、保障措施")
+    word.add_paragraph("市海洋发展局负责统筹推进，各区（市）落实属地责任。")
+    word.save(str(path))
+
+
+def test_a_table_question_lists_the_rows_and_says_how_many_more(embedder, tmp_path):
+    from indexer.build import build_index
+    from indexer.store import load_index
+    from qa.assistant import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_fishery_docx(corpus / "fishery.docx")
+    build_index(corpus, tmp_path / "index", embedder=embedder, show_progress=False)
+    assistant = Assistant(load_index(tmp_path / "index", model_id=embedder.model_id), embedder)
+    answer = assistant.ask("现代渔业各项指标到2025年分别要达到多少？")
+    assert not answer.abstained, answer.text
+    rows = [c for c in answer.citations if c.chunk.kind == "table_row"]
+    assert len(rows) == 10 and len({c.chunk.chunk_id for c in rows}) == 10
+    table = next(c for c in answer.citations if c.chunk.kind == "table")
+    assert f"……另有2项未列出，全部见{table.chunk.clause}[{table.n}]。" in answer.text
+    assert "3艘" in answer.text and "良种覆盖率" not in answer.text  # the 11th row is counted, not quoted
+    _grounded(assistant, answer)
