@@ -23,21 +23,15 @@ from indexer.tokenize import tokenize
 from indexer.types import Chunk, Document
 
 from .answerability import QUESTION_FEATURES, SENTENCE_FEATURES, AnswerModels, log_length
-from .evidence import EvidenceChecker, Sentence, wanted_pattern
+from .evidence import EvidenceChecker, Sentence, is_bare_heading, wanted_pattern
 from .faithful import Partial, SlotGate
+from .lists import ListCompleter, ListLine, group_by_chunk
 from .query import Query
 from .route import DocumentRouter
 from .slots import SlotReader
 from .types import Citation, Hit
 
 NOT_MENTIONED = "文件未提及"
-
-
-def _is_bare_heading(sentence: Sentence) -> bool:
-    """"(3)突破智能网联。" says which item, not what it says; it is only worth
-    quoting when it is all the clause holds."""
-    body = re.sub(r"^[（(]?[\d一二三四五六七八九十]+[)）.．、]", "", sentence.text)
-    return sentence.start == sentence.chunk.start and len(body) <= 14
 
 
 @dataclass
@@ -74,6 +68,7 @@ class AnswerComposer:
         self.checker = EvidenceChecker(documents, idf, answer_chunks)
         self.slots = SlotReader(idf)
         self.gate = SlotGate(self.slots, context_of=self.context_of)
+        self.lists = ListCompleter(chunks or [], self.checker, self._gives_value)
         # The vector the index holds for (chunk id, sentence start), if any;
         # vectors of sentences it does not hold are embedded once and kept here.
         self.stored_vector = stored_vector or (lambda chunk_id, start: None)
@@ -135,7 +130,7 @@ class AnswerComposer:
             "rank_prior": np.array([1.0 / (1 + s.rank) for s in group]),
             "fused_gap": np.array([hits[s.rank].fused - top_fused for s in group]),
             "holds_wanted": np.array([0.0 if wanted is None else (1.0 if wanted.search(s.text) else -1.0) for s in group]),
-            "bare_heading": np.array([float(_is_bare_heading(s)) for s in group]),
+            "bare_heading": np.array([float(is_bare_heading(s)) for s in group]),
             "first_in_clause": np.array([float(s.start == s.chunk.start) for s in group]),
             "log_length": np.array([log_length(s.text) for s in group]),
         }
@@ -232,7 +227,7 @@ class AnswerComposer:
             if holds.any() and scores[holds].max() >= 0.5 * scores.max():
                 scores = np.where(holds, scores, 0.0)
         order = sorted(range(len(group)), key=lambda i: -scores[i])
-        substantive = [i for i in order if not _is_bare_heading(group[i])] or order
+        substantive = [i for i in order if not is_bare_heading(group[i])] or order
         best = scores[substantive[0]]
         cutoff, most = (self.models.relative_cutoff, self.models.max_sentences) if self.models else (0.8, self.max_sentences)
         chosen = [group[i] for i in substantive if scores[i] >= cutoff * best][:most]
@@ -296,26 +291,50 @@ class AnswerComposer:
             if partial is not None:
                 return self._related(partial, notes)
             return self._abstention(analysis, notes), True, [], notes
-        text, citations = self._cited(chosen, role="answer")
+        lines = None if contact else self.lists.complete(query, slot, chosen)
+        text, citations = self._cited(chosen, role="answer", lines=lines)
         if notes:
             text += f"（注：{notes[0]}）"
         return text, False, citations, notes
 
-    def _cited(self, sentences: list[Sentence], role: str) -> tuple[str, list[Citation]]:
-        """The sentences, each followed by its marker, and their citations."""
+    def _cited(self, sentences: list[Sentence], role: str, lines: list[ListLine] | None = None) -> tuple[str, list[Citation]]:
+        """The sentences, each followed by its marker, and their citations; a
+        complete list (qa/lists.py) as its `lines`, one item a line."""
+        quoted = [s for line in lines for s in line.sentences] if lines is not None else sentences
+        labelled = len({s.chunk.doc_id for s in quoted}) > 1
+        listed = lines is not None
+        if lines is None:
+            lines = [ListLine(None, tuple(group)) for group in group_by_chunk(sentences)]
         citations: list[Citation] = []
-        parts = []
-        labelled = len({s.chunk.doc_id for s in sentences}) > 1
-        for chunk_sentences in _group_by_chunk(sentences):
+
+        def cite(chunk_sentences: list[Sentence]) -> int:
             chunk = chunk_sentences[0].chunk
             document = self.documents[chunk.doc_id]
             start, end = chunk_sentences[0].start, chunk_sentences[-1].end
-            n = len(citations) + 1
-            citations.append(Citation(n, chunk, document.title, document.text[start:end], start, end, role=role))
-            # Several documents answer: say which one says what.
-            label = f"《{document.title}》{chunk.clause}：" if labelled else ""
-            parts.append(label + "".join(f"{s.text}[{n}]" for s in chunk_sentences) + ("\n" if labelled else ""))
-        return "".join(parts).strip(), citations
+            citations.append(Citation(len(citations) + 1, chunk, document.title, document.text[start:end], start, end, role=role))
+            return len(citations)
+
+        parts = []
+        for line in lines:
+            text = line.label or ""
+            for chunk_sentences in group_by_chunk(list(line.sentences)):
+                n = cite(chunk_sentences)
+                # Several documents answer: say which one says what.
+                if line.label is None and labelled and not text:
+                    text = f"《{citations[-1].doc_title}》{chunk_sentences[0].chunk.clause}："
+                text += "".join(f"{s.text}[{n}]" for s in chunk_sentences)
+            if line.refer is not None:  # the whole list, cited once
+                n = next((c.n for c in citations if c.chunk.chunk_id == line.refer.chunk.chunk_id), 0) or cite([line.refer])
+                text += f"{line.after}[{n}]。"
+            else:
+                text += line.after
+            parts.append(text)
+        joiner = "\n" if labelled or listed else ""
+        return joiner.join(parts).strip(), citations
+
+    def _gives_value(self, slot, sentence: Sentence) -> bool:
+        """Whether `sentence` gives the slot's value for its subject (a list item nobody retrieved)."""
+        return self.slots.match(slot, sentence.text, self.context_of(sentence.chunk), self.gate.bind_coverage).answers
 
     def _refused_outright(self, analysis: Analysis) -> bool:
         """A year after the plan's period, a name or place no document knows:
@@ -373,9 +392,3 @@ class AnswerComposer:
         unique = {(s.start, s.end): s for s in chosen}
         return sorted(unique.values(), key=lambda s: (s.rank, s.start))
 
-
-def _group_by_chunk(sentences: list[Sentence]) -> list[list[Sentence]]:
-    groups: dict[str, list[Sentence]] = {}
-    for sentence in sentences:
-        groups.setdefault(sentence.chunk.chunk_id, []).append(sentence)
-    return list(groups.values())

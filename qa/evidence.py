@@ -77,6 +77,13 @@ def split_sentences(chunk: Chunk, rank: int, document_text: str) -> list[Sentenc
     return [Sentence(chunk, rank, start, end, document_text[start:end]) for start, end in sentence_spans(chunk)]
 
 
+def is_bare_heading(sentence: Sentence) -> bool:
+    """"(3)突破智能网联。" says which item, not what it says; it is only worth
+    quoting when it is all the clause holds."""
+    body = re.sub(r"^[（(]?[\d一二三四五六七八九十]+[)）.．、]", "", sentence.text)
+    return sentence.start == sentence.chunk.start and len(body) <= 14
+
+
 def wanted_pattern(query: Query) -> re.Pattern[str] | None:
     """The kind of text that answers: an amount, a date, a phone number, a figure."""
     if "money" in query.asks:
