@@ -41,11 +41,17 @@ def missing_documents(items: Sequence[Mapping], documents: Sequence[Document]) -
     doc_ids = {document.doc_id for document in documents}
     text = "".join(squeeze(document.text) for document in documents)
     missing: dict[str, None] = {}
+    # A file named by another name than the index's (the plan as given, 000_81e3…, is
+    # corpus/qingdao_ai_plan.txt) is held when the evidence of an item naming it is found.
+    held_under_another_name: set[str] = set()
     unfound = 0
     for item in items:
         named = [str(doc) for doc in item.get("doc") or []]
         if named:
-            missing.update((doc, None) for doc in named if sanitise_doc_id(doc) not in doc_ids)
+            absent = [doc for doc in named if sanitise_doc_id(doc) not in doc_ids]
+            missing.update((doc, None) for doc in absent)
+            if absent and item.get("evidence") and _evidence_found(item["evidence"], text):
+                held_under_another_name.update(absent)
             continue
         reference = parse_reference(item["question"])
         if reference is not None and reference.name:
@@ -54,7 +60,7 @@ def missing_documents(items: Sequence[Mapping], documents: Sequence[Document]) -
             continue
         if item.get("evidence") and not _evidence_found(item["evidence"], text):
             unfound += 1
-    return list(missing), unfound
+    return [doc for doc in missing if doc not in held_under_another_name], unfound
 
 
 def check_coverage(items: Sequence[Mapping], documents: Sequence[Document], index_name: str) -> None:

@@ -173,6 +173,20 @@ def test_dataset_about_absent_documents_is_refused_in_one_line(plan_index: Path,
     assert not (tmp_path / "out").exists()  # refused before any question
 
 
+def test_a_file_named_as_given_is_held_when_its_evidence_is_in_the_index(assistant) -> None:
+    """Dev sets name the plan by the seed's file stem (000_81e3…); the index holds it as
+    qingdao_ai_plan. Found by its evidence, it is not refused; an unheld law still is."""
+    from eval.coverage import missing_documents
+
+    items = [
+        {"id": "n1", "question": "新能源汽车产量目标？", "evidence": ["新能源汽车产量达到50万辆"], "doc": ["000_81e3c27fb15cf844"]},
+        {"id": "n2", "question": "新能源汽车产值目标？", "evidence": [], "doc": ["000_81e3c27fb15cf844"]},
+        {"id": "n3", "question": "施行日期？", "evidence": ["本法自2018年1月1日起施行"], "doc": ["中小企业促进法(2017-09-01)"]},
+    ]
+    missing, _unfound = missing_documents(items, list(assistant.documents.values()))
+    assert missing == ["中小企业促进法(2017-09-01)"]
+
+
 def test_lawbench_against_the_plan_index_names_the_laws(plan_index: Path, tmp_path: Path) -> None:
     bench = tmp_path / "lawbench"
     bench.mkdir()
