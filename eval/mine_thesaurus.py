@@ -104,6 +104,9 @@ class Miner:
         self.pairs: Counter[tuple[str, str]] = Counter()  # (key word, term) seen in definitions or aliases
         self.key_definitions: Counter[str] = Counter()  # definitions a key word occurs in
         self.same_as: set[tuple[str, str]] = set()  # (alias, term) said outright: "所称的著作权即版权"
+        # Definitions already counted: a definition copied into many regulations
+        # (能源 in every province's energy act) is one definition, not many.
+        self.definitions: set[tuple[str, str]] = set()
         self.doc_frequency: Counter[str] = Counter()  # documents a word occurs in
         self.documents_of: dict[str, set[int]] = defaultdict(set)  # for short words and terms
 
@@ -121,7 +124,11 @@ class Miner:
                 self.same_as.add((match.group("alias"), match.group("term")))
 
     def _define(self, term: str, body: str) -> None:
-        for word in content_words(body[:40]):  # the head of a definition names the thing
+        head = body[:40]  # the head of a definition names the thing
+        if (term, head) in self.definitions:
+            return
+        self.definitions.add((term, head))
+        for word in content_words(head):
             if word != term and word not in term:
                 self.pairs[(word, term)] += 1
                 self.key_definitions[word] += 1
