@@ -1,4 +1,5 @@
-"""The statute index LawBench 1-1 needs, built by `policyqa eval` itself.
+"""The statute index LawBench 1-1 (or a dev set over the collection) needs,
+built by `policyqa eval` itself.
 
 LawBench's questions cite 69 laws that the plan's index does not hold. Beside
 the task file, `statute_files.txt` lists the statute files they draw on, as
@@ -7,6 +8,10 @@ categories each, as byte-identical copies; they are one document, so the
 second copy is left out rather than skipped later as a duplicate id. The
 files keep their category folder, which tells 行政法… from 社会法… when
 two works share a name (qa/references.py).
+
+A JSON Lines dev set over laws of the collection names its statutes the same
+way, in `<stem>.statutes.txt` beside it (eval/data/dev_colloquial.statutes.txt);
+its index is built in runs/<stem>-statutes/.
 """
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ from indexer.errors import InvalidArgumentError
 from .lawbench import is_lawbench
 
 STATUTE_LIST = "statute_files.txt"
+DEV_SET_LIST = ".statutes.txt"  # suffix of a JSON Lines dev set's listing
 TARBALL_NAME = "lawrefbook-laws-md.tar.xz"
 # The LawRefBook collection, beside the repository, never inside it.
 DEFAULT_LAWS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / TARBALL_NAME
@@ -27,14 +33,27 @@ DEFAULT_LAWS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / TARB
 STATUTE_HOME = Path("runs") / "lawbench-statutes"
 
 
+def listing_of(dataset: Path) -> Path:
+    """Where a dataset's statute listing would be: LawBench's statute_files.txt
+    beside its task file, or `<stem>.statutes.txt` beside a JSON Lines set."""
+    dataset = Path(dataset)
+    return dataset.parent / STATUTE_LIST if is_lawbench(dataset) else dataset.with_name(dataset.stem + DEV_SET_LIST)
+
+
 def statute_list(datasets: list[Path]) -> Path | None:
-    """The statute_files.txt beside the datasets when they are all LawBench
-    task files sharing one; None otherwise."""
-    lists = {Path(path).parent / STATUTE_LIST for path in datasets if is_lawbench(Path(path))}
-    if len(lists) != 1 or not all(is_lawbench(Path(path)) for path in datasets):
+    """The statute listing the datasets share when they all have the same one; None otherwise."""
+    lists = {listing_of(path) for path in datasets}
+    if len(lists) != 1:
         return None
     listing = lists.pop()
     return listing if listing.is_file() else None
+
+
+def statute_home(listing: Path) -> Path:
+    """runs/lawbench-statutes for LawBench, runs/<stem>-statutes for a dev set's listing."""
+    if listing.name == STATUTE_LIST:
+        return STATUTE_HOME
+    return Path("runs") / (listing.name.removesuffix(DEV_SET_LIST) + "-statutes")
 
 
 def find_tarball(listing: Path, fallback: Path) -> Path:
@@ -77,18 +96,20 @@ def unpack_statutes(tarball: Path, listing: Path, corpus: Path) -> list[str]:
 
 
 def statute_index(
-    listing: Path, fallback_tarball: Path, home: Path = STATUTE_HOME, echo: Callable[[str], None] = print
+    listing: Path, fallback_tarball: Path, home: Path | None = None, echo: Callable[[str], None] = print
 ) -> Path:
-    """Unpack the statutes LawBench needs into `home`/corpus and build or
-    update `home`/index; returns the index folder. The build is skipped when
-    the files are unchanged (indexer.build)."""
+    """Unpack the listed statutes into `home`/corpus (default `statute_home`)
+    and build or update `home`/index; returns the index folder. The build is
+    skipped when the files are unchanged (indexer.build)."""
+    home = home or statute_home(listing)
     from indexer.build import build_index
     from indexer.facts import extract_facts
 
     tarball = find_tarball(listing, fallback_tarball)
     corpus, index = home / "corpus", home / "index"
     copies = unpack_statutes(tarball, listing, corpus)
-    echo(f"LawBench 法条索引：{index}（{listing} 列出的文件，解压自 {tarball}）")
+    label = "LawBench" if listing.name == STATUTE_LIST else listing.name.removesuffix(DEV_SET_LIST)
+    echo(f"{label} 法条索引：{index}（{listing} 列出的文件，解压自 {tarball}）")
     for copy in copies:
         echo(f"  同一法律在两个类别下的相同副本，只收一份：{copy}")
     report = build_index(corpus, index, extract_facts=extract_facts)

@@ -10,6 +10,7 @@ from indexer.errors import InvalidArgumentError
 from qa.assistant import Assistant
 from qa.retrieve import RETRIEVERS
 
+from .beir import is_beir
 from .lawbench import is_lawbench, load_lawbench
 
 REQUIRED_FIELDS = ("id", "question", "answer", "evidence")
@@ -89,6 +90,7 @@ def run_evaluation(
     top_k: int = 10,
     exhaustive: bool = False,
     leave_one_out: bool = True,
+    build_index: Path | None = None,
 ) -> str:
     """Evaluate and write results.jsonl, metrics.json, report.md, report.png and
     the TREC files into `out_dir`; returns the headline table as text.
@@ -101,7 +103,9 @@ def run_evaluation(
     `index_dir` None is the default index, or for LawBench task files the
     statute index they need, built beside the runs (eval/lawbench_index.py).
     A dataset whose documents the index lacks is refused before any question
-    is asked (eval/coverage.py)."""
+    is asked (eval/coverage.py). A BEIR folder is scored by document
+    (eval/beir_eval.py), on the index `build_index`/index built from its
+    corpus when given, else on `index_dir` if it holds exactly that corpus."""
     from .coverage import check_coverage
     from .lawbench_index import DEFAULT_LAWS, statute_index, statute_list
     from .report import write_outputs
@@ -111,6 +115,8 @@ def run_evaluation(
 
     apply_thread_policy()  # measure latencies as they are served
     paths = dataset if isinstance(dataset, list) else [dataset]
+    if any(is_beir(path) for path in paths) or build_index is not None:
+        return _run_beir(paths, Path(out_dir), index_dir, build_index, retrievers or ["hybrid", "lexical", "dense"])
     items = [item for path in paths for item in load_dataset(path)]
     if index_dir is None:
         listing = statute_list(paths)
@@ -132,3 +138,23 @@ def run_evaluation(
             f.write(section)
         summary += "\n\nLeave one dataset out:\n" + table
     return summary
+
+
+def _run_beir(paths: list[Path], out_dir: Path, index_dir: Path | None, build_index: Path | None, retrievers: list[str]) -> str:
+    """One BEIR dataset, on the index built from its corpus or on `index_dir`."""
+    from .beir import build_beir_index, check_index_matches, load_beir
+    from .beir_eval import evaluate_beir
+
+    if len(paths) != 1 or not is_beir(paths[0]):
+        raise InvalidArgumentError("BEIR 数据集（含 corpus.jsonl、queries.jsonl 的文件夹）须单独评测：只给一个 --dataset；--build-index 只用于 BEIR 数据集")
+    for retriever in retrievers:
+        if retriever not in RETRIEVERS:
+            raise InvalidArgumentError(f"未知的检索方式 {retriever!r}：可选 {', '.join(RETRIEVERS)}")
+    dataset = load_beir(paths[0])
+    if build_index is not None:
+        index_dir = build_beir_index(dataset, build_index)
+    index_dir = index_dir or Path("index")
+    assistant = Assistant.open(index_dir)
+    check_index_matches(dataset, {document.doc_id for document in assistant.index.documents}, str(index_dir))
+    table = evaluate_beir(assistant, dataset, retrievers, out_dir)
+    return f"{table}\n\n详细表格 Details: {out_dir / 'report.md'}"

@@ -18,6 +18,7 @@ from .focus import asking_focus
 from .dictionary import dictionary_terms
 from .language import detect_language, glossary_lookup, glossary_terms, to_simplified
 from .spelling import Speller
+from .thesaurus import expansion_tokens, thesaurus_terms
 
 MAX_QUESTION_CHARS = 500
 SYNONYMS_PATH = Path(__file__).parent / "data" / "synonyms.tsv"
@@ -54,6 +55,8 @@ class Query:
     focus: str = ""  # the clause(s) that ask; the cues above are read from it only
     corrections: tuple[tuple[str, str], ...] = ()  # (typo, word of the index) pairs
     glossary_terms: tuple[str, ...] = ()  # Chinese terms of the English words used
+    thesaurus_terms: tuple[str, ...] = ()  # statute terms the mined thesaurus gives for its plain words
+    thesaurus_tokens: tuple[str, ...] = ()  # their lexical tokens that `tokens` lacks (searched at a lower weight)
 
     @property
     def about_responsibility(self) -> bool:
@@ -128,10 +131,12 @@ class QueryParser:
         added = [word for _, word in corrections] + list(terms)
         expanded = expand_synonyms(f"{text} {' '.join(added)}" if added else text)
         focus_expanded = expand_synonyms(" ".join([focus, *glossary_terms(focus)]))
+        tokens = self._tokens(expanded, language)
+        mined = thesaurus_terms(expanded, self.vocabulary)
         return Query(
             text=text,
             expanded=expanded,
-            tokens=self._tokens(expanded, language),
+            tokens=tokens,
             asks=_asks(focus, language),
             asked_unit=_asked_unit(focus)[0],
             years=tuple(int(y) for y in _YEAR.findall(focus)),
@@ -146,6 +151,8 @@ class QueryParser:
             focus=focus,
             corrections=corrections,
             glossary_terms=terms,
+            thesaurus_terms=mined,
+            thesaurus_tokens=expansion_tokens(mined, tokens),
         )
 
     def _english_terms(self, text: str, language: str) -> tuple[str, ...]:

@@ -35,6 +35,9 @@ RETRIEVERS = ("hybrid", "lexical", "dense")
 # "route": the clauses of a document the question names by title (1) or by its jurisdiction (0.5);
 # set a priori at half the best lexical score, not tuned (the dev sets over the plan name no documents).
 DEFAULT_WEIGHTS = {"lexical": 1.0, "dense": 0.1, "sentence": 0.1, "roles": 1.0, "exact": 1.0, "figures": 0.15, "route": 0.5}
+# The mined thesaurus's terms (qa/thesaurus.py): BM25 of their tokens, at this
+# share of the question's own; "thesaurus_dense" 1 also appends them to the embedded text.
+THESAURUS_WEIGHTS = {"thesaurus": 0.3, "thesaurus_dense": 0.0}
 CANDIDATES = 100  # per source: BM25, nearest clauses, nearest sentences
 # Clauses of the documents a question names that compete beside the candidates:
 # above this many, the ones with most of the question's words (see _routed_candidates).
@@ -139,7 +142,7 @@ class Retriever:
         self.router = router or DocumentRouter(index.documents)
         self.embedder = embedder
         self.top_k = validate_top_k(top_k)
-        self.weights = weights or dict(DEFAULT_WEIGHTS)
+        self.weights = {**THESAURUS_WEIGHTS, **(weights or DEFAULT_WEIGHTS)}
         self.candidates = validate_top_k(candidates, "candidates")
         self.exhaustive = exhaustive
         self.chunks = index.chunks
@@ -213,8 +216,16 @@ class Retriever:
 
     # -- scorers over a set of clause positions -----------------------------------
     def _lexical_all(self, query: Query) -> np.ndarray:
-        """BM25 of every clause: a sum over the postings of the query's tokens."""
-        ids = [self._vocab[t] for t in query.tokens if t in self._vocab]
+        """BM25 of every clause: a sum over the postings of the query's tokens,
+        plus those of its thesaurus tokens at their lower weight."""
+        scores = self._bm25(query.tokens)
+        weight = self.weights.get("thesaurus", 0.0)
+        if weight > 0 and query.thesaurus_tokens:
+            scores = scores + np.float32(weight) * self._bm25(query.thesaurus_tokens)
+        return scores
+
+    def _bm25(self, tokens: Sequence[str]) -> np.ndarray:
+        ids = [self._vocab[t] for t in tokens if t in self._vocab]
         if not ids or not self.chunks:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.index.lexical.get_scores_from_ids(ids), dtype=np.float32)
@@ -312,6 +323,8 @@ class Retriever:
 
     # -- search ----------------------------------------------------------------
     def embed_queries(self, queries: Sequence[Query]) -> np.ndarray:
+        if self.weights.get("thesaurus_dense", 0.0) > 0:
+            return self.embedder.embed_batch([" ".join([q.expanded, *q.thesaurus_terms]) for q in queries])
         return self.embedder.embed_batch([q.expanded for q in queries])
 
     def _nearest(self, vectors: np.ndarray) -> list[np.ndarray]:
