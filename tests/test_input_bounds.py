@@ -12,7 +12,7 @@ import pytest
 from indexer.errors import InvalidQuestionError
 from qa.query import normalise_question, parse_query
 from ui.guard import UnsafeRequestError, decode_json, require_valid_text
-from ui.reliability_bounds import costly_question
+from probes.reliability_bounds import costly_question
 
 POLICYQA = str(Path(sys.executable).parent / "policyqa")
 
@@ -199,8 +199,8 @@ def test_feedback_is_once_per_answer_and_client_rate_limited_and_rotated(tmp_pat
 
 def test_two_hundred_clicks_on_one_answer_write_one_record(ui_workspace, embedder, tmp_path):
     """Reduced form of `policyqa reliability --only feedback` (the issue measured 200 records in 3.3 s)."""
-    from ui.reliability import Workspace
-    from ui.reliability_bounds import feedback_flood
+    from probes.reliability import Workspace
+    from probes.reliability_bounds import feedback_flood
 
     space = Workspace(tmp_path, ui_workspace.corpus, ui_workspace.index, tmp_path / "data")
     figures = feedback_flood(space, embedder, clicks=200)

@@ -11,7 +11,7 @@ import pytest
 from indexer.loaders import load_corpus, load_document
 from indexer.loaders.corpus import quarantine_dir
 from indexer.loaders.limits import LIMITS, LimitExceededError, ReadLimits
-from tests.bombs import docx_bomb, huge_image, huge_page_pdf, many_frames_tiff, ofd_bomb
+from probes.bombs import docx_bomb, huge_image, huge_page_pdf, many_frames_tiff, ofd_bomb
 from tests.test_formats import SCAN_LINES, write_scan
 
 GOOD = "关于促进海洋经济发展的若干措施\n一、总体要求\n（一）到2025年，海洋生产总值达到5000亿元。\n"

@@ -153,7 +153,7 @@ def upload_route_probe(space: Workspace, embedder: Any, uploads: int = 50, megab
     import httpx
     from gradio.utils import get_upload_folder
 
-    from .upload_guard import folder_bytes
+    from ui.upload_guard import folder_bytes
 
     password = "正确的管理密码-" + uuid.uuid4().hex[:8]
     block = b"x" * (megabytes * 1024 * 1024)
@@ -194,7 +194,7 @@ def feedback_flood(space: Workspace, embedder: Any, clicks: int = 200) -> dict[s
     from indexer.store import load_index
     from qa.assistant import Assistant
 
-    from .service import Service
+    from ui.service import Service
 
     service = Service(Assistant(load_index(space.index, model_id=embedder.model_id), embedder), space.index, space.corpus, space.data)
     answer = service.ask(NORMAL_QUESTIONS[1])

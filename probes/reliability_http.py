@@ -1,6 +1,6 @@
 """The served app under attack and under load (part of `policyqa reliability`).
 
-Each probe serves a `Workspace` (ui/reliability.py) with the real app and
+Each probe serves a `Workspace` (probes/reliability.py) with the real app and
 returns its figures as a dict.
 """
 from __future__ import annotations
@@ -48,7 +48,7 @@ def serve_in_thread(app: Any, forwarded_allow_ips: str | None = None) -> Iterato
     `policyqa serve` sets it up; its base URL."""
     import uvicorn
 
-    from .guard import uvicorn_options
+    from ui.guard import uvicorn_options
 
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **uvicorn_options(forwarded_allow_ips))
@@ -74,12 +74,12 @@ def served(
     """The real app over `space` on a free local port, in this process:
     (base URL, Service, the log records it wrote, the app). `rates`: the
     app's per-client limits (ui/throttle.py Rates; None: the defaults)."""
-    from .throttle import RATES
+    from ui.throttle import RATES
     from indexer.store import load_index
     from qa.assistant import Assistant
 
-    from .service import Service
-    from .web import create_app
+    from ui.service import Service
+    from ui.web import create_app
 
     service = Service(Assistant(load_index(space.index, model_id=embedder.model_id), embedder), space.index, space.corpus, space.data)
     records = _Records()
@@ -135,7 +135,7 @@ def security_probe(space: Workspace, embedder: Any) -> dict[str, Any]:
     file_data = {"path": str(secret), "orig_name": "secret.txt", "meta": {"_type": "gradio.FileData"}}
     os.environ.pop("POLICYQA_ADMIN_PASSWORD", None)
     statuses: dict[int, int] = {}
-    from .throttle import Rate, Rates
+    from ui.throttle import Rate, Rates
 
     # Every event is called 5 times in a burst: past the per-client event rate, which is not what is probed here.
     rates = Rates(event=Rate(per_second=1000, burst=1000))
@@ -343,7 +343,7 @@ def upload_during_questions(space: Workspace, embedder: Any, kilobytes: int = 40
     from indexer.store import load_index
     from qa.assistant import Assistant
 
-    from .service import Service
+    from ui.service import Service
 
     service = Service(Assistant(load_index(space.index, model_id=embedder.model_id), embedder), space.index, space.corpus, space.data)
     document = space.root / "upload_probe.txt"

@@ -7,7 +7,7 @@
 * single-bit flips in every file of the index (CURRENT and the manifest too):
   each must be refused, or answered identically (the damaged version detected and
   an intact one used);
-* the HTTP probes (ui/reliability_http.py): files readable or documents removed
+* the HTTP probes (probes/reliability_http.py): files readable or documents removed
   without authentication across every event of the app, hostile /api/ask
   bodies, 8 concurrent clients against one, a question during an upload.
 
