@@ -25,6 +25,7 @@ from eval.ports import free_port
 from .reliability import PROBE_QUESTIONS, REPO, Workspace
 
 DOC_ID = "qingdao_ai_plan"
+SERVE_PASSWORD = "x" * 12  # the admin secret of the servers the probes start
 
 
 class _Records(logging.Handler):
@@ -247,41 +248,54 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 @contextlib.contextmanager
-def serve_process(space: Workspace, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
+def running_server(
+    space: Workspace, env: dict[str, str] | None = None, args: tuple[str, ...] = (), log: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """`policyqa serve` over `space` in its own process (`env` added to its
-    environment, `args` to its command line) until it answers; its base URL."""
+    environment, `args` to its command line, its output appended to `log`)
+    until it answers: (base URL, the process). Stopped on exit, unless
+    already killed."""
     import httpx
 
     port = free_port()
     environment = {
         **os.environ,
         "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-        "POLICYQA_ADMIN_PASSWORD": "x" * 12,
+        "POLICYQA_ADMIN_PASSWORD": SERVE_PASSWORD,
         **(env or {}),
     }
     command = [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--corpus", str(space.corpus),
                "--index-dir", str(space.index), "--data-dir", str(space.data), *args]
-    server = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                if httpx.post(f"{base}/api/ask", json={"question": PROBE_QUESTIONS[0]}, timeout=30).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("policyqa serve did not start")
-            time.sleep(0.5)
-        yield base
-    finally:
-        server.terminate()
+    with contextlib.ExitStack() as stack:
+        output = stack.enter_context(open(log, "ab")) if log else subprocess.DEVNULL
+        server = subprocess.Popen(command, env=environment, stdout=output, stderr=output)
+        base = f"http://127.0.0.1:{port}"
         try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # busy past its shutdown grace: no server is left behind
-            server.kill()
-            server.wait(timeout=30)
+            deadline = time.monotonic() + 300
+            while True:
+                try:
+                    if httpx.post(f"{base}/api/ask", json={"question": PROBE_QUESTIONS[0]}, timeout=30).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("policyqa serve did not start")
+                time.sleep(0.2)
+            yield base, server
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # busy past its shutdown grace: no server is left behind
+                server.kill()
+                server.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def serve_process(space: Workspace, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
+    """`policyqa serve` over `space` in its own process until it answers; its base URL."""
+    with running_server(space, env, args) as (base, _server):
+        yield base
 
 
 def load_test(space: Workspace, requests: int = 40, clients: int = 8) -> dict[str, Any]:

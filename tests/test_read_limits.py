@@ -102,3 +102,30 @@ def test_a_corpus_quarantines_what_is_over_a_limit_and_indexes_the_rest(tmp_path
 def test_limits_are_validated():
     with pytest.raises(ValueError, match="max_pages"):
         ReadLimits(max_pages=0)
+
+
+def test_bombs_uploaded_to_a_running_server_are_refused_quarantined_and_survive_a_kill(plan_corpus, plan_index, tmp_path):
+    """Reduced form of `policyqa reliability --only bombs`: two bombs through the
+    admin's upload path of `policyqa serve` (upload route, then the upload
+    event), the server killed with SIGKILL during the first one's second upload
+    and started again. No timings are asserted: the probe reports them."""
+    import shutil
+
+    from probes.bomb_probe import bomb_probe
+    from probes.reliability import Workspace
+
+    shutil.copytree(plan_corpus, tmp_path / "corpus")
+    shutil.copytree(plan_index, tmp_path / "index")
+    space = Workspace(tmp_path, tmp_path / "corpus", tmp_path / "index", tmp_path / "data")
+    figures = bomb_probe(space, scale="quick")
+    rows = {row["row"]: row for row in figures["bombs"]}
+    assert {row["limit"] for row in rows.values()} == {"max_zip_bytes", "max_pixels"}
+    for row in rows.values():
+        assert row["refused"] and row["quarantined"] and not row["in_corpus"], row
+        assert row["message"].startswith("上传被拒绝") and "已移到 corpus.quarantine/" in row["message"]
+    killed = rows["docx inflating to 300 MB"]
+    assert killed["restart_serves_s"] is not None and killed["staging_left"] == []
+    assert killed["processes_left_after_kill"] == 0
+    assert {"bomb.docx", "huge_page.pdf"} <= {p.name for p in quarantine_dir(space.corpus).iterdir()}
+    assert figures["questions_meanwhile"] >= 1 and set(figures["question_statuses"]) == {"200"}
+    assert figures["server_errors"] == 0 and figures["tracebacks_logged"] == 0
