@@ -100,9 +100,11 @@ def serve(
 
     from indexer.loaders.sandbox import start_child
     from indexer.threads import apply_thread_policy
+    from qa.slots import load_tagger
 
     apply_thread_policy()
     service = Service.open(Path(index_dir), Path(corpus_dir), Path(data_dir))
+    load_tagger()  # before the first question, not during it
     start_child()
     app = create_app(service, rates=Rates.from_env())
     print(app.state.admin_gate.banner(), flush=True)
