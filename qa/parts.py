@@ -21,6 +21,15 @@ _MARKER = re.compile(r"\[(\d+)\]")
 _TITLE = re.compile(r"《[^《》]+》")
 # A part this short once its asking words are gone (电话多少 → 电话, 啥时候建成 → 时候建成) names no subject of its own.
 SHORT_PART = 6
+# Parts answered one by one, each a retrieval of its own: a question of 500
+# characters asking 65 things took 20 s and held every other asker's question
+# behind it. Dev questions ask at most 3.
+MAX_PARTS = 4
+
+
+def too_many_parts_note(asked: int) -> str:
+    """The note on an answer whose question asked more than MAX_PARTS things."""
+    return f"这个问题包含 {asked} 个提问，只分别回答了前 {MAX_PARTS} 个；其余请分开提问。"
 
 
 def asking_parts(question: str) -> list[str]:

@@ -12,7 +12,7 @@ import pytest
 from indexer.errors import InvalidQuestionError
 from qa.query import normalise_question, parse_query
 from ui.guard import UnsafeRequestError, decode_json, require_valid_text
-from probes.reliability_bounds import costly_question
+from probes.reliability_bounds import costly_question, many_parts_question
 
 POLICYQA = str(Path(sys.executable).parent / "policyqa")
 
@@ -67,6 +67,36 @@ def test_no_viterbi_runs_over_a_question_of_rare_characters(monkeypatch):
     # Names in the dictionary are still found, before and after rare characters.
     assert "比亚迪" in parse_query(costly_question(200) + "比亚迪的整车项目有什么安排").proper_nouns
     assert place_names(costly_question(100) + "济南和潍坊的企业" + costly_question(100, seed=1)) == ["济南", "潍坊"]
+
+
+def test_a_question_asking_many_things_gets_its_first_parts_answered_and_a_note(assistant, monkeypatch):
+    from qa.parts import MAX_PARTS, asking_parts
+
+    question = many_parts_question()
+    assert len(asking_parts(question)) > 3 * MAX_PARTS
+    retrieved: list[int] = []
+    real = type(assistant)._answer_by_retrieval
+    monkeypatch.setattr(
+        type(assistant), "_answer_by_retrieval", lambda self, qs, *a: retrieved.append(len(qs)) or real(self, qs, *a)
+    )
+    answer = assistant.ask(question)
+    assert retrieved == [1, MAX_PARTS]  # the whole question, then its first MAX_PARTS parts
+    assert f"只分别回答了前 {MAX_PARTS} 个" in " ".join(answer.notes)
+    assert answer.parts == () or len(answer.parts) == MAX_PARTS
+    # A question asking two things is answered part by part as before, without the note.
+    two = assistant.ask("牵头单位是谁？联系电话是多少？")
+    assert not any("分别回答" in note for note in two.notes)
+
+
+def test_spelling_looks_up_sounds_only_for_spans_one_character_from_an_index_word(monkeypatch):
+    import qa.spelling as spelling
+
+    speller = spelling.Speller(["电话", "新能源", "环境", "政策"])
+    looked_up: list[str] = []
+    real = spelling._syllables
+    monkeypatch.setattr(spelling, "_syllables", lambda word: looked_up.append(word) or real(word))
+    assert speller.corrections(costly_question(200)) == () and looked_up == []
+    assert speller.corrections("联系电化多少") == (("电化", "电话"),) and "电化" in looked_up
 
 
 def test_the_batcher_serves_a_newcomer_in_the_next_batch_and_keeps_to_its_budget():
