@@ -172,12 +172,12 @@ class Uploader:
             if d.get("backend_fn") and d["inputs"] == [ids["pq-upload"], ids["pq-admin-password"]]
         )
 
-    def send(self, path: Path) -> str:
-        """The server-side path of `path` in Gradio's upload cache."""
+    def send(self, path: Path) -> str | int:
+        """The server-side path of `path` in Gradio's upload cache, or the
+        status the upload route refused it with (413: over the 20 MB limit)."""
         headers = {"X-PolicyQA-Admin": quote(SERVE_PASSWORD, safe="")}
         response = self.client.post(f"{self.base}/gradio_api/upload", files={"files": (path.name, path.read_bytes())}, headers=headers)
-        response.raise_for_status()
-        return response.json()[0]
+        return response.json()[0] if response.status_code == 200 else response.status_code
 
     def add(self, server_path: str, name: str) -> str:
         """Run the upload event on a sent file; the status message it shows."""
@@ -200,7 +200,8 @@ def _refusal(space: Workspace, uploader: Uploader, bomb: Bomb, path: Path, memor
     quarantined_before = set(quarantine_dir(space.corpus).glob("*"))
     memory.reset()
     started = time.monotonic()
-    message = uploader.add(uploader.send(path), bomb.file)
+    sent = uploader.send(path)
+    message = uploader.add(sent, bomb.file) if isinstance(sent, str) else f"上传被拒绝：HTTP {sent}（上传接口，文件超过 20 MB）"
     seconds = time.monotonic() - started
     meanwhile = _latencies(asked, started, time.monotonic())
     limit = re.search(r"限制 (\w+)", message)
@@ -208,12 +209,13 @@ def _refusal(space: Workspace, uploader: Uploader, bomb: Bomb, path: Path, memor
         "row": bomb.row,
         "file_kb": round(path.stat().st_size / 1024, 1),
         "refused": message.startswith("上传被拒绝"),
-        "limit": limit.group(1) if limit else None,
+        "limit": limit.group(1) if limit else ("upload size (route)" if isinstance(sent, int) else None),
         "seconds": round(seconds, 2),
         "tree_peak_rss_mb": memory.peak_mb(),
         "questions_meanwhile": len(meanwhile),
         "questions_p95_s": round(_percentile(meanwhile, 0.95), 3) if meanwhile else None,
-        "quarantined": len(set(quarantine_dir(space.corpus).glob("*")) - quarantined_before) == 1,
+        # Refused by the upload route: never written where the server reads.
+        "quarantined": len(set(quarantine_dir(space.corpus).glob("*")) - quarantined_before) == 1 if isinstance(sent, str) else None,
         "in_corpus": (space.corpus / bomb.file).exists(),
         "message": message[:200],
     }
@@ -223,6 +225,10 @@ def _kill_during_upload(uploader: Uploader, path: Path, name: str, corpus: Path,
     """Upload `path` again and SIGKILL the server once its staging folder
     appears (or when the event ends first); whether it was caught mid-read."""
     server_path = uploader.send(path)
+    if not isinstance(server_path, str):  # refused at the route: killed all the same
+        server.kill()
+        server.wait(timeout=30)
+        return False
     thread = threading.Thread(target=_quietly, args=(uploader.add, server_path, name), daemon=True)
     thread.start()
     caught = False

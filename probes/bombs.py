@@ -51,8 +51,7 @@ OFD_ROOT = (
 def ofd_bomb(path: Path, pages: int, content_kb: int, padding_kb: int = 0) -> Path:
     """An OFD of `pages` pages that all name one Content.xml of `content_kb` KB
     of text objects and `padding_kb` KB of an XML comment (random hex, which
-    packs only 2:1). The text objects repeat in blocks of 16 KB (inside
-    deflate's window, so they pack about 1000:1) and are written as a stream:
+    packs only 2:1). The text objects are written as a stream:
     a part of gigabytes costs the builder no more memory than a small one."""
     page_list = "".join(f'<ofd:Page ID="{n}" BaseLoc="Pages/Page_0/Content.xml"/>' for n in range(pages))
     objects = content_kb * 1024 // 130
@@ -63,7 +62,9 @@ def ofd_bomb(path: Path, pages: int, content_kb: int, padding_kb: int = 0) -> Pa
             for n in range(count)
         ).encode("utf-8")
 
-    block, rest = text_objects(128), text_objects(objects % 128)
+    # One object repeated (shorter than deflate's longest match): the part packs
+    # about 1000:1, so 12 GB of XML still fits the 20 MB upload limit.
+    block, rest = text_objects(1) * 128, text_objects(objects % 128)
     padding = random.Random(0).randbytes(padding_kb * 512).hex()
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as package:
         package.writestr("OFD.xml", OFD_ROOT)
