@@ -70,22 +70,28 @@ def test_no_viterbi_runs_over_a_question_of_rare_characters(monkeypatch):
 
 
 def test_a_question_asking_many_things_gets_its_first_parts_answered_and_a_note(assistant, monkeypatch):
-    from qa.parts import MAX_PARTS, asking_parts
+    from qa.parts import MAX_PARTS, PARTS_MAX_CHARS, asking_parts
 
-    question = many_parts_question()
-    assert len(asking_parts(question)) > 3 * MAX_PARTS
     retrieved: list[int] = []
     real = type(assistant)._answer_by_retrieval
     monkeypatch.setattr(
         type(assistant), "_answer_by_retrieval", lambda self, qs, *a: retrieved.append(len(qs)) or real(self, qs, *a)
     )
+    question = many_parts_question(12)
+    assert len(asking_parts(question)) == 12 and len(question) <= PARTS_MAX_CHARS
     answer = assistant.ask(question)
     assert retrieved == [1, MAX_PARTS]  # the whole question, then its first MAX_PARTS parts
     assert f"只分别回答了前 {MAX_PARTS} 个" in " ".join(answer.notes)
     assert answer.parts == () or len(answer.parts) == MAX_PARTS
-    # A question asking two things is answered part by part as before, without the note.
+    # Over PARTS_MAX_CHARS: answered whole, and the note says how to get each part answered.
+    retrieved.clear()
+    long_one = assistant.ask(many_parts_question())
+    assert len(many_parts_question()) > PARTS_MAX_CHARS and retrieved == [1]
+    assert "已按整体回答" in " ".join(long_one.notes)
+    # A question asking two things is answered part by part as before, without a note.
+    retrieved.clear()
     two = assistant.ask("牵头单位是谁？联系电话是多少？")
-    assert not any("分别回答" in note for note in two.notes)
+    assert retrieved == [1, 2] and not any("回答" in note for note in two.notes)
 
 
 def test_spelling_looks_up_sounds_only_for_spans_one_character_from_an_index_word(monkeypatch):
