@@ -261,7 +261,7 @@ def bomb_probe(space: Workspace, scale: str = "issue", kill: bool = True) -> dic
     folder = space.root / f"bombs-{uuid.uuid4().hex[:6]}"
     folder.mkdir()
     built = [(bomb, bomb.build(folder / bomb.file)) for bomb in bombs(scale)]
-    log = space.root / "bomb-probe-server.log"
+    log = folder / "server.log"
     env = {"POLICYQA_RATES": RATES}
     rows: list[dict[str, Any]] = []
     statuses: list[int] = []
@@ -303,6 +303,15 @@ def bomb_probe(space: Workspace, scale: str = "issue", kill: bool = True) -> dic
         "slowest_restart_s": max(restarts) if restarts else None,
         "server_errors": sum(1 for s in statuses if s >= 500),
         "tracebacks_logged": text.count("Traceback"),
+        "traceback_excerpts": [text[i : i + 1500] for i in _occurrences(text, "Traceback")][:3],
         "load_average_1m": round(os.getloadavg()[0], 2),  # other work on the machine, which the latencies include
     }
+
+
+def _occurrences(text: str, word: str) -> list[int]:
+    found, at = [], text.find(word)
+    while at >= 0:
+        found.append(at)
+        at = text.find(word, at + 1)
+    return found
 

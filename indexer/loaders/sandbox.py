@@ -60,7 +60,10 @@ def _serve(connection: Connection) -> None:
             reply = ("refused", str(e), "", f"{type(cause).__name__}: {cause}" if cause else "")
         except MemoryError:
             reply = ("refused", str(exceeded(Path(path).name, "max_memory_bytes")), "max_memory_bytes", "")
-        connection.send(reply)
+        try:
+            connection.send(reply)
+        except OSError:  # the parent was killed while this file was read: nobody to answer
+            return
 
 
 class _Child:
