@@ -153,6 +153,42 @@ def test_the_batcher_serves_a_newcomer_in_the_next_batch_and_keeps_to_its_budget
         assert abs(served["a"] - served["b"]) <= len("a-first"), batches
 
 
+def test_a_short_question_goes_before_a_long_one_from_a_client_that_used_as_much():
+    """The pick counts the next job's cost with the client's use: a normal asker
+    (short questions, often) is not put behind a flood of 500-character ones
+    whose clients each used a little less lately."""
+    import threading
+
+    from ui.concurrency import MicroBatcher
+
+    gate, started = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def run(key, items):
+        started.set()
+        gate.wait()
+        order.extend(item[:1] for item in items)
+        return items
+
+    batcher = MicroBatcher(run, cost=len, budget=500, clock=lambda: 100.0)
+    batcher._usage.update({"normal": (200.0, 100.0), "flood": (100.0, 100.0)})
+    first = threading.Thread(target=batcher.submit, args=("k", "w" * 10, "warm"))
+    first.start()
+    started.wait()  # the worker is busy: both questions below wait for the next pick
+    threads = [
+        threading.Thread(target=batcher.submit, args=("k", "F" * 500, "flood")),
+        threading.Thread(target=batcher.submit, args=("k", "n" * 15, "normal")),
+    ]
+    for t in threads:
+        t.start()
+    while sum(len(lane) for lane in batcher._lanes.values()) < 2:
+        threading.Event().wait(0.01)
+    gate.set()
+    for t in [first, *threads]:
+        t.join()
+    assert order == ["w", "n", "F"]  # use + cost: 215 before 600 (use alone: 100 before 200)
+
+
 def test_a_job_past_its_wait_budget_is_withdrawn_unanswered():
     import threading
 
