@@ -37,7 +37,7 @@ test-system-deps:
 	fi
 
 test: install test-system-deps
-	$(BIN)/ruff check indexer qa ui eval tests
+	$(BIN)/ruff check indexer qa ui eval probes tests
 	$(BIN)/python -m pytest -q
 
 bench: install

@@ -18,7 +18,7 @@ from .conversation import Turn, read
 from .doc_filter import choose
 from .doc_status import Statuses
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
-from .parts import asking_parts, combine
+from .parts import asking_parts, combine, parts_answered, parts_note
 from .procedure import ProcedureAnswerer
 from .query import Query, QueryParser, normalise_question
 from .references import ReferenceResolver
@@ -125,14 +125,16 @@ class Assistant:
     ) -> list[Answer]:
         """Each question answered whole; one asking several things is also
         answered part by part (qa/parts.py), and when any part goes unanswered
-        the answer gives each part its own answer or its own 未提及."""
+        the answer gives each part its own answer or its own 未提及. At most
+        MAX_PARTS parts, and none in a question over PARTS_MAX_CHARS, are
+        answered one by one; a note says so (qa/parts.py)."""
         wholes = self._answer_by_retrieval(questions, top_k, mode, doc_ids, as_of)
         parts = [asking_parts(question) if _CHINESE.search(question) else [question] for question in questions]
+        notes = {i: note for i, (question, split) in enumerate(zip(questions, parts)) if (note := parts_note(question, split))}
+        parts = [parts_answered(question, split) for question, split in zip(questions, parts)]
         several = [i for i, split in enumerate(parts) if len(split) > 1]
-        if not several:
-            return wholes
         flat = [part for i in several for part in parts[i]]
-        answered = iter(self._answer_by_retrieval(flat, top_k, mode, doc_ids, as_of))
+        answered = iter(self._answer_by_retrieval(flat, top_k, mode, doc_ids, as_of) if flat else [])
         for i in several:
             part_answers = [next(answered) for _ in parts[i]]
             if not wholes[i].abstained and all(not a.abstained for a in part_answers) and not self._drops_a_part(
@@ -142,6 +144,8 @@ class Assistant:
                 wholes[i] = combine(wholes[i], parts[i], part_answers)
             # Else the whole was refused and no part gives an asked value: a part
             # answered only by its topic ("能享受补贴吗") does not overturn the refusal.
+        for i, note in notes.items():
+            wholes[i] = replace(wholes[i], notes=[*wholes[i].notes, note])
         return wholes
 
     def _drops_a_part(self, question: str, parts: list[str], whole: Answer, part_answers: list[Answer]) -> bool:

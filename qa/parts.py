@@ -21,6 +21,30 @@ _MARKER = re.compile(r"\[(\d+)\]")
 _TITLE = re.compile(r"《[^《》]+》")
 # A part this short once its asking words are gone (电话多少 → 电话, 啥时候建成 → 时候建成) names no subject of its own.
 SHORT_PART = 6
+# Parts answered one by one, each a retrieval of its own: a question of 500
+# characters asking 65 things took 20 s and held every other asker's question
+# behind it. Dev questions ask at most 3.
+MAX_PARTS = 4
+# … and only in a question this long: each part answered costs a retrieval and
+# an answer of its own, which a long question (500 characters asking 40
+# things: 1.6 s) would spend while everyone else's questions wait. The longest
+# dev question asking several things has 90 characters.
+PARTS_MAX_CHARS = 200
+
+
+def parts_note(question: str, parts: list[str]) -> str:
+    """Why `question`'s `parts` are not all answered one by one ("" when they are)."""
+    if len(parts) > 1 and len(question) > PARTS_MAX_CHARS:
+        return f"这个问题较长（{len(question)} 字）且包含 {len(parts)} 个提问，已按整体回答；分开提问可逐项回答。"
+    if len(parts) > MAX_PARTS:
+        return f"这个问题包含 {len(parts)} 个提问，只分别回答了前 {MAX_PARTS} 个；其余请分开提问。"
+    return ""
+
+
+def parts_answered(question: str, parts: list[str]) -> list[str]:
+    """The parts of `question` answered one by one: at most MAX_PARTS, none in
+    a question over PARTS_MAX_CHARS characters (it is answered whole)."""
+    return [question] if len(question) > PARTS_MAX_CHARS else parts[:MAX_PARTS]
 
 
 def asking_parts(question: str) -> list[str]:

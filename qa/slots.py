@@ -334,6 +334,15 @@ _NAME_TAGS = frozenset({"n", "nz", "nt", "ns", "nl", "ng", "nr", "vn", "j", "eng
 _NOT_NAME_TAGS = frozenset({"m", "mq", "q", "r", "p", "c", "u", "uj", "ul", "d", "s", "f", "t", "b", "x"})
 
 
+def load_tagger() -> None:
+    """Load the dictionary `is_name` tags with (jieba's default one) now: on
+    first use it takes 3–7 s on 2 cores, which the first question needing it
+    (个人买电动车能拿多少购车补贴？) would otherwise wait."""
+    import jieba
+
+    jieba.dt.check_initialized()
+
+
 @lru_cache(maxsize=4096)
 def is_name(word: str) -> bool:
     """Whether `word` names a thing: jieba (HMM off, no guessing) tags its last

@@ -20,7 +20,7 @@ from indexer.build import build_index
 from indexer.errors import IndexMismatchError
 from indexer.store import load_index, open_version, read_manifest
 from indexer.versions import check_versions, index_lock
-from ui.reliability import Workspace, bitflip_loop, kill_loop, leftovers
+from probes.reliability import Workspace, bitflip_loop, kill_loop, leftovers
 
 REPO = Path(__file__).resolve().parents[1]
 

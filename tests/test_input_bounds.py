@@ -12,7 +12,7 @@ import pytest
 from indexer.errors import InvalidQuestionError
 from qa.query import normalise_question, parse_query
 from ui.guard import UnsafeRequestError, decode_json, require_valid_text
-from ui.reliability_bounds import costly_question
+from probes.reliability_bounds import costly_question, many_parts_question
 
 POLICYQA = str(Path(sys.executable).parent / "policyqa")
 
@@ -69,6 +69,42 @@ def test_no_viterbi_runs_over_a_question_of_rare_characters(monkeypatch):
     assert place_names(costly_question(100) + "济南和潍坊的企业" + costly_question(100, seed=1)) == ["济南", "潍坊"]
 
 
+def test_a_question_asking_many_things_gets_its_first_parts_answered_and_a_note(assistant, monkeypatch):
+    from qa.parts import MAX_PARTS, PARTS_MAX_CHARS, asking_parts
+
+    retrieved: list[int] = []
+    real = type(assistant)._answer_by_retrieval
+    monkeypatch.setattr(
+        type(assistant), "_answer_by_retrieval", lambda self, qs, *a: retrieved.append(len(qs)) or real(self, qs, *a)
+    )
+    question = many_parts_question(12)
+    assert len(asking_parts(question)) == 12 and len(question) <= PARTS_MAX_CHARS
+    answer = assistant.ask(question)
+    assert retrieved == [1, MAX_PARTS]  # the whole question, then its first MAX_PARTS parts
+    assert f"只分别回答了前 {MAX_PARTS} 个" in " ".join(answer.notes)
+    assert answer.parts == () or len(answer.parts) == MAX_PARTS
+    # Over PARTS_MAX_CHARS: answered whole, and the note says how to get each part answered.
+    retrieved.clear()
+    long_one = assistant.ask(many_parts_question())
+    assert len(many_parts_question()) > PARTS_MAX_CHARS and retrieved == [1]
+    assert "已按整体回答" in " ".join(long_one.notes)
+    # A question asking two things is answered part by part as before, without a note.
+    retrieved.clear()
+    two = assistant.ask("牵头单位是谁？联系电话是多少？")
+    assert retrieved == [1, 2] and not any("回答" in note for note in two.notes)
+
+
+def test_spelling_looks_up_sounds_only_for_spans_one_character_from_an_index_word(monkeypatch):
+    import qa.spelling as spelling
+
+    speller = spelling.Speller(["电话", "新能源", "环境", "政策"])
+    looked_up: list[str] = []
+    real = spelling._syllables
+    monkeypatch.setattr(spelling, "_syllables", lambda word: looked_up.append(word) or real(word))
+    assert speller.corrections(costly_question(200)) == () and looked_up == []
+    assert speller.corrections("联系电化多少") == (("电化", "电话"),) and "电化" in looked_up
+
+
 def test_the_batcher_serves_a_newcomer_in_the_next_batch_and_keeps_to_its_budget():
     import threading
 
@@ -115,6 +151,42 @@ def test_the_batcher_serves_a_newcomer_in_the_next_batch_and_keeps_to_its_budget
             if item != "normal":
                 served[item[0]] += len(item)
         assert abs(served["a"] - served["b"]) <= len("a-first"), batches
+
+
+def test_a_short_question_goes_before_a_long_one_from_a_client_that_used_as_much():
+    """The pick counts the next job's cost with the client's use: a normal asker
+    (short questions, often) is not put behind a flood of 500-character ones
+    whose clients each used a little less lately."""
+    import threading
+
+    from ui.concurrency import MicroBatcher
+
+    gate, started = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def run(key, items):
+        started.set()
+        gate.wait()
+        order.extend(item[:1] for item in items)
+        return items
+
+    batcher = MicroBatcher(run, cost=len, budget=500, clock=lambda: 100.0)
+    batcher._usage.update({"normal": (200.0, 100.0), "flood": (100.0, 100.0)})
+    first = threading.Thread(target=batcher.submit, args=("k", "w" * 10, "warm"))
+    first.start()
+    started.wait()  # the worker is busy: both questions below wait for the next pick
+    threads = [
+        threading.Thread(target=batcher.submit, args=("k", "F" * 500, "flood")),
+        threading.Thread(target=batcher.submit, args=("k", "n" * 15, "normal")),
+    ]
+    for t in threads:
+        t.start()
+    while sum(len(lane) for lane in batcher._lanes.values()) < 2:
+        threading.Event().wait(0.01)
+    gate.set()
+    for t in [first, *threads]:
+        t.join()
+    assert order == ["w", "n", "F"]  # use + cost: 215 before 600 (use alone: 100 before 200)
 
 
 def test_a_job_past_its_wait_budget_is_withdrawn_unanswered():
@@ -199,8 +271,8 @@ def test_feedback_is_once_per_answer_and_client_rate_limited_and_rotated(tmp_pat
 
 def test_two_hundred_clicks_on_one_answer_write_one_record(ui_workspace, embedder, tmp_path):
     """Reduced form of `policyqa reliability --only feedback` (the issue measured 200 records in 3.3 s)."""
-    from ui.reliability import Workspace
-    from ui.reliability_bounds import feedback_flood
+    from probes.reliability import Workspace
+    from probes.reliability_bounds import feedback_flood
 
     space = Workspace(tmp_path, ui_workspace.corpus, ui_workspace.index, tmp_path / "data")
     figures = feedback_flood(space, embedder, clicks=200)

@@ -11,7 +11,7 @@ import pytest
 from indexer.loaders import load_corpus, load_document
 from indexer.loaders.corpus import quarantine_dir
 from indexer.loaders.limits import LIMITS, LimitExceededError, ReadLimits
-from tests.bombs import docx_bomb, huge_image, huge_page_pdf, many_frames_tiff, ofd_bomb
+from probes.bombs import docx_bomb, huge_image, huge_page_pdf, many_frames_tiff, ofd_bomb
 from tests.test_formats import SCAN_LINES, write_scan
 
 GOOD = "关于促进海洋经济发展的若干措施\n一、总体要求\n（一）到2025年，海洋生产总值达到5000亿元。\n"
@@ -53,6 +53,8 @@ def test_pages_and_images_are_measured_before_they_are_rendered(tmp_path):
     refused(huge_image(tmp_path / "huge.png", side=13_000), "max_pixels")
     refused(huge_image(tmp_path / "huge.jpg", side=13_000), "max_pixels")
     refused(many_frames_tiff(tmp_path / "frames.tif", frames=2_001), "max_pages")
+    # Counted up to the limit only: Pillow's n_frames over 100,000 frames took minutes.
+    assert "（2,001）" in refused(many_frames_tiff(tmp_path / "many.tif", frames=100_000), "max_pages")
     refused(many_frames_tiff(tmp_path / "scan.tif", frames=30), "max_ocr_pages", dataclasses.replace(LIMITS, max_ocr_pages=20))
 
 
@@ -102,3 +104,30 @@ def test_a_corpus_quarantines_what_is_over_a_limit_and_indexes_the_rest(tmp_path
 def test_limits_are_validated():
     with pytest.raises(ValueError, match="max_pages"):
         ReadLimits(max_pages=0)
+
+
+def test_bombs_uploaded_to_a_running_server_are_refused_quarantined_and_survive_a_kill(plan_corpus, plan_index, tmp_path):
+    """Reduced form of `policyqa reliability --only bombs`: two bombs through the
+    admin's upload path of `policyqa serve` (upload route, then the upload
+    event), the server killed with SIGKILL during the first one's second upload
+    and started again. No timings are asserted: the probe reports them."""
+    import shutil
+
+    from probes.bomb_probe import bomb_probe
+    from probes.reliability import Workspace
+
+    shutil.copytree(plan_corpus, tmp_path / "corpus")
+    shutil.copytree(plan_index, tmp_path / "index")
+    space = Workspace(tmp_path, tmp_path / "corpus", tmp_path / "index", tmp_path / "data")
+    figures = bomb_probe(space, scale="quick")
+    rows = {row["row"]: row for row in figures["bombs"]}
+    assert {row["limit"] for row in rows.values()} == {"max_zip_bytes", "max_pixels"}
+    for row in rows.values():
+        assert row["refused"] and row["quarantined"] and not row["in_corpus"], row
+        assert row["message"].startswith("上传被拒绝") and "已移到 corpus.quarantine/" in row["message"]
+    killed = rows["docx inflating to 300 MB"]
+    assert killed["restart_serves_s"] is not None and killed["staging_left"] == []
+    assert killed["processes_left_after_kill"] == 0
+    assert {"bomb.docx", "huge_page.pdf"} <= {p.name for p in quarantine_dir(space.corpus).iterdir()}
+    assert figures["questions_meanwhile"] >= 1 and set(figures["question_statuses"]) == {"200"}
+    assert figures["server_errors"] == 0 and figures["tracebacks_logged"] == 0

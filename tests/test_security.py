@@ -11,9 +11,9 @@ import pytest
 
 from indexer.loaders import load_corpus
 from ui.guard import AdminGate, ManagementDeniedError, UnsafeRequestError, json_depth, require_upload
-from ui.reliability import Workspace
-from ui.reliability_bounds import guessing_probe
-from ui.reliability_http import hostile_requests, security_probe
+from probes.reliability import Workspace
+from probes.reliability_bounds import guessing_probe
+from probes.reliability_http import hostile_requests, security_probe
 
 
 @pytest.fixture(scope="module")
@@ -157,7 +157,7 @@ def test_the_corpus_is_a_jail(plan_corpus, tmp_path):
 
 def test_gradio_upload_route_needs_the_secret_and_keeps_nothing_otherwise(space, embedder):
     """Reduced form of `policyqa reliability --only uploads`."""
-    from ui.reliability_bounds import upload_route_probe
+    from probes.reliability_bounds import upload_route_probe
 
     figures = upload_route_probe(space, embedder, uploads=12, megabytes=1)
     assert figures["statuses"]["none"] == {"403": 12} and figures["statuses"]["wrong"] == {"403": 12}

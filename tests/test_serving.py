@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 import threading
 
-from ui.reliability import Workspace
-from ui.reliability_http import upload_during_questions
+from probes.reliability import Workspace
+from probes.reliability_http import upload_during_questions
 
 QUESTIONS = [
     "2022年新能源汽车产量要达到多少？",
@@ -72,7 +72,7 @@ def test_a_normal_question_is_not_starved_by_clients_flooding_costly_ones(ui_ser
     """Reduced form of `policyqa reliability --only flood`: four clients keep
     the costliest questions (500 rare characters) queued; a normal client's
     question goes into the next batch, ahead of everything they queued."""
-    from ui.reliability_bounds import costly_question
+    from probes.reliability_bounds import costly_question
 
     batcher = ui_service._batcher
     stop = threading.Event()
@@ -106,7 +106,7 @@ def test_a_normal_question_is_not_starved_by_clients_flooding_costly_ones(ui_ser
 def test_rate_limits_answer_429_with_retry_after(plan_corpus, plan_index, embedder, tmp_path):
     import httpx
 
-    from ui.reliability_http import served
+    from probes.reliability_http import served
     from ui.throttle import Rate, Rates
 
     shutil.copytree(plan_corpus, tmp_path / "corpus")

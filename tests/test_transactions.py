@@ -16,8 +16,8 @@ import pytest
 
 from indexer.build import build_index
 from indexer.store import load_index
-from ui.reliability import REPO
-from ui.reliability_http import policy_text
+from probes.reliability import REPO
+from probes.reliability_http import policy_text
 from ui.uploads import journal_path, recover_corpus
 
 CHANGE = r"""

@@ -58,7 +58,7 @@ def free_port() -> int:
 
 def serve_app(app):
     """Run `app` with uvicorn on a free local port in a thread; yields its base URL."""
-    from ui.reliability_http import serve_in_thread
+    from probes.reliability_http import serve_in_thread
 
     with serve_in_thread(app) as base:
         yield base

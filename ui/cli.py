@@ -321,7 +321,7 @@ def train(
 def reliability(ctx: typer.Context) -> None:
     """测量崩溃、损坏、攻击与负载下的表现（kill -9 ×50、逐位翻转、未授权访问、8 客户端负载、上传时提问）。
     例：policyqa reliability [--quick] [--only kill,bitflip] [--out figures.json]"""
-    from ui.reliability import main as run_reliability
+    from probes.reliability import main as run_reliability
 
     raise typer.Exit(code=run_reliability(list(ctx.args)))
 

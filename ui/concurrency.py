@@ -57,7 +57,7 @@ class MicroBatcher:
 
     Jobs wait in one lane per client. Each pick takes the oldest job of the
     client whose recent use (the `cost` of its jobs taken, halved every
-    USAGE_HALF_LIFE_S) is least, so clients sending many or costly jobs share
+    USAGE_HALF_LIFE_S) plus the cost of that job is least, so clients sending many or costly jobs share
     what is left, and one that asks now and then starts with the next batch
     whatever is queued. A batch holds at most `max_batch` jobs and `budget` of
     `cost(item)` (always at least one job). When a batch of
@@ -122,10 +122,14 @@ class MicroBatcher:
             spent = 0
             while self._lanes and len(taken) < self.max_batch:
                 now = self._clock()
-                client = min(self._lanes, key=lambda c: (self._use(c, now), self._lanes[c][0].seq))
+                # Least use once its next job is counted: a client asking short
+                # questions often goes before one whose next question is long
+                # and who used as much lately (use alone put a normal asker,
+                # one 15-character question a second, behind 500-character floods).
+                client = min(self._lanes, key=lambda c: (self._use(c, now) + self._price(self._lanes[c][0]), self._lanes[c][0].seq))
                 lane = self._lanes[client]
                 job = lane[0]
-                price = max(1, self._cost(job.item))
+                price = self._price(job)
                 if taken and spent + price > self.budget:
                     break
                 lane.popleft()
@@ -139,6 +143,9 @@ class MicroBatcher:
             while len(self._usage) > REMEMBERED_CLIENTS:
                 self._usage.popitem(last=False)
             return taken
+
+    def _price(self, job: _Job) -> int:
+        return max(1, self._cost(job.item))
 
     def _use(self, client: Hashable, now: float) -> float:
         use, when = self._usage.get(client, (0.0, now))

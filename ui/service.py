@@ -31,6 +31,7 @@ from typing import Any
 from indexer.docmeta import document_dates
 from indexer.errors import InvalidArgumentError, InvalidQuestionError, PolicyQAError
 from indexer.loaders import load_document, sidecar_path
+from indexer.loaders.limits import LimitExceededError
 from indexer.store import index_lock
 from indexer.types import Chunk, Document
 from qa.doc_filter import DocFilter, choose, document_year, parse_doc_filter
@@ -38,7 +39,7 @@ from qa.doc_filter import DocFilter, choose, document_year, parse_doc_filter
 from .concurrency import BatcherBusyError, FairLock, MicroBatcher, SerialEmbedder
 from .facts_rows import facts_rows
 from .feedback import FEEDBACK_FILE, RATINGS, FeedbackError, FeedbackLog  # noqa: F401 - re-exported for ui.blocks and tests
-from .uploads import UploadRejectedError, begin_change, end_change, roll_back_interrupted, sanitise_filename
+from .uploads import UploadRejectedError, begin_change, end_change, quarantine_refused, roll_back_interrupted, sanitise_filename
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_TOP_K = 100  # passages per answer: more is no answer, only a dump of the corpus
@@ -331,6 +332,8 @@ class Service:
         Refused (UploadRejectedError or UnsupportedDocumentError, nothing
         changed): unsupported type, empty, over 20 MB, unreadable, a file name
         or doc id already in use, or the same content as an indexed document.
+        A file over a reading limit (LimitExceededError) is moved to the
+        quarantine folder beside the corpus.
         """
         report = progress or (lambda fraction, message: None)
         with self._changing():
@@ -355,7 +358,10 @@ class Service:
                 staged = staging / name
                 shutil.copyfile(source, staged)
                 report(0.15, "正在读取文件内容…")
-                document = load_document(staged, staging)
+                try:
+                    document = load_document(staged, staging)
+                except LimitExceededError as e:
+                    raise quarantine_refused(staged, self.corpus_dir, e) from e
                 self._refuse_duplicate(document)
                 target = self.corpus_dir / name
                 if target.exists() or sidecar_path(target).exists():

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from indexer.errors import PolicyQAError
 from indexer.loaders import SUPPORTED_SUFFIXES
+from indexer.loaders.corpus import moved_note, quarantine
+from indexer.loaders.limits import LimitExceededError
 
 MAX_FILENAME_STEM = 80
 SUPPORTED_LIST = " ".join(SUPPORTED_SUFFIXES)
@@ -169,3 +171,12 @@ def _fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def quarantine_refused(staged: Path, corpus_dir: Path, error: LimitExceededError) -> LimitExceededError:
+    """An upload over a reading limit goes where a corpus file over one goes,
+    the quarantine folder beside the corpus (kept for the admin to look at,
+    never read again); the refusal, saying where it went."""
+    moved = quarantine(staged, corpus_dir, staged.name)
+    return LimitExceededError(f"{error}{moved_note(moved, corpus_dir)}", error.limit)
+

@@ -98,10 +98,14 @@ def serve(
     (the reverse proxy's addresses, comma-separated), never by default."""
     import uvicorn
 
+    from indexer.loaders.sandbox import start_child
     from indexer.threads import apply_thread_policy
+    from qa.slots import load_tagger
 
     apply_thread_policy()
     service = Service.open(Path(index_dir), Path(corpus_dir), Path(data_dir))
+    load_tagger()  # before the first question, not during it
+    start_child()
     app = create_app(service, rates=Rates.from_env())
     print(app.state.admin_gate.banner(), flush=True)
     uvicorn.run(app, host=host or "127.0.0.1", port=int(port), log_level="warning", **uvicorn_options(forwarded_allow_ips))

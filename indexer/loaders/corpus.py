@@ -226,11 +226,12 @@ def quarantine_dir(corpus_dir: Path) -> Path:
     return corpus_dir.with_name(f"{corpus_dir.name}.quarantine")
 
 
-def quarantine(path: Path, corpus_dir: Path) -> Path | None:
+def quarantine(path: Path, corpus_dir: Path, relative: str | None = None) -> Path | None:
     """Move `path` out of the corpus into the quarantine folder, keeping its
-    relative path (never over another file); the new path, or None when it
-    could not be moved."""
-    target = quarantine_dir(corpus_dir) / Path(path).resolve().relative_to(Path(corpus_dir).resolve())
+    relative path, or `relative` for a file that is not in the corpus yet (an
+    upload being checked), never over another file; the new path, or None
+    when it could not be moved."""
+    target = quarantine_dir(corpus_dir) / (relative or Path(path).resolve().relative_to(Path(corpus_dir).resolve()))
     n = 1
     while target.exists():
         target = target.with_name(f"{Path(path).stem}.{n}{Path(path).suffix}")
@@ -241,6 +242,11 @@ def quarantine(path: Path, corpus_dir: Path) -> Path | None:
     except OSError:
         return None
     return target
+
+
+def moved_note(moved: Path | None, corpus_dir: Path) -> str:
+    """What a refusal adds when the file went to quarantine: where to."""
+    return f"；已移到 {moved.relative_to(quarantine_dir(corpus_dir).parent).as_posix()}" if moved else ""
 
 
 def load_corpus(corpus_dir: Path, limits: ReadLimits | None = None) -> tuple[list[Document], list[str]]:
@@ -282,9 +288,7 @@ def load_corpus(corpus_dir: Path, limits: ReadLimits | None = None) -> tuple[lis
         try:
             document = load_document(path, corpus_dir, limits)
         except LimitExceededError as e:
-            moved = quarantine(path, corpus_dir)
-            where = f"；已移到 {moved.relative_to(quarantine_dir(corpus_dir).parent).as_posix()}" if moved else ""
-            skipped.append(_skip_reason(relative, e, path.name) + where)
+            skipped.append(_skip_reason(relative, e, path.name) + moved_note(quarantine(path, corpus_dir), corpus_dir))
             continue
         except (UnsupportedDocumentError, OSError) as e:
             skipped.append(_skip_reason(relative, e, path.name))

@@ -39,7 +39,7 @@ def _serve(connection: Connection) -> None:
     ("ok", RawText) or ("refused", message, limit or "", cause or "")."""
     import resource
 
-    from .corpus import read_in_process
+    from .corpus import read_in_process  # the readers' imports, while the child starts rather than at the first file
 
     applied: ReadLimits | None = None
     while True:
@@ -60,7 +60,10 @@ def _serve(connection: Connection) -> None:
             reply = ("refused", str(e), "", f"{type(cause).__name__}: {cause}" if cause else "")
         except MemoryError:
             reply = ("refused", str(exceeded(Path(path).name, "max_memory_bytes")), "max_memory_bytes", "")
-        connection.send(reply)
+        try:
+            connection.send(reply)
+        except OSError:  # the parent was killed while this file was read: nobody to answer
+            return
 
 
 class _Child:
@@ -125,6 +128,15 @@ def _limit(path: Path, limits: ReadLimits, limit: str, found: float | None) -> L
         return exceeded(path.name, limit, found)
     finally:
         set_limits(previous)
+
+
+def start_child() -> None:
+    """Start the reading child ahead of the first file (`policyqa serve`): its
+    spawn and imports take a second or two of CPU, which the first upload
+    would otherwise spend while questions wait for the cores."""
+    with _lock:
+        if _child[0] is None:
+            _child[0] = _Child()
 
 
 def stop_child() -> None:

@@ -1,6 +1,6 @@
 """The served app under attack and under load (part of `policyqa reliability`).
 
-Each probe serves a `Workspace` (ui/reliability.py) with the real app and
+Each probe serves a `Workspace` (probes/reliability.py) with the real app and
 returns its figures as a dict.
 """
 from __future__ import annotations
@@ -25,6 +25,7 @@ from eval.ports import free_port
 from .reliability import PROBE_QUESTIONS, REPO, Workspace
 
 DOC_ID = "qingdao_ai_plan"
+SERVE_PASSWORD = "x" * 12  # the admin secret of the servers the probes start
 
 
 class _Records(logging.Handler):
@@ -48,7 +49,7 @@ def serve_in_thread(app: Any, forwarded_allow_ips: str | None = None) -> Iterato
     `policyqa serve` sets it up; its base URL."""
     import uvicorn
 
-    from .guard import uvicorn_options
+    from ui.guard import uvicorn_options
 
     port = free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **uvicorn_options(forwarded_allow_ips))
@@ -74,12 +75,12 @@ def served(
     """The real app over `space` on a free local port, in this process:
     (base URL, Service, the log records it wrote, the app). `rates`: the
     app's per-client limits (ui/throttle.py Rates; None: the defaults)."""
-    from .throttle import RATES
+    from ui.throttle import RATES
     from indexer.store import load_index
     from qa.assistant import Assistant
 
-    from .service import Service
-    from .web import create_app
+    from ui.service import Service
+    from ui.web import create_app
 
     service = Service(Assistant(load_index(space.index, model_id=embedder.model_id), embedder), space.index, space.corpus, space.data)
     records = _Records()
@@ -135,7 +136,7 @@ def security_probe(space: Workspace, embedder: Any) -> dict[str, Any]:
     file_data = {"path": str(secret), "orig_name": "secret.txt", "meta": {"_type": "gradio.FileData"}}
     os.environ.pop("POLICYQA_ADMIN_PASSWORD", None)
     statuses: dict[int, int] = {}
-    from .throttle import Rate, Rates
+    from ui.throttle import Rate, Rates
 
     # Every event is called 5 times in a burst: past the per-client event rate, which is not what is probed here.
     rates = Rates(event=Rate(per_second=1000, burst=1000))
@@ -247,41 +248,54 @@ def _percentile(values: list[float], q: float) -> float:
 
 
 @contextlib.contextmanager
-def serve_process(space: Workspace, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
+def running_server(
+    space: Workspace, env: dict[str, str] | None = None, args: tuple[str, ...] = (), log: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
     """`policyqa serve` over `space` in its own process (`env` added to its
-    environment, `args` to its command line) until it answers; its base URL."""
+    environment, `args` to its command line, its output appended to `log`)
+    until it answers: (base URL, the process). Stopped on exit, unless
+    already killed."""
     import httpx
 
     port = free_port()
     environment = {
         **os.environ,
         "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-        "POLICYQA_ADMIN_PASSWORD": "x" * 12,
+        "POLICYQA_ADMIN_PASSWORD": SERVE_PASSWORD,
         **(env or {}),
     }
     command = [sys.executable, "-m", "ui.cli", "serve", "--port", str(port), "--corpus", str(space.corpus),
                "--index-dir", str(space.index), "--data-dir", str(space.data), *args]
-    server = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 300
-        while True:
-            try:
-                if httpx.post(f"{base}/api/ask", json={"question": PROBE_QUESTIONS[0]}, timeout=30).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("policyqa serve did not start")
-            time.sleep(0.5)
-        yield base
-    finally:
-        server.terminate()
+    with contextlib.ExitStack() as stack:
+        output = stack.enter_context(open(log, "ab")) if log else subprocess.DEVNULL
+        server = subprocess.Popen(command, env=environment, stdout=output, stderr=output)
+        base = f"http://127.0.0.1:{port}"
         try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # busy past its shutdown grace: no server is left behind
-            server.kill()
-            server.wait(timeout=30)
+            deadline = time.monotonic() + 300
+            while True:
+                try:
+                    if httpx.post(f"{base}/api/ask", json={"question": PROBE_QUESTIONS[0]}, timeout=30).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("policyqa serve did not start")
+                time.sleep(0.2)
+            yield base, server
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:  # busy past its shutdown grace: no server is left behind
+                server.kill()
+                server.wait(timeout=30)
+
+
+@contextlib.contextmanager
+def serve_process(space: Workspace, env: dict[str, str] | None = None, args: tuple[str, ...] = ()) -> Iterator[str]:
+    """`policyqa serve` over `space` in its own process until it answers; its base URL."""
+    with running_server(space, env, args) as (base, _server):
+        yield base
 
 
 def load_test(space: Workspace, requests: int = 40, clients: int = 8) -> dict[str, Any]:
@@ -343,7 +357,7 @@ def upload_during_questions(space: Workspace, embedder: Any, kilobytes: int = 40
     from indexer.store import load_index
     from qa.assistant import Assistant
 
-    from .service import Service
+    from ui.service import Service
 
     service = Service(Assistant(load_index(space.index, model_id=embedder.model_id), embedder), space.index, space.corpus, space.data)
     document = space.root / "upload_probe.txt"

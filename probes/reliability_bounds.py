@@ -80,6 +80,13 @@ def costly_question(n: int = 500, seed: int = 0) -> str:
     return "".join(random.Random(seed).sample(pool, n))
 
 
+def many_parts_question(parts: int = 80, chars: int = 500) -> str:
+    """A question asking `parts` things, cut at `chars` characters: the
+    costliest kind found after the rare characters (65 parts took 20 s, one
+    retrieval a part, until qa/parts.py MAX_PARTS and PARTS_MAX_CHARS)."""
+    return "".join(("牵头单位是谁？", "联系电话是多少？", "补贴金额是多少？")[n % 3] for n in range(parts))[:chars]
+
+
 def flood_probe(
     space: Workspace,
     clients: int = 16,
@@ -89,10 +96,12 @@ def flood_probe(
 ) -> dict[str, Any]:
     """`policyqa serve` (behind a "proxy" at 127.0.0.1, so each flooding thread
     is a client of its own) while `clients` clients send the costliest
-    question as fast as they get answers, and one normal client asks a dev
+    questions (half 500 rare characters, half 200 characters asking 25 things) as fast as they get answers, and one normal client asks a dev
     question every `normal_every_s`: the normal client's latencies, and every
     status the flood got."""
     import httpx
+
+    from qa.parts import PARTS_MAX_CHARS
 
     statuses: dict[str, int] = {}
     normal: list[float] = []
@@ -101,7 +110,8 @@ def flood_probe(
     lock = threading.Lock()
 
     def flooder(n: int, base: str) -> None:
-        question = costly_question(seed=n)
+        # The longest question still answered part by part, or 500 rare characters.
+        question = many_parts_question(chars=PARTS_MAX_CHARS) if n % 2 else costly_question(seed=n)
         headers = {"X-Forwarded-For": f"10.23.{n}.1"}
         with httpx.Client(timeout=120) as client:
             while not stop.is_set():
@@ -153,7 +163,7 @@ def upload_route_probe(space: Workspace, embedder: Any, uploads: int = 50, megab
     import httpx
     from gradio.utils import get_upload_folder
 
-    from .upload_guard import folder_bytes
+    from ui.upload_guard import folder_bytes
 
     password = "正确的管理密码-" + uuid.uuid4().hex[:8]
     block = b"x" * (megabytes * 1024 * 1024)
@@ -194,7 +204,7 @@ def feedback_flood(space: Workspace, embedder: Any, clicks: int = 200) -> dict[s
     from indexer.store import load_index
     from qa.assistant import Assistant
 
-    from .service import Service
+    from ui.service import Service
 
     service = Service(Assistant(load_index(space.index, model_id=embedder.model_id), embedder), space.index, space.corpus, space.data)
     answer = service.ask(NORMAL_QUESTIONS[1])

@@ -7,9 +7,12 @@
 * single-bit flips in every file of the index (CURRENT and the manifest too):
   each must be refused, or answered identically (the damaged version detected and
   an intact one used);
-* the HTTP probes (ui/reliability_http.py): files readable or documents removed
+* the HTTP probes (probes/reliability_http.py): files readable or documents removed
   without authentication across every event of the app, hostile /api/ask
-  bodies, 8 concurrent clients against one, a question during an upload.
+  bodies, 8 concurrent clients against one, a question during an upload;
+* issue 23's (probes/reliability_bounds.py, probes/bomb_probe.py): admin
+  guessing, floods of costly questions, uploads and feedback, and every
+  decompression or image bomb uploaded to a running server (and killed during it).
 
 `--quick` runs the reduced loops the tests use.
 """
@@ -40,7 +43,7 @@ PROBE_QUESTIONS = (
     "个人买电动车能拿多少购车补贴？",
 )
 WRITE_PHASE_WINDOW_S = 0.05
-PROBES = ("kill", "bitflip", "security", "hostile", "load", "upload", "guessing", "flood", "uploads", "feedback")
+PROBES = ("kill", "bitflip", "security", "hostile", "load", "upload", "guessing", "flood", "uploads", "feedback", "bombs")
 
 
 @dataclass
@@ -188,6 +191,7 @@ def run(quick: bool = False, only: set[str] | None = None) -> dict[str, Any]:
     """Every measurement (or those in `only`); the figures as a dict."""
     from indexer.embed import Embedder
 
+    from .bomb_probe import bomb_probe
     from .reliability_bounds import feedback_flood, flood_probe, guessing_probe, upload_route_probe
     from .reliability_http import hostile_requests, load_test, security_probe, upload_during_questions
 
@@ -216,6 +220,9 @@ def run(quick: bool = False, only: set[str] | None = None) -> dict[str, Any]:
             figures["uploads"] = upload_route_probe(space, embedder, uploads=12 if quick else 200, megabytes=1 if quick else 19)
         if "feedback" in wanted:
             figures["feedback"] = feedback_flood(space, embedder, clicks=200)
+        if "bombs" in wanted:
+            scales = ("quick",) if quick else ("issue", "tenfold")
+            figures["bombs"] = {scale: bomb_probe(space, scale=scale) for scale in scales}
     return figures
 
 
