@@ -26,6 +26,8 @@ from tqdm import tqdm
 from indexer.errors import InvalidArgumentError
 from indexer.loaders.metadata import sanitise_doc_id
 
+from .jsonl import json_lines
+
 CORPUS_FILE = "corpus.jsonl"
 QUERIES_FILE = "queries.jsonl"
 QRELS_DIR = "qrels"
@@ -50,17 +52,10 @@ def is_beir(path: Path) -> bool:
 
 
 def _json_lines(path: Path) -> Iterator[tuple[int, dict]]:
-    with open(path, encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except ValueError as e:
-                raise InvalidArgumentError(f"{path} 第 {number} 行不是合法的 JSON：{e}") from e
-            if not isinstance(row, dict) or "_id" not in row or "text" not in row:
-                raise InvalidArgumentError(f"{path} 第 {number} 行不是 BEIR 格式：需要字段 _id 和 text")
-            yield number, row
+    for number, row in json_lines(path):
+        if not isinstance(row, dict) or "_id" not in row or "text" not in row:
+            raise InvalidArgumentError(f"{path} 第 {number} 行不是 BEIR 格式：需要字段 _id 和 text")
+        yield number, row
 
 
 def qrels_files(folder: Path) -> list[Path]:

@@ -1,7 +1,6 @@
 """Run a QA dataset through the serving code path and write the evaluation."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from tqdm import tqdm
@@ -11,6 +10,7 @@ from qa.assistant import Assistant
 from qa.retrieve import RETRIEVERS
 
 from .beir import is_beir
+from .jsonl import json_lines
 from .lawbench import is_lawbench, load_lawbench
 
 REQUIRED_FIELDS = ("id", "question", "answer", "evidence")
@@ -27,21 +27,14 @@ def load_dataset(path: Path) -> list[dict]:
     if is_lawbench(path):
         return load_lawbench(path)
     items, seen = [], set()
-    with open(path, encoding="utf-8") as f:
-        for line_number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except ValueError as e:
-                raise InvalidArgumentError(f"{path} 第 {line_number} 行不是合法的 JSON：{e}") from e
-            missing = [field for field in REQUIRED_FIELDS if field not in item]
-            if missing:
-                raise InvalidArgumentError(f"{path} 第 {line_number} 行缺少字段：{', '.join(missing)}")
-            if item["id"] in seen:
-                raise InvalidArgumentError(f"{path} 第 {line_number} 行的 id {item['id']!r} 重复")
-            seen.add(item["id"])
-            items.append(item)
+    for line_number, item in json_lines(path):
+        missing = [field for field in REQUIRED_FIELDS if not isinstance(item, dict) or field not in item]
+        if missing:
+            raise InvalidArgumentError(f"{path} 第 {line_number} 行缺少字段：{', '.join(missing)}")
+        if item["id"] in seen:
+            raise InvalidArgumentError(f"{path} 第 {line_number} 行的 id {item['id']!r} 重复")
+        seen.add(item["id"])
+        items.append(item)
     if not items:
         raise InvalidArgumentError(f"数据集 {path} 是空的")
     return items

@@ -45,14 +45,27 @@ def plan_corpus(tmp_path_factory) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def plan_index(plan_corpus, embedder, tmp_path_factory) -> Path:
+def build_test_index(corpus: Path, embedder, tmp_path_factory, label: str = "index") -> Path:
+    """A real index (with facts) of `corpus`, in a fresh temporary folder."""
     from indexer.build import build_index
     from indexer.facts import extract_facts
 
-    index_dir = tmp_path_factory.mktemp("index") / "index"
-    build_index(plan_corpus, index_dir, embedder=embedder, show_progress=False, extract_facts=extract_facts)
+    index_dir = tmp_path_factory.mktemp(label) / "index"
+    build_index(corpus, index_dir, embedder=embedder, show_progress=False, extract_facts=extract_facts)
     return index_dir
+
+
+def index_of_plan_and(statutes: tuple[str, ...], embedder, tmp_path_factory, label: str) -> Path:
+    """An index of the plan and the named files of corpus/ (copied: tests never touch corpus/)."""
+    corpus = tmp_path_factory.mktemp(f"{label}_corpus")
+    for name in (PLAN_TEXT.name, PLAN_TEXT.with_suffix(".meta.json").name, *statutes):
+        shutil.copy(CORPUS / name, corpus / name)
+    return build_test_index(corpus, embedder, tmp_path_factory, f"{label}_index")
+
+
+@pytest.fixture(scope="session")
+def plan_index(plan_corpus, embedder, tmp_path_factory) -> Path:
+    return build_test_index(plan_corpus, embedder, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")

@@ -4,12 +4,11 @@ corpus does not cover. A real index of the plan and three statutes on the
 same matter (national, Shandong, Qingdao)."""
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
 from qa.route import DocumentRouter, title_aliases
-from tests.conftest import CORPUS, PLAN_TEXT
+from tests.conftest import index_of_plan_and
 
 STATUTES = (
     "促进科技成果转化法(2015-08-29).md", "山东省促进科技成果转化条例(2017-12-01).md", "青岛市科技创新促进条例(2011-07-29).md",
@@ -19,16 +18,10 @@ STATUTES = (
 
 @pytest.fixture(scope="module")
 def levels_assistant(embedder, tmp_path_factory):
-    from indexer.build import build_index
-    from indexer.facts import extract_facts
     from indexer.store import load_index
     from qa.assistant import Assistant
 
-    corpus = tmp_path_factory.mktemp("levels_corpus")
-    for name in (PLAN_TEXT.name, PLAN_TEXT.with_suffix(".meta.json").name, *STATUTES):
-        shutil.copy(CORPUS / name, corpus / name)
-    index_dir = tmp_path_factory.mktemp("levels_index") / "index"
-    build_index(corpus, index_dir, embedder=embedder, show_progress=False, extract_facts=extract_facts)
+    index_dir = index_of_plan_and(STATUTES, embedder, tmp_path_factory, "levels")
     return Assistant(load_index(index_dir, model_id=embedder.model_id), embedder)
 
 

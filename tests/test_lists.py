@@ -6,13 +6,12 @@ real index of the plan and three statutes with enumerated articles."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from dataclasses import replace
 
 import pytest
 
-from tests.conftest import CORPUS, PLAN_TEXT
+from tests.conftest import index_of_plan_and
 from tests.test_cli import POLICYQA
 
 STATUTES = ("科学技术进步法(2021-12-24).md", "青岛市优化营商环境条例(2021-01-28).md", "促进科技成果转化法(2015-08-29).md")
@@ -23,15 +22,7 @@ PARTS = [f"二（{n}）1" for n in "一二三四五六七八"]
 
 @pytest.fixture(scope="module")
 def list_index(embedder, tmp_path_factory):
-    from indexer.build import build_index
-    from indexer.facts import extract_facts
-
-    corpus = tmp_path_factory.mktemp("lists_corpus")
-    for name in (PLAN_TEXT.name, PLAN_TEXT.with_suffix(".meta.json").name, *STATUTES):
-        shutil.copy(CORPUS / name, corpus / name)
-    index_dir = tmp_path_factory.mktemp("lists_index") / "index"
-    build_index(corpus, index_dir, embedder=embedder, show_progress=False, extract_facts=extract_facts)
-    return index_dir
+    return index_of_plan_and(STATUTES, embedder, tmp_path_factory, "lists")
 
 
 @pytest.fixture(scope="module")
