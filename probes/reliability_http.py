@@ -65,6 +65,8 @@ def serve_in_thread(app: Any, forwarded_allow_ips: str | None = None) -> Iterato
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
+        # A browser's keep-alive and Gradio's event streams would hold a graceful stop for its full wait.
+        server.force_exit = True
         thread.join(timeout=10)
 
 

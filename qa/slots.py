@@ -229,6 +229,8 @@ class SlotReader:
         for name, head in self._modified_heads(asked):
             if held.get(name, name.lower() in lowered) or not is_name(name) or head in self.vocabulary.generic:
                 continue  # only a name the text lacks can have a rival in it
+            if _abbreviation(name).search(text):
+                continue  # … written out in full (人大常委会: 人民代表大会常务委员会) it is no rival of itself
             for other, other_head in written:
                 if other_head == head and other != name and other not in asked and is_name(other):
                     return other

@@ -3,8 +3,10 @@ built once per test session into a temporary folder (building takes ~15 s)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,11 +30,38 @@ def chunks(plan):
     return segment_document(plan)
 
 
+class RememberingEmbedder:
+    """The real model, remembering each text's vector for the session: the
+    plan and the statutes are indexed by several test modules (with other
+    files beside them), and the model need not embed the same text twice.
+    Everything but `embed_batch` is the model's own."""
+
+    def __init__(self, model) -> None:
+        self.model = model
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def __getattr__(self, name: str):
+        if name in ("model", "vectors"):  # not set yet (a copy being made)
+            raise AttributeError(name)
+        return getattr(self.model, name)
+
+    def embed_batch(self, texts: list[str], show_progress: bool = False) -> np.ndarray:
+        missing = list(dict.fromkeys(text for text in texts if text not in self.vectors))
+        if missing:
+            self.vectors.update(zip(missing, self.model.embed_batch(missing, show_progress=show_progress)))
+        if not texts:
+            return self.model.embed_batch([])
+        return np.stack([self.vectors[text] for text in texts])
+
+    def embed(self, text: str) -> np.ndarray:
+        return self.embed_batch([text])[0]
+
+
 @pytest.fixture(scope="session")
 def embedder():
     from indexer.embed import Embedder
 
-    return Embedder()
+    return RememberingEmbedder(Embedder())
 
 
 @pytest.fixture(scope="session")
@@ -116,3 +145,16 @@ def browser():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def policyqa_in_process(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
+    """`policyqa ARGS` run in this process by typer's runner: the same command
+    and output without starting Python, torch and the model again (about 5 s
+    a call). Tests of the process itself (exit codes of `main`, encodings,
+    start-up) run the installed script: tests/test_cli.py's `run`."""
+    from typer.testing import CliRunner
+
+    from ui.cli import app
+
+    result = CliRunner().invoke(app, list(args), input=input, catch_exceptions=False)
+    return subprocess.CompletedProcess(list(args), result.exit_code, result.stdout, result.stderr)

@@ -115,7 +115,9 @@ def test_doctor_reports_this_machine_and_fails_on_an_index_it_cannot_reproduce(p
     manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8")
     (folder / "manifest.json").write_bytes(manifest_bytes)
     (copy / "CURRENT").write_text(f"{folder.name} {hashlib.sha256(manifest_bytes).hexdigest()}\n")
-    broken = run("doctor", "--index-dir", str(copy))
+    # The quick check (no per-backend measuring) still re-embeds the index's probes.
+    broken = run("doctor", "--quick", "--index-dir", str(copy))
     assert broken.returncode == 1 and "重建索引" in broken.stdout and "Traceback" not in broken.stderr
+    assert "快速检查" in broken.stdout and "最低余弦" not in broken.stdout.split("索引")[0]
     asked = run("ask", "牵头单位是谁？", "--index-dir", str(copy))
     assert asked.returncode == 2 and "重建索引" in asked.stderr

@@ -148,20 +148,15 @@ def test_single_questions_are_unchanged(assistant):
 
 
 def test_policyqa_chat_reads_lines_until_an_empty_one(plan_index: Path):
-    import subprocess
-
-    from tests.test_cli import POLICYQA
+    from tests.conftest import policyqa_in_process
 
     lines = "2022年新能源汽车产量要达到多少？\n营业收入呢？\n\n这一行不会被读到\n"
-    chat = subprocess.run(
-        [POLICYQA, "chat", "--index-dir", str(plan_index)], input=lines, capture_output=True, text=True, encoding="utf-8", timeout=300
-    )
+    chat = policyqa_in_process("chat", "--index-dir", str(plan_index), input=lines)
     assert chat.returncode == 0, chat.stderr
     assert "问：营业收入呢？\n理解为：2022年新能源汽车的营业收入是多少？" in chat.stdout
     assert "500亿元" in chat.stdout and "这一行不会被读到" not in chat.stdout
-    as_json = subprocess.run(
-        [POLICYQA, "chat", "--json", "--index-dir", str(plan_index)],
-        input="谁担任攻势指挥长？\n" + "补" * 501 + "\n牵头单位呢？\n", capture_output=True, text=True, encoding="utf-8", timeout=300,
+    as_json = policyqa_in_process(
+        "chat", "--json", "--index-dir", str(plan_index), input="谁担任攻势指挥长？\n" + "补" * 501 + "\n牵头单位呢？\n"
     )
     answers = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert [a["question"] for a in answers] == ["谁担任攻势指挥长？", "牵头单位呢？"]

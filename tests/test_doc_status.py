@@ -5,8 +5,6 @@ it (qa/status_answer.py). Issue 25, item 1."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,8 +15,8 @@ from indexer.types import Document
 from qa.doc_filter import document_year
 from qa.doc_status import AMENDED, EXPIRED, IN_FORCE, NOT_YET, PERIOD_ENDED, REPEALED, Statuses, period_years
 from qa.status_answer import status_question
+from tests.conftest import policyqa_in_process
 
-POLICYQA = str(Path(sys.executable).parent / "policyqa")
 TODAY = "2026-12-07"
 
 EXPIRED_POLICY = """青岛市远洋渔业设备更新补助办法（测试用虚构文件）
@@ -125,10 +123,7 @@ def test_uploaded_policy_past_its_validity_is_answered_as_expired(embedder, tmp_
 
 
 def test_ask_json_carries_the_status(plan_index: Path) -> None:
-    result = subprocess.run(
-        [POLICYQA, "ask", "2022年新能源汽车产量要达到多少？", "--json", "--index-dir", str(plan_index)],
-        capture_output=True, text=True, encoding="utf-8", timeout=300,
-    )
+    result = policyqa_in_process("ask", "2022年新能源汽车产量要达到多少？", "--json", "--index-dir", str(plan_index))
     assert result.returncode == 0, result.stderr
     citation = json.loads(result.stdout)["citations"][0]
     assert citation["status"] == "实施期已结束（实施期限 2019—2022 年，已于 2022 年底结束）"

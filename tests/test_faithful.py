@@ -57,6 +57,16 @@ def test_the_topic_without_the_value_is_not_an_answer():
     assert reader.match(slot, "网络运营者应当每年开展一次网络安全风险评估。", "", 0.5).answers
 
 
+def test_an_abbreviated_name_is_its_full_form_not_a_rival_of_it():
+    sentence = "县级人民政府应当每半年向本级人民代表大会常务委员会报告安全生产工作。"
+    reader = _reader(sentence, "常务委员会报告工作")
+    slot = reader.read(QueryParser().parse("县政府要多久向人大常委会报告一次安全生产工作？"))
+    assert slot.kind == "frequency"
+    # 人大常委会 stands where 人民代表大会常务委员会 stands: the same body written short.
+    assert reader.rival(slot, sentence) == ""
+    assert reader.match(slot, sentence, "", 0.5).answers
+
+
 def test_the_least_does_not_answer_the_most():
     sentence = "从该项科技成果转让净收入中提取不低于百分之五十的比例用于奖励。"
     reader = _reader(sentence)
@@ -140,7 +150,7 @@ def test_a_question_asking_two_things_is_answered_part_by_part(assistant):
 
 
 def test_the_cli_shows_related_clauses_as_not_the_answer(plan_index):
-    from tests.test_cli import run
+    from tests.conftest import policyqa_in_process as run
 
     result = run("ask", "全球创投风投大会多久举办一次？", "--index-dir", str(plan_index))
     assert result.returncode == 0, result.stderr

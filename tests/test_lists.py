@@ -6,13 +6,11 @@ real index of the plan and three statutes with enumerated articles."""
 from __future__ import annotations
 
 import json
-import subprocess
 from dataclasses import replace
 
 import pytest
 
-from tests.conftest import index_of_plan_and
-from tests.test_cli import POLICYQA
+from tests.conftest import index_of_plan_and, policyqa_in_process
 
 STATUTES = ("科学技术进步法(2021-12-24).md", "青岛市优化营商环境条例(2021-01-28).md", "促进科技成果转化法(2015-08-29).md")
 PLAN_ID = "qingdao_ai_plan"
@@ -108,20 +106,14 @@ def test_beyond_the_cap_the_answer_says_how_many_more(lists_assistant):
 
 
 def test_cli_json_shows_every_item(list_index):
-    result = subprocess.run(
-        [POLICYQA, "ask", "按科技进步法，哪几类企业能享受税收方面的优惠？", "--json", "--index-dir", str(list_index)],
-        capture_output=True, text=True, encoding="utf-8", timeout=300,
-    )
+    result = policyqa_in_process("ask", "按科技进步法，哪几类企业能享受税收方面的优惠？", "--json", "--index-dir", str(list_index))
     assert result.returncode == 0, result.stderr
     answer = json.loads(result.stdout)
     assert answer["outcome"] == "answered"
     clauses = [c["clause"] for c in answer["citations"]]
     assert ["第四十三条", *(f"第四十三条（{n}）" for n in "一二三四")] == clauses[clauses.index("第四十三条") :][:5]
     assert "（二）科技型中小企业；" in answer["answer"]
-    text = subprocess.run(
-        [POLICYQA, "ask", "按科技进步法，哪几类企业能享受税收方面的优惠？", "--index-dir", str(list_index)],
-        capture_output=True, text=True, encoding="utf-8", timeout=300,
-    ).stdout
+    text = policyqa_in_process("ask", "按科技进步法，哪几类企业能享受税收方面的优惠？", "--index-dir", str(list_index)).stdout
     assert "\n（四）法律、行政法规规定的与科学技术进步有关的其他企业。" in text
 
 

@@ -9,15 +9,12 @@ and a date range each year) and real procedure clauses of corpus/."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, policyqa_in_process
 
-POLICYQA = str(Path(sys.executable).parent / "policyqa")
 
 # An uploaded policy, as a district or city bureau would publish it: the red
 # header's 文号, the title, the rewards, and a 申报 section naming no reward.
@@ -187,10 +184,7 @@ def test_the_issues_example_is_answered_part_by_part(helper) -> None:
 
 
 def test_the_cli_shows_the_issues_example_with_its_citations(procedure_index: Path) -> None:
-    result = subprocess.run(
-        [POLICYQA, "ask", EXAMPLE, "--index-dir", str(procedure_index)],
-        capture_output=True, text=True, encoding="utf-8", timeout=300,
-    )
+    result = policyqa_in_process("ask", EXAMPLE, "--index-dir", str(procedure_index))
     assert result.returncode == 0, result.stderr
     assert "（1）专精特新奖励怎么申报" in result.stdout and "每年5月1日至6月30日" in result.stdout
     assert "文件未提及" not in result.stdout

@@ -327,13 +327,17 @@ def reliability(ctx: typer.Context) -> None:
 
 
 @app.command()
-def doctor(index_dir: IndexOption = DEFAULT_INDEX, model: ModelOption = None) -> None:
+def doctor(
+    index_dir: IndexOption = DEFAULT_INDEX,
+    model: ModelOption = None,
+    quick: Annotated[bool, typer.Option("--quick", help="不逐一测量各后端（约一分钟），只核对默认后端与索引探针：适合部署启动时自检")] = False,
+) -> None:
     """诊断本机部署：CPU 指令集、线程、各嵌入后端与 torch 的一致性和速度、索引探针、模型许可、可选转换器、管理口令来源。
-    有可能导致错误答案的问题时以代码 1 退出。例：policyqa doctor"""
+    有可能导致错误答案的问题时以代码 1 退出。例：policyqa doctor [--quick]"""
     _use_model(model)
     from ui.doctor import diagnose
 
-    report = diagnose(index_dir)
+    report = diagnose(index_dir, quick=quick)
     typer.echo(report.render())
     raise typer.Exit(code=1 if report.problems else 0)
 

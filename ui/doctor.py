@@ -38,9 +38,13 @@ class Diagnosis:
         return "\n".join(["PolicyQA 诊断", *self.lines, verdict])
 
 
-def diagnose(index_dir: Path) -> Diagnosis:
-    from indexer.embed import BACKENDS, DEFAULT_BACKEND, configured_model, resolve_model_path
-    from indexer.parity import PARITY_COSINE, cpu_features, has_vnni, probe_texts
+def diagnose(index_dir: Path, quick: bool = False) -> Diagnosis:
+    """The report; `quick` leaves out measuring every backend against torch (the
+    default backend is still used only if its recorded check on this CPU
+    holds, and the index's probes are still re-embedded): a health check for a
+    deployment's start, in a few seconds instead of a minute."""
+    from indexer.embed import configured_model, resolve_model_path
+    from indexer.parity import cpu_features, has_vnni
     from indexer.threads import THREADS_ENV_VAR, apply_thread_policy
 
     report = Diagnosis()
@@ -60,6 +64,22 @@ def diagnose(index_dir: Path) -> Diagnosis:
         return report
     licence = BUNDLED_MODEL_LICENCE if model_id == "m3e-small" else "见该模型自己的模型卡"
     report.add("嵌入模型", f"{model_id}（{path}）；许可：{licence}")
+
+    if quick:
+        default = _default_backend(report)
+        report.add("嵌入后端", f"默认 {default}（快速检查：未逐一测量各后端，需要时去掉 --quick）")
+    else:
+        _backend_lines(report)
+    _index_lines(report, Path(index_dir), model_id)
+    _optional_converters(report)
+    _admin_secret(report)
+    return report
+
+
+def _backend_lines(report: Diagnosis) -> None:
+    """Each backend's lowest and mean cosine to torch on the probe texts, and its speed here."""
+    from indexer.embed import BACKENDS, DEFAULT_BACKEND
+    from indexer.parity import PARITY_COSINE, probe_texts
 
     texts = list(probe_texts())
     embedders, failures = _embedders(BACKENDS)
@@ -85,10 +105,6 @@ def diagnose(index_dir: Path) -> Diagnosis:
             report.problem(f"默认后端 {backend} 的向量与 torch 不一致（最低余弦 {values.min():.4f}）")
     if default != DEFAULT_BACKEND:
         report.lines.append(f"  默认后端 {DEFAULT_BACKEND} 在本机未使用，改用 {default}")
-    _index_lines(report, Path(index_dir), model_id)
-    _optional_converters(report)
-    _admin_secret(report)
-    return report
 
 
 def _embedders(backends: tuple[str, ...]) -> tuple[dict[str, tuple[object, np.ndarray, float]], dict[str, str]]:
