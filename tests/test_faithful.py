@@ -67,6 +67,14 @@ def test_an_abbreviated_name_is_its_full_form_not_a_rival_of_it():
     assert reader.match(slot, sentence, "", 0.5).answers
 
 
+def test_a_comparison_asks_and_names_nothing():
+    sentence = "骗取技术改造补贴的，处一万元以上五万元以下的罚款。"
+    reader = _reader(sentence, "各地补贴标准不同，区别在于行业。")  # 不同 and 区别 are words the index knows
+    slot = reader.read(QueryParser().parse("骗取技术改造补贴，国家和山东在罚款上有什么不同？"))
+    assert slot.kind == "money" and not {"不同", "区别"} & set(slot.words)
+    assert reader.match(slot, sentence, "", 0.5).answers
+
+
 def test_the_least_does_not_answer_the_most():
     sentence = "从该项科技成果转让净收入中提取不低于百分之五十的比例用于奖励。"
     reader = _reader(sentence)
