@@ -35,7 +35,7 @@ from .versions import version_label
 
 _DATE_RE = re.compile(DATE)
 _SENTENCE = re.compile(r"[^。；;\n]+[。；;]?")
-KINDS = ("valid_until", "effective", "in_force")  # checked in this order: 有效期到… also holds 有效
+KINDS = ("valid_until", "effective", "issued", "in_force")  # checked in this order: 有效期到… also holds 有效
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +45,7 @@ def _cues() -> dict[str, re.Pattern[str]]:
 
 
 def status_question(text: str) -> str:
-    """Which status question `text` asks: valid_until, effective, in_force, or ""."""
+    """Which status question `text` asks: valid_until, effective, issued, in_force, or ""."""
     return next((kind for kind in KINDS if _cues()[kind].search(text)), "")
 
 
@@ -75,6 +75,13 @@ class StatusAnswerer:
         else:
             return None
         return self.statuses.documents[self.statuses.versions.duplicate_of.get(chosen, chosen)]
+
+    def document_named(self, text: str, hits: Sequence[Hit]) -> Document | None:
+        """The document the question names, by title or by a kind the library
+        holds (这个方案); None when it names none: "承诺制度的具体办法是哪年印发的"
+        asks of a document the library may not hold, not of the best retrieved one."""
+        route = self.router.route(text)
+        return self.document_asked(text, hits) if route.titled or route.kinds else None
 
     # -- which clause -------------------------------------------------------------
     def statement(self, doc_id: str, cues: Sequence[str], when: str = "", needle: str = "") -> Cite | None:
@@ -107,7 +114,7 @@ class StatusAnswerer:
         kind = status_question(text)
         if not kind:
             return None
-        document = self.document_asked(text, hits)
+        document = self.document_named(text, hits) if kind == "issued" else self.document_asked(text, hits)
         if document is None:
             return None
         status = self.statuses.of(document.doc_id, as_of)
@@ -116,6 +123,8 @@ class StatusAnswerer:
             self._effective(writer, document)
         elif kind == "valid_until":
             self._valid_until(writer, document)
+        elif kind == "issued":
+            self._issued(writer, document)
         self._status(writer, document, status, as_of)
         return writer.answer(kind)
 
@@ -126,6 +135,26 @@ class StatusAnswerer:
         else:
             dates = [f"{label} {value}" for label, value in (("成文日期", document.written), ("发布日期", document.published)) if value]
             writer.say("文件未写明施行日期" + (f"（{'，'.join(dates)}）" if dates else ""))
+
+    def _issued(self, writer: "_Sentences", document: Document) -> None:
+        label, when = ("发布日期", document.published) if document.published else ("成文日期", document.written)
+        if not when:
+            # A law or regulation dates itself by its history: adopted, approved, revised.
+            steps = [line for line in document.history if "施行" not in line]
+            if not steps:
+                writer.say("文件未写明发布或成文日期")
+                return
+            writer.say("文件未单列发布日期，据其记载")
+            for line in steps:
+                dates = _DATE_RE.findall(line)
+                cite = self.statement(document.doc_id, self._cue("history"), when=iso_date(dates[0])) if dates else None
+                writer.claim(line.replace(" ", ""), cite)
+            return
+        cite = self.statement(document.doc_id, self._cue("issued"), when=when)
+        if cite is not None:
+            writer.claim(f"{label}为{when}", cite)
+        else:  # the date of the file's record (its sidecar or header), no clause states it
+            writer.say(f"{label}为{when}（据文件信息，正文未写明）")
 
     def _valid_until(self, writer: "_Sentences", document: Document) -> None:
         until = document.valid_until

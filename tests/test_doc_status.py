@@ -80,6 +80,8 @@ def test_one_date_model_for_a_statute_and_a_plan(plan: Document) -> None:
         ("中小企业促进法什么时候施行？", "effective"),
         ("修订后的《中小企业促进法》从哪天开始施行？", "effective"),
         ("这个办法有效期到什么时候？", "valid_until"),
+        ("这份文件是哪天印发的？", "issued"),
+        ("该条例的发布日期是什么？", "issued"),
         ("2022年新能源汽车产量要达到多少？", ""),
         ("这个方案的实施期限是几年？", ""),
     ],
@@ -95,6 +97,15 @@ def test_still_in_force_is_answered_from_metadata_with_the_title(assistant) -> N
     assert "科技成果转化" not in answer.text  # not a clause that merely says 有效
     assert answer.citations and "2019—2022" in answer.citations[0].quote
     assert answer.citations[0].status.startswith(PERIOD_ENDED)
+
+
+def test_when_a_named_document_was_issued_is_answered_from_its_dates(assistant) -> None:
+    answer = assistant.ask("这个方案是哪一天印发的？", as_of=TODAY)
+    assert not answer.abstained and "2019-08-12" in answer.text
+    assert answer.citations and "2019-08-12" in answer.citations[0].quote
+    # A document the question describes but the library does not hold is not the best retrieved one.
+    other = assistant.ask("攻势配套的人才专项资金管理办法是哪一年印发的？", as_of=TODAY)
+    assert "2019-08-12" not in other.text
 
 
 def test_uploaded_policy_past_its_validity_is_answered_as_expired(embedder, tmp_path: Path) -> None:
