@@ -1,28 +1,40 @@
 """The Gradio Blocks: tabs 问答, 文件浏览, 文件管理 (+ the hook's tabs) and the
-events wiring them to one `Service`. The HTML comes from `ui.render`; who may
+events wiring them to one `Service`. The 文件管理 tab (upload and removal) is
+laid out and wired in `ui.manage_tab`. The HTML comes from `ui.render`; who may
 upload or remove, and which files an upload may name, is decided in `ui.guard`.
 """
 from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from indexer.errors import PolicyQAError
-from indexer.loaders import SUPPORTED_SUFFIXES
 from qa.doc_filter import DocFilter
 
-from .components import CONVERSATION_JS, OPEN_JS, VIEWER_JS, ExtraTabs, UIContext, event_data, fill_on_click, guarded
-from .export import conversation_report, documents_report
+from .components import (
+    CONVERSATION_JS,
+    OPEN_JS,
+    VIEWER_JS,
+    ExtraTabs,
+    UIContext,
+    _choices,
+    _filter_choices,
+    _filter_updates,
+    event_data,
+    fill_on_click,
+    guarded,
+)
+from .export import conversation_report
 from .export_buttons import export_row
 from .facts_tabs import add_extra_tabs
-from .guard import ADMIN_PASSWORD_ENV, AdminGate, client_of, require_upload
+from .guard import AdminGate, client_of
+from .manage_tab import manage_tab, wire_manage_tab
 from .render import esc, message_html, render_conversation, render_documents_table, render_index_state
 from .render_document import render_document, render_outline, render_search, search_terms
-from .service import INTERNAL_ERROR, MAX_UPLOAD_BYTES, RATINGS, Service
+from .service import INTERNAL_ERROR, RATINGS, Service
 
 log = logging.getLogger("policyqa.web")
 
@@ -35,26 +47,6 @@ EXAMPLES: dict[str, list[str]] = {
     "公务员": ["牵头单位的联系人和电话分别是什么？", "谁担任攻势指挥长？"],
     "评测": ["2022年新能源汽车产量要达到多少？", "个人买电动车能拿多少购车补贴？"],
 }
-
-
-def _choices(service: Service) -> list[tuple[str, str]]:
-    return [(f"{row['title']}（{row['doc_id']}）", row["doc_id"]) for row in service.list_documents()]
-
-
-ANY = "不限"
-
-
-def _filter_choices(service: Service) -> dict[str, list[tuple[str, str]]]:
-    """The 发文机关 and 年份 dropdowns' choices: 不限 (value "", no condition), then
-    what the indexed documents hold."""
-    return {key: [(ANY, "")] + [(value, value) for value in values] for key, values in service.filter_choices().items()}
-
-
-def _filter_updates(service: Service, clear: bool = False) -> tuple[Any, ...]:
-    """Updates of the 发文机关 and 年份 dropdowns; `clear` (after a corpus change)
-    also resets them to 不限, as the documents may no longer hold the choice made."""
-    offered = _filter_choices(service)
-    return tuple(gr.update(choices=offered[key], **({"value": ""} if clear else {})) for key in ("issuer", "year"))
 
 
 def _conversation_export(history: list[dict[str, Any]] | None):
@@ -158,37 +150,7 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
                         )
 
             # ------------------------------------------------------------ 文件管理
-            with gr.Tab("文件管理", id="manage"):
-                index_state = gr.HTML(render_index_state(service.index_state()), elem_id="pq-index-state", js_on_load=None)
-                documents_table = gr.HTML(render_documents_table(service.list_documents()), elem_id="pq-documents", js_on_load=None)
-                export_row("documents", lambda: documents_report(service.list_documents()), [])
-                password = gr.Textbox(
-                    label="管理密码" if not gate.generated else "管理口令",
-                    type="password",
-                    placeholder="上传或删除文件前请输入管理密码"
-                    if not gate.generated
-                    else "请输入服务启动时控制台显示的管理口令",
-                    elem_id="pq-admin-password",
-                )
-                if gate.generated:
-                    gr.Markdown(
-                        f"提示：未设置管理密码（环境变量 `{ADMIN_PASSWORD_ENV}`）；上传或删除文件需要输入"
-                        "本次启动时控制台显示的管理口令。"
-                    )
-                with gr.Row(equal_height=False):
-                    with gr.Column():
-                        upload = gr.File(
-                            label=f"上传文件（{' '.join(SUPPORTED_SUFFIXES)}，不超过 {MAX_UPLOAD_BYTES // 1024 // 1024} MB）",
-                            file_count="single",
-                            type="filepath",
-                            elem_id="pq-upload",
-                        )
-                        upload_button = gr.Button("上传并更新索引", variant="primary", elem_id="pq-upload-button")
-                    with gr.Column():
-                        remove_doc = gr.Dropdown(choices=_choices(service), value=None, label="要删除的文件", elem_id="pq-remove-doc")
-                        remove_confirm = gr.Checkbox(label="确认删除该文件（同时从索引中移除）", elem_id="pq-remove-confirm")
-                        remove_button = gr.Button("删除并更新索引", variant="stop", elem_id="pq-remove-button")
-                manage_status = gr.HTML("", elem_id="pq-manage-status", js_on_load=None)
+            manage = manage_tab(service, gate)
 
             if extra_tabs is not None:
                 extra_tabs(UIContext(service, doc_filter, qa_viewer, render_document, esc))
@@ -313,87 +275,8 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
         useful.click(on_feedback(RATINGS[0]), [turns, comment], [feedback_status, comment], api_visibility="private")
         useless.click(on_feedback(RATINGS[1]), [turns, comment], [feedback_status, comment], api_visibility="private")
 
-        def refreshed(message: str, ok: bool, keep_input: bool = False) -> tuple[Any, ...]:
-            """Status message, then every list of documents on the page (and the
-            filter's choices), then the upload / confirm input, cleared unless
-            `keep_input` (a refused password: the user retypes it, not the choice)."""
-            choices = _choices(service)
-            return (
-                message_html(message, ok),
-                render_documents_table(service.list_documents()),
-                render_index_state(service.index_state()),
-                gr.update(choices=choices),
-                gr.update(choices=choices),
-                gr.update(choices=choices, value=None) if ok else gr.update(choices=choices),
-                *_filter_updates(service, clear=ok),
-                gr.update() if keep_input else gr.update(value=None),
-            )
-
-        manage_outputs = [manage_status, documents_table, index_state, doc_filter, browse_doc, remove_doc, issuer_filter, year_filter]
-
-        def on_upload(path: str | None, secret: str, request: gr.Request, progress=gr.Progress()):
-            # The path is checked before anything else, whatever the password:
-            # only a file in Gradio's upload cache is ever opened.
-            try:
-                source = require_upload(path, demo.GRADIO_CACHE) if path else None
-            except PolicyQAError as e:
-                return refreshed(f"上传未执行：{e}", False)
-            try:
-                gate.check(secret, client_of(request))
-            except PolicyQAError as e:
-                return refreshed(f"上传未执行：{e}", False, keep_input=True)
-            if source is None:
-                return refreshed("请先选择要上传的文件。", False)
-            try:
-                added = service.add_document(
-                    source, Path(path).name, progress=lambda fraction, message: progress(fraction, desc=message)
-                )
-            except PolicyQAError as e:
-                return refreshed(f"上传被拒绝：{e}", False)
-            except Exception as e:
-                log.error("upload failed: %s: %s", type(e).__name__, e)
-                return refreshed(INTERNAL_ERROR, False)
-            finally:
-                if source is not None:
-                    source.unlink(missing_ok=True)  # Gradio's copy: the corpus holds the document now, or nothing does
-            return refreshed(
-                f"已加入《{added['title']}》（{added['file']}）：{added['chunks']} 个条款，索引已更新，现在可以提问。", True
-            )
-
-        upload_button.click(
-            on_upload,
-            [upload, password],
-            manage_outputs + [upload],
-            api_visibility="private",
-            concurrency_limit=1,
-            concurrency_id="corpus",
-        )
-
-        def on_remove(doc_id: str | None, confirmed: bool, secret: str, request: gr.Request, progress=gr.Progress()):
-            try:
-                gate.check(secret, client_of(request))
-            except PolicyQAError as e:
-                return refreshed(f"删除未执行：{e}", False, keep_input=True)
-            if not doc_id:
-                return refreshed("请先选择要删除的文件。", False)
-            if not confirmed:
-                return refreshed("请勾选“确认删除”后再点击删除。", False)
-            try:
-                removed = service.remove_document(doc_id, progress=lambda fraction, message: progress(fraction, desc=message))
-            except PolicyQAError as e:
-                return refreshed(f"删除未执行：{e}", False)
-            except Exception as e:
-                log.error("remove failed: %s: %s", type(e).__name__, e)
-                return refreshed(INTERNAL_ERROR, False)
-            return refreshed(f"已删除《{removed['title']}》（{removed['file']}），索引已更新。", True)
-
-        remove_button.click(
-            on_remove,
-            [remove_doc, remove_confirm, password],
-            manage_outputs + [remove_confirm],
-            api_visibility="private",
-            concurrency_limit=1,
-            concurrency_id="corpus",
+        wire_manage_tab(
+            demo, service, gate, manage, doc_filter=doc_filter, browse_doc=browse_doc, issuer_filter=issuer_filter, year_filter=year_filter
         )
 
         def on_load():
@@ -410,7 +293,7 @@ def build_ui(service: Service, gate: AdminGate | None = None, extra_tabs: ExtraT
         demo.load(
             safe(on_load, lambda m: (gr.update(),) * 3 + (message_html(m, False),) + (gr.update(),) * 3),
             None,
-            [doc_filter, browse_doc, remove_doc, documents_table, index_state, issuer_filter, year_filter],
+            [doc_filter, browse_doc, manage.remove_doc, manage.documents_table, manage.index_state, issuer_filter, year_filter],
             api_visibility="private",
             show_progress="hidden",
         )

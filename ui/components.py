@@ -1,6 +1,7 @@
 """What every part of the Blocks shares: the client-side scripts and styles
 (files in `ui/static/`), the context a tab added through the hook receives,
-and the guard that turns a handler's errors into a message."""
+the guard that turns a handler's errors into a message, and the choices the
+lists of documents and the document filter offer."""
 from __future__ import annotations
 
 import functools
@@ -75,3 +76,23 @@ def event_data(evt: Any) -> dict[str, Any]:
     """The payload a `trigger('click', {...})` sent, or {} when there is none."""
     data = getattr(evt, "_data", None)
     return data if isinstance(data, dict) else {}
+
+
+def _choices(service: Service) -> list[tuple[str, str]]:
+    return [(f"{row['title']}（{row['doc_id']}）", row["doc_id"]) for row in service.list_documents()]
+
+
+ANY = "不限"
+
+
+def _filter_choices(service: Service) -> dict[str, list[tuple[str, str]]]:
+    """The 发文机关 and 年份 dropdowns' choices: 不限 (value "", no condition), then
+    what the indexed documents hold."""
+    return {key: [(ANY, "")] + [(value, value) for value in values] for key, values in service.filter_choices().items()}
+
+
+def _filter_updates(service: Service, clear: bool = False) -> tuple[Any, ...]:
+    """Updates of the 发文机关 and 年份 dropdowns; `clear` (after a corpus change)
+    also resets them to 不限, as the documents may no longer hold the choice made."""
+    offered = _filter_choices(service)
+    return tuple(gr.update(choices=offered[key], **({"value": ""} if clear else {})) for key in ("issuer", "year"))

@@ -3,7 +3,7 @@
 `serve(host, port, index_dir, corpus_dir, data_dir)` loads ONE `Service` (index
 and model) and serves:
 
-* `/`             the Gradio UI (ui/blocks.py, ui/facts_tabs.py; HTML from
+* `/`             the Gradio UI (ui/blocks.py, ui/manage_tab.py, ui/facts_tabs.py; HTML from
                   ui/render.py and ui/render_facts.py; styles and scripts in ui/static/);
 * `/api/ask`      POST {"question", "top_k", "doc_ids"} → `Answer.to_json()` (ui/api.py);
 * `/gradio_api/…` Gradio's own routes, including the `/ask` endpoint for `gradio_client`.
