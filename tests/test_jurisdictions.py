@@ -50,6 +50,20 @@ def test_router_resolves_titles_levels_and_places_not_covered(levels_assistant):
     assert scores[shandong] == 1.0 and plan not in scores
 
 
+def test_a_word_for_policy_documents_routes_to_their_kinds(levels_assistant):
+    """文件 is what an office calls its policy documents (方案, 办法…), not laws;
+    计划 means a plan only after a demonstrative (routing.json's kind families)."""
+    router: DocumentRouter = levels_assistant.retriever.router
+    plan = next(d.doc_id for d in levels_assistant.index.documents if d.title.endswith("方案(2019—2022年)"))
+    assert router.doc_scores(router.route("企业上云这块，文件有啥说法？")) == {plan: 0.5}
+    assert router.doc_scores(router.route("说到底这个计划想把产业带到哪一步？")) == {plan: 0.5}
+    assert router.route("规范性文件要经过合法性审查吗？").empty  # a compound of its own
+    assert router.route("年度执法检查计划什么时候公布？").empty  # an everyday word
+    # The plan's clause, not the SME law's financing articles, answers a question about "the document".
+    hits = levels_assistant.retriever.search(levels_assistant.parser.parse("中小企业融资难，文件有啥说法？"), top_k=3)
+    assert hits[0].chunk.doc_id == plan
+
+
 def test_the_named_level_answers_first_and_each_document_is_labelled(levels_assistant):
     answer = levels_assistant.ask("山东省对职务科技成果转让收入给研发人员的奖励不低于多少？")
     assert not answer.abstained
