@@ -223,6 +223,8 @@ def _load_model(model_id: str):
     import transformers
 
     transformers.logging.set_verbosity_error()
+    # Its "Loading weights" bar is a fraction of a second of noise in `ask` and `doctor`.
+    transformers.logging.disable_progress_bar()
     path = resolve_model_path(model_id)
     try:
         return SentenceTransformer(path, device="cpu")
