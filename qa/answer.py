@@ -141,7 +141,7 @@ class AnswerComposer:
         top = hits[:3]
         topic = self.checker.topic(query)
         coverages = [self.checker.coverage(topic, f"{h.chunk.breadcrumb} {h.chunk.text}") for h in top]
-        union = " ".join(f"{h.chunk.breadcrumb} {h.chunk.text}" for h in hits[: self.answer_chunks])
+        union = [f"{h.chunk.breadcrumb} {h.chunk.text}" for h in hits[: self.answer_chunks]]
         # A typo the speller corrected is not a word the corpus lacks.
         typos = {token for typo, _word in getattr(query, "corrections", ()) for token in tokenize(typo)}
         weights = {t: self.idf.get(t, self._max_idf) for t in topic - typos}

@@ -9,6 +9,7 @@ which weighs them against retrieval scores and word coverage.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -100,7 +101,7 @@ def wanted_pattern(query: Query) -> re.Pattern[str] | None:
 
 
 @lru_cache(maxsize=8192)
-def _token_set(text: str) -> frozenset[str]:
+def token_set(text: str) -> frozenset[str]:
     """The tokens of a clause or sentence: the same texts are weighed several
     times per question (features, checks, selection), jieba runs once."""
     return frozenset(tokenize(text))
@@ -118,11 +119,13 @@ class EvidenceChecker:
         self.answer_chunks = answer_chunks
         self.min_topical = min_topical
 
-    def coverage(self, query_tokens: set[str], text: str) -> float:
-        """IDF-weighted share of the question's words that `text` contains."""
+    def coverage(self, query_tokens: set[str], text: str | Sequence[str]) -> float:
+        """IDF-weighted share of the question's words that `text` contains; of
+        several texts, their union (each tokenised once and remembered: jieba
+        splits at the spaces that would join them anyway)."""
         if not query_tokens:
             return 0.0
-        text_tokens = _token_set(text)
+        text_tokens = token_set(text) if isinstance(text, str) else frozenset().union(*map(token_set, text))
         total = sum(self.idf.get(t, 1.0) for t in query_tokens)
         found = sum(self.idf.get(t, 1.0) for t in query_tokens if t in text_tokens)
         return found / total if total else 0.0

@@ -26,7 +26,7 @@ from pathlib import Path
 from indexer.tokenize import tokenize, words
 
 from .cues import load_cues
-from .evidence import ASK_WORDS, DATE, FIGURE, LENGTH, MONEY_OR_SHARE, PHONE, WHEN
+from .evidence import ASK_WORDS, DATE, FIGURE, LENGTH, MONEY_OR_SHARE, PHONE, WHEN, token_set
 from .query import Query, question_clauses, synonym_table
 
 SLOTS_PATH = Path(__file__).parent / "data" / "slots.json"
@@ -253,7 +253,7 @@ class SlotReader:
         """Per subject word: `text` has it or one of its alternatives as a word,
         or its characters in order a few apart, as an abbreviation stands for
         its full form (高校 高等学校, 人大常委会 人民代表大会常务委员会)."""
-        present = set(tokenize(text))
+        present = token_set(text)
         return [bool(forms & present) or any(_abbreviation(form).search(text) for form in forms) for _word, forms in slot.subject]
 
     def match(self, slot: Slot, sentence: str, heading: str, bind_coverage: float) -> SlotMatch:
