@@ -19,6 +19,8 @@ from indexer.jurisdiction import load_places
 from indexer.tokenize import place_names, words
 from indexer.types import Document
 
+from .slots import is_name
+
 ROUTING_PATH = Path(__file__).parent / "data" / "routing.json"
 # Brackets and the year of a version: "(2019—2022年)", "（2021年修订）".
 _BRACKETED = re.compile(r"[（(][^）)]*[）)]")
@@ -45,6 +47,23 @@ def kind_of(title: str) -> str:
     """The kind of document a title names (…攻势作战方案 → 方案), "" when none of the kinds."""
     plain = _BRACKETED.sub("", _QUOTES.sub("", title)).strip()
     return next((kind for kind in _routing()["kinds"] if plain.endswith(kind)), "")
+
+
+def _family_kinds(sequence: list[str]) -> set[str]:
+    """The kinds a word for a family of them means (文件 → 方案, 办法…;
+    这个计划 → 方案): routing.json's kind families, in a question's words."""
+    routing = _routing()
+    families = routing.get("kind_families", {})
+    after_demonstrative = routing.get("kind_families_after_demonstrative", {})
+    demonstratives = set(routing.get("demonstratives", ()))
+    meant: set[str] = set()
+    for position, word in enumerate(sequence):
+        before = sequence[position - 1] if position else ""
+        if not (is_name(before) or before.endswith("性")):  # 规范性文件, 招标文件: a compound of its own
+            meant.update(families.get(word, ()))
+        if before in demonstratives:
+            meant.update(after_demonstrative.get(word, ()))
+    return meant
 
 
 @dataclass(frozen=True)
@@ -194,25 +213,9 @@ class DocumentRouter:
         jurisdictions = frozenset(name for name in named if name in self.covered)
         uncovered = tuple(name for name in named if name not in self.covered)
         # A word of its own: 解决方案 is no 方案.
-        kinds = frozenset(self.by_kind).intersection(words(remaining)) | self._family_kinds(remaining)
+        sequence = [w for w in words(remaining) if w.strip()]
+        kinds = frozenset(self.by_kind).intersection({*sequence, *_family_kinds(sequence)})
         return Route(frozenset(titled), jurisdictions, uncovered, kinds)
-
-    def _family_kinds(self, text: str) -> frozenset[str]:
-        """The held kinds a word for a family of them means (文件 → 方案, 办法…;
-        这个计划 → 方案): routing.json's kind families."""
-        routing = _routing()
-        sequence = [w for w in words(text) if w.strip()]
-        demonstratives = set(routing.get("demonstratives", ()))
-        meant: set[str] = set()
-        from .slots import is_name
-
-        for position, word in enumerate(sequence):
-            before = sequence[position - 1] if position else ""
-            if not (is_name(before) or before.endswith("性")):  # 规范性文件, 招标文件: a compound of its own
-                meant.update(routing.get("kind_families", {}).get(word, ()))
-            if before in demonstratives:
-                meant.update(routing.get("kind_families_after_demonstrative", {}).get(word, ()))
-        return frozenset(self.by_kind).intersection(meant)
 
     def doc_scores(self, route: Route) -> dict[str, float]:
         """1 for a document named by title; else 0.5 for one of a jurisdiction
