@@ -227,7 +227,12 @@ class AnswerComposer:
             if holds.any() and scores[holds].max() >= 0.5 * scores.max():
                 scores = np.where(holds, scores, 0.0)
         order = sorted(range(len(group)), key=lambda i: -scores[i])
-        substantive = [i for i in order if not is_bare_heading(group[i])] or order
+        # Headings alone say which part, not what it says: when no retrieved
+        # sentence says more, nothing answers (a structure question lists its
+        # parts' headings by its own path, _structure_sentences).
+        substantive = [i for i in order if not is_bare_heading(group[i])]
+        if not substantive:
+            return []
         best = scores[substantive[0]]
         cutoff, most = (self.models.relative_cutoff, self.models.max_sentences) if self.models else (0.8, self.max_sentences)
         chosen = [group[i] for i in substantive if scores[i] >= cutoff * best][:most]

@@ -218,15 +218,17 @@ class DocumentRouter:
         return Route(frozenset(titled), jurisdictions, uncovered, kinds)
 
     def doc_scores(self, route: Route) -> dict[str, float]:
-        """1 for a document named by title; else 0.5 for one of a jurisdiction
-        named plus 0.5 for one of the kind named (青岛的方案: 1)."""
+        """1 for a document named by title, or by a kind only it is of; else 0.5
+        for one of a jurisdiction named plus 0.5 for one of the kind named (青岛的方案: 1)."""
         scores: dict[str, float] = {}
         for jurisdiction in route.jurisdictions:
             for doc_id in self.by_jurisdiction.get(jurisdiction, ()):
                 scores[doc_id] = 0.5
-        for kind in route.kinds:
-            for doc_id in self.by_kind[kind]:
-                scores[doc_id] = min(1.0, scores.get(doc_id, 0.0) + 0.5)
+        kinds_held = {doc_id for kind in route.kinds for doc_id in self.by_kind[kind]}
+        for doc_id in kinds_held:
+            # A kind only one held document is of names that document: in a
+            # library of one plan, 方案 (and 文件, the plan's family) is the plan.
+            scores[doc_id] = 1.0 if len(kinds_held) == 1 else min(1.0, scores.get(doc_id, 0.0) + 0.5)
         for doc_id in route.titled:
             scores[doc_id] = 1.0
         return scores
@@ -248,8 +250,8 @@ class DocumentRouter:
             plain = _BRACKETED.sub("", name).strip()
             if load_cues().wh.search(plain):
                 continue  # 山东省哪些条例: asks which documents, names none
-            matched = self.route(plain).titled | self.named_loosely(plain)[1] | self.named_at_end(plain)[1]
-            place = next((p.name for prefix, p in self.places.prefixes if plain.startswith(prefix)), "")
+            place_prefix, place = next(((prefix, p.name) for prefix, p in self.places.prefixes if plain.startswith(prefix)), ("", ""))
+            matched = self.route(plain).titled | self._abbreviating(plain, place_prefix) | self.named_at_end(plain)[1]
             if matched and (not place or any(self.titles[d].startswith(place) for d in matched)):
                 continue  # held: the same title, in the place it names (山东省… is not 青岛市…)
             # A title written with a typo (营商环竟) is the library's, not another document.
@@ -257,6 +259,14 @@ class DocumentRouter:
                 continue
             unheld.append(name)
         return unheld
+
+    def _abbreviating(self, title: str, place_prefix: str) -> frozenset[str]:
+        """The documents a written-out title abbreviates as a whole (科技进步法,
+        山东省营商环境条例): the loose tail must be all of it after its place.
+        山东省大数据发展促进条例 ends like 人才发展促进条例 but names another
+        document; 大数据 is not dropped from an abbreviation."""
+        tail, named = self.named_loosely(title)
+        return named if tail and title[: len(title) - len(tail)] in ("", place_prefix) else frozenset()
 
     def closest_titles(self, name: str, most: int = 2) -> list[str]:
         """The library's titles sharing most character pairs with `name`."""

@@ -83,7 +83,9 @@ def test_one_date_model_for_a_statute_and_a_plan(plan: Document) -> None:
         ("这份文件是哪天印发的？", "issued"),
         ("该条例的发布日期是什么？", "issued"),
         ("2022年新能源汽车产量要达到多少？", ""),
-        ("这个方案的实施期限是几年？", ""),
+        ("这个方案的实施期限是几年？", "valid_until"),
+        ("该办法的执行期到什么时候？", "valid_until"),
+        ("实施过程中要注意什么？", ""),
     ],
 )
 def test_status_questions_are_recognised(question: str, kind: str) -> None:
@@ -97,6 +99,12 @@ def test_still_in_force_is_answered_from_metadata_with_the_title(assistant) -> N
     assert "科技成果转化" not in answer.text  # not a clause that merely says 有效
     assert answer.citations and "2019—2022" in answer.citations[0].quote
     assert answer.citations[0].status.startswith(PERIOD_ENDED)
+
+
+def test_a_plan_without_a_validity_is_answered_with_its_period(assistant) -> None:
+    answer = assistant.ask("方案的实施期限是哪几年？", as_of=TODAY)
+    assert not answer.abstained and "实施期限为2019—2022年" in answer.text
+    assert answer.citations and "2019—2022" in answer.citations[0].quote
 
 
 def test_when_a_named_document_was_issued_is_answered_from_its_dates(assistant) -> None:

@@ -57,6 +57,31 @@ def test_the_topic_without_the_value_is_not_an_answer():
     assert reader.match(slot, "网络运营者应当每年开展一次网络安全风险评估。", "", 0.5).answers
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("优秀企业家每几年评选一次？", "frequency"),
+        ("质量奖几年评一次？", "frequency"),
+        ("登记申请多少个工作日内办完？", "length"),
+        ("审批要几个工作日？", "length"),
+        ("产业基金规模有多大？", "money"),
+    ],
+)
+def test_how_often_how_long_and_how_big_are_read_as_their_kinds(question, kind):
+    assert _reader("登记机关应当自受理申请之日起二十个工作日内办结。").read(QueryParser().parse(question)).kind == kind
+
+
+def test_a_count_of_another_thing_is_no_length():
+    """一次办结 counts, it does not say how many working days: the deadline is missing."""
+    sentence = "政府及其有关部门办理政务服务事项，应当按照规定当场办结、一次办结、限时办结。"
+    reader = _reader(sentence)
+    slot = reader.read(QueryParser().parse("政务服务事项多少个工作日内办结？"))
+    assert slot.kind == "length"
+    match = reader.match(slot, sentence, "", 0.5)
+    assert not match.answers and match.vague == "限时办结"
+    assert reader.match(slot, "政务服务事项应当在五个工作日内办结。", "", 0.5).answers
+
+
 def test_an_abbreviated_name_is_its_full_form_not_a_rival_of_it():
     sentence = "县级人民政府应当每半年向本级人民代表大会常务委员会报告安全生产工作。"
     reader = _reader(sentence, "常务委员会报告工作")
