@@ -149,11 +149,14 @@ class Assistant:
         return wholes
 
     def _drops_a_part(self, question: str, parts: list[str], whole: Answer, part_answers: list[Answer]) -> bool:
-        """Whether the whole question's answer, held to the procedure one part
-        asks ("…能不能申请中止？要交什么材料？": materials), leaves out the
-        answer of a part asking something else (not every clause it cites)."""
+        """Whether the whole question's answer, held to the kind of value one
+        part asks ("…能不能申请中止？要交什么材料？": materials; "比例目标是多少，
+        由哪个部门牵头？": a ratio), leaves out the answer of a part asking
+        something else (not every clause it cites)."""
         kind = self.composer.slots.read(self.parser.parse(question)).kind
-        if kind not in self.procedures.kinds:
+        # A phone answer is a roster line: it names the unit and its contact
+        # person too, what a part asking 对接人是谁 wants.
+        if not kind or kind == "phone":
             return False
         cited = {c.chunk.chunk_id for c in whole.citations}
         return any(
@@ -162,8 +165,10 @@ class Assistant:
         )
 
     def _gives_value(self, part: str, answer: Answer) -> bool:
-        """Whether `answer` answers a part that asks for a value (it passed the slot gate)."""
-        return not answer.abstained and bool(self.composer.slots.read(self.parser.parse(part)).kind)
+        """Whether `answer` answers a part that asks for a value (it passed the
+        slot gate) or for a role the documents list (指挥长是谁: the roster)."""
+        query = self.parser.parse(part)
+        return not answer.abstained and bool(self.composer.slots.read(query).kind or query.role_words)
 
     def _answer_by_retrieval(
         self, questions: Sequence[str], top_k: int, mode: str, doc_ids: Sequence[str] | None, as_of: str

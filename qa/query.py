@@ -18,7 +18,7 @@ from .focus import asking_focus
 from .dictionary import dictionary_terms
 from .language import detect_language, glossary_lookup, glossary_terms, to_simplified
 from .spelling import Speller
-from .thesaurus import expansion_tokens, thesaurus_terms
+from .thesaurus import attested_words, expansion_tokens, thesaurus_terms
 
 MAX_QUESTION_CHARS = 500
 SYNONYMS_PATH = Path(__file__).parent / "data" / "synonyms.tsv"
@@ -112,7 +112,8 @@ class QueryParser:
 
     def __init__(self, vocabulary: Iterable[str] | None = None) -> None:
         self.vocabulary = frozenset(vocabulary) if vocabulary is not None else None
-        self.speller = Speller(self.vocabulary) if self.vocabulary else None
+        attested = {term for term, _formal in synonym_table()} | attested_words()
+        self.speller = Speller(self.vocabulary, attested) if self.vocabulary else None
 
     def parse(self, question: object) -> Query:
         """The question's text, expansion, tokens and what it asks.

@@ -48,8 +48,10 @@ class Speller:
     """Corrects the out-of-vocabulary words of questions against one vocabulary
     (the index's tokens). Build once per index: it reads every word's pinyin."""
 
-    def __init__(self, vocabulary: Iterable[str]) -> None:
+    def __init__(self, vocabulary: Iterable[str], attested: Iterable[str] = ()) -> None:
         self.vocabulary = frozenset(vocabulary)
+        # Words the question tables know (营收 → 营业收入): real words, never typos.
+        self.attested = frozenset(attested)
         self._by_sound: dict[tuple[str, ...], list[str]] = defaultdict(list)
         self._by_near_sound: dict[tuple[str, ...], list[str]] = defaultdict(list)
         # Every word with one character masked (政*, *策): a correction differs
@@ -79,7 +81,7 @@ class Speller:
                     continue
                 parts = words[start:start + size]
                 span = "".join(parts)
-                if not _CHINESE.match(span) or span in self.vocabulary:
+                if not _CHINESE.match(span) or span in self.vocabulary or span in self.attested:
                     continue
                 # Words jieba knows, put side by side (企业+建), are mostly right;
                 # a typo shows as a word jieba only guesses (新能+原, 磁旋浮).

@@ -1,4 +1,5 @@
-"""Plain words to statute terms, from the thesaurus mined from the law collection.
+"""Plain words to statute terms: the thesaurus mined from the law collection,
+and a hand-written table of everyday words (plain_words.tsv).
 
 `qa/data/thesaurus.tsv` is written by `python -m eval.mine_thesaurus` from
 the collection's own definitions, aliases and abbreviations (社保 → 社会保险,
@@ -17,21 +18,70 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.tokenize import tokenize
+from indexer.tokenize import cut_words, tokenize
 
 from .cues import read_term_table
 
 THESAURUS_PATH = Path(__file__).parent / "data" / "thesaurus.tsv"
-# POLICYQA_THESAURUS=off measures retrieval without it (the base of eval/README.md's table).
+# Everyday words and phrases (老板, 炒鱿鱼, 欠钱不还) to the statutes' terms,
+# written by hand from general usage (not from any question set): the words
+# people use are mostly not in the collection, so no mining finds them.
+PLAIN_WORDS_PATH = Path(__file__).parent / "data" / "plain_words.tsv"
+# POLICYQA_THESAURUS=off measures retrieval without either table (the base of
+# eval/README.md's tables); POLICYQA_PLAIN_WORDS=off without the hand-written one.
 SWITCH = "POLICYQA_THESAURUS"
+PLAIN_SWITCH = "POLICYQA_PLAIN_WORDS"
+
+
+def _switched_off(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("0", "off", "no", "false")
 
 
 @lru_cache(maxsize=1)
 def thesaurus() -> dict[str, tuple[str, ...]]:
     """{word: statute terms}, as mined; empty when the file is absent or $POLICYQA_THESAURUS is off."""
-    if os.environ.get(SWITCH, "").strip().lower() in ("0", "off", "no", "false") or not THESAURUS_PATH.is_file():
+    if _switched_off(SWITCH) or not THESAURUS_PATH.is_file():
         return {}
     return dict(read_term_table(THESAURUS_PATH))
+
+
+@lru_cache(maxsize=1)
+def plain_words() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(everyday phrase, statute terms), longest phrase first; empty when switched off."""
+    if _switched_off(SWITCH) or _switched_off(PLAIN_SWITCH) or not PLAIN_WORDS_PATH.is_file():
+        return ()
+    return read_term_table(PLAIN_WORDS_PATH)
+
+
+def attested_words() -> frozenset[str]:
+    """The words both tables know: real words of questions, never typos of an
+    index word that sounds alike (营收, revenue, is not 应收, receivable)."""
+    return frozenset(thesaurus()) | frozenset(phrase for phrase, _terms in plain_words())
+
+
+def _plain_word_terms(text: str) -> list[str]:
+    """Terms of the everyday phrases written in `text`, read longest first and
+    without overlap: many are phrases jieba cuts apart (欠钱不还, 不签合同), and
+    a shorter phrase inside a longer one read (钱 in 欠钱不还) is not read again.
+    A phrase starts and ends where jieba's words do: 单位 (the employer) inside
+    事业单位 is not the word."""
+    table = plain_words()
+    if not table:
+        return []
+    lowered, taken, terms = text.lower(), [False] * len(text), []
+    bounds, offset = {0}, 0
+    for word in cut_words(lowered):
+        offset += len(word)
+        bounds.add(offset)
+    for phrase, phrase_terms in table:
+        start = lowered.find(phrase)
+        while start >= 0:
+            if start in bounds and start + len(phrase) in bounds and not any(taken[start : start + len(phrase)]):
+                taken[start : start + len(phrase)] = [True] * len(phrase)
+                terms.extend(phrase_terms)
+                break
+            start = lowered.find(phrase, start + 1)
+    return terms
 
 
 def thesaurus_terms(text: str, vocabulary: Iterable[str] | None = None) -> tuple[str, ...]:
@@ -39,17 +89,15 @@ def thesaurus_terms(text: str, vocabulary: Iterable[str] | None = None) -> tuple
     tokens, so 社保局 reaches 社保), without those `text` already holds; with a
     `vocabulary` (the index's tokens), only terms with a token the index uses."""
     table = thesaurus()
-    if not table:
-        return ()
+    mined = [term for word in dict.fromkeys(tokenize(text)) for term in table.get(word, ())]
     known = None if vocabulary is None else frozenset(vocabulary)
     found: dict[str, None] = {}
-    for word in dict.fromkeys(tokenize(text)):
-        for term in table.get(word, ()):
-            if term in text or term in found:
-                continue
-            if known is not None and not any(token in known for token in tokenize(term)):
-                continue
-            found[term] = None
+    for term in [*_plain_word_terms(text), *mined]:
+        if term in text or term in found:
+            continue
+        if known is not None and not any(token in known for token in tokenize(term)):
+            continue
+        found[term] = None
     return tuple(found)
 
 

@@ -182,6 +182,21 @@ def test_a_question_asking_two_things_is_answered_part_by_part(assistant):
     assert [part["outcome"] for part in parts][0] == "answered" and parts[1]["outcome"] != "answered"
 
 
+@pytest.mark.parametrize(
+    ("question", "first", "second"),
+    [
+        # The whole answer, held to the ratio, would drop the roster the second part asks for.
+        ("智能家电的比例目标是多少，由哪个部门牵头？", "50%", "市工业和信息化局"),
+        # A refused second part does not hide the roster the first part asks for.
+        ("攻势指挥部的指挥长是谁？多久开一次会？", "薛庆国", "没有规定"),
+    ],
+)
+def test_each_part_keeps_its_own_answer(assistant, question, first, second):
+    answer = assistant.ask(question)
+    assert len(answer.parts) == 2, answer.text
+    assert first in answer.text.split("（2）")[0] and second in answer.text.split("（2）")[1]
+
+
 def test_the_cli_shows_related_clauses_as_not_the_answer(plan_index):
     from tests.conftest import policyqa_in_process as run
 

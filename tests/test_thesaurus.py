@@ -94,3 +94,67 @@ def test_a_plain_question_reaches_the_statute_word_with_the_thesaurus(law_index,
     assert with_thesaurus is not None and with_thesaurus <= 3
     hybrid = _rank(law_index, embedder, "hybrid", True, monkeypatch)
     assert hybrid is not None and hybrid <= 5
+
+
+# --- the hand-written table of everyday words (qa/data/plain_words.tsv) ---------
+
+LABOUR_EXCERPT = """# 劳动合同法（节选，测试用）
+
+第十条 建立劳动关系，应当订立书面劳动合同。已建立劳动关系，未同时订立书面劳动合同的，应当自用工之日起一个月内订立书面劳动合同。
+
+第十九条 劳动合同期限三个月以上不满一年的，试用期不得超过一个月；劳动合同期限一年以上不满三年的，试用期不得超过二个月。
+
+第三十条 用人单位应当按照劳动合同约定和国家规定，向劳动者及时足额支付劳动报酬。
+
+第三十八条 用人单位未及时足额支付劳动报酬的，或者未依法为劳动者缴纳社会保险费的，劳动者可以解除劳动合同。
+
+第四十七条 经济补偿按劳动者在本单位工作的年限，每满一年支付一个月工资的标准向劳动者支付。
+"""
+WAGES_QUESTION = "公司拖欠工钱，我能不能辞职？"  # 工钱 → 劳动报酬, 辞职 → 解除劳动合同
+
+
+def test_everyday_words_lead_to_the_statute_terms() -> None:
+    terms = thesaurus_terms(WAGES_QUESTION)
+    assert "劳动报酬" in terms and "解除劳动合同" in terms
+    # Phrases jieba cuts apart are read whole; a word inside a longer one is not the word.
+    assert "偿还" in thesaurus_terms("朋友欠钱不还怎么办？")
+    assert "用人单位" not in thesaurus_terms("事业单位的职称怎么评？")
+    assert "用人单位" in thesaurus_terms("单位不给交社保")
+
+
+def test_an_everyday_word_is_no_typo_of_a_statute_word() -> None:
+    from qa.query import QueryParser
+
+    # 营收 sounds like 应收 (账款), a word of the index; the synonym table knows it as revenue.
+    query = QueryParser(["应收", "账款", "营业收入"]).parse("智能家居的营收目标呢？")
+    assert query.corrections == () and query.asks_quantity
+
+
+@pytest.fixture(scope="module")
+def labour_index(tmp_path_factory, embedder) -> Path:
+    from indexer.build import build_index
+
+    corpus = tmp_path_factory.mktemp("plain_words_corpus")
+    (corpus / "劳动合同法节选.md").write_text(LABOUR_EXCERPT, encoding="utf-8")
+    index = tmp_path_factory.mktemp("plain_words_index") / "index"
+    build_index(corpus, index, embedder=embedder, show_progress=False)
+    return index
+
+
+def test_a_worker_s_words_reach_the_article_on_quitting_over_unpaid_wages(labour_index, embedder, monkeypatch) -> None:
+    from indexer.store import load_index
+    from qa.assistant import Assistant
+
+    def top_clauses(plain_words: str) -> list[str]:
+        monkeypatch.setenv(thesaurus_module.PLAIN_SWITCH, plain_words)
+        thesaurus_module.plain_words.cache_clear()
+        try:
+            assistant = Assistant(load_index(labour_index), embedder)
+            return [hit.chunk.clause for hit in assistant.search(WAGES_QUESTION, top_k=3, mode="lexical")]
+        finally:
+            monkeypatch.delenv(thesaurus_module.PLAIN_SWITCH)
+            thesaurus_module.plain_words.cache_clear()
+
+    # BM25 alone has 公司, 拖欠 and 辞职: none of the articles on wages or on quitting.
+    assert not {"第三十条", "第三十八条"} & set(top_clauses("off"))
+    assert top_clauses("on")[:2] == ["第三十八条", "第三十条"]
