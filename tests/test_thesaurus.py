@@ -158,3 +158,20 @@ def test_a_worker_s_words_reach_the_article_on_quitting_over_unpaid_wages(labour
     # BM25 alone has 公司, 拖欠 and 辞职: none of the articles on wages or on quitting.
     assert not {"第三十条", "第三十八条"} & set(top_clauses("off"))
     assert top_clauses("on")[:2] == ["第三十八条", "第三十条"]
+
+
+def test_the_table_check_names_a_term_the_collection_lacks(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    from eval.check_plain_words import missing_terms
+
+    law = "第一条 用人单位应当及时足额支付劳动报酬。".encode()
+    laws = tmp_path / "laws.tar.xz"
+    with tarfile.open(laws, "w:xz") as archive:
+        member = tarfile.TarInfo("社会法/测试法.md")
+        member.size = len(law)
+        archive.addfile(member, io.BytesIO(law))
+    table = tmp_path / "plain_words.tsv"
+    table.write_text("# test\n工钱\t劳动报酬\n老板\t用人单位, 东家之法\n", encoding="utf-8")
+    assert missing_terms(table, laws) == ["东家之法"]
