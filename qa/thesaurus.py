@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from functools import lru_cache
+from itertools import accumulate
 from pathlib import Path
 
 from indexer.tokenize import cut_words, tokenize
@@ -69,12 +70,11 @@ def _plain_word_terms(text: str) -> list[str]:
     if not table:
         return []
     lowered, taken, terms = text.lower(), [False] * len(text), []
-    bounds, offset = {0}, 0
-    for word in cut_words(lowered):
-        offset += len(word)
-        bounds.add(offset)
+    bounds: set[int] = set()  # where jieba's words end, cut only once a phrase is found
     for phrase, phrase_terms in table:
         start = lowered.find(phrase)
+        if start >= 0 and not bounds:
+            bounds = {0, *accumulate(len(word) for word in cut_words(lowered))}
         while start >= 0:
             if start in bounds and start + len(phrase) in bounds and not any(taken[start : start + len(phrase)]):
                 taken[start : start + len(phrase)] = [True] * len(phrase)
