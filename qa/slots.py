@@ -234,7 +234,33 @@ class SlotReader:
             for other, other_head in written:
                 if other_head == head and other != name and other not in asked and is_name(other):
                     return other
+        return self._possessor_rival(slot, asked, held, text)
+
+    def _possessor_rival(self, slot: Slot, asked: list[str], held: dict[str, bool], text: str) -> str:
+        """X 的 Y: when no name of X stands in `text` but other names stand right
+        before Y (or a form of it) there, they are X's rival: 智能家居的营收目标
+        against 智能制造装备产业营业收入达到400亿元. Returns them joined, "" when none."""
+        if "的" not in asked:
+            return ""
+        at = asked.index("的")
+        possessor = self._name_run(asked, at)
+        if not possessor or any(held.get(word, word.lower() in text.lower()) for word in possessor):
+            return ""
+        attribute = asked[at + 1] if at + 1 < len(asked) else ""
+        forms = dict(slot.subject).get(attribute, frozenset({attribute}))
+        written = [w for w in words(text) if w.strip()]
+        for position, word in enumerate(written):
+            run = self._name_run(written, position) if word in forms else []
+            if run and not set(run) & set(asked):
+                return "".join(run)
         return ""
+
+    def _name_run(self, sequence: list[str], end: int) -> list[str]:
+        """The names standing right before position `end` (智能制造装备 产业), generic words excluded."""
+        start = end
+        while start > 0 and is_name(sequence[start - 1]) and sequence[start - 1] not in self.vocabulary.generic:
+            start -= 1
+        return sequence[start:end]
 
     def _modified_heads(self, sequence: list[str]) -> list[tuple[str, str]]:
         """(modifier, head) pairs of a word sequence: each word with the next,

@@ -118,10 +118,22 @@ def test_a_value_speaks_of_its_own_clause_and_the_sentence_topic():
     assert "纺织服装" not in value_stretch(listing, start, start + 3)  # a topic named three clauses before
 
 
+def test_a_subject_before_de_has_a_rival_in_the_names_before_what_is_asked():
+    """X 的 Y: a sentence giving Y for other names, none of X, gives it for them."""
+    reader = _reader(RAIL, RAIL_HEADING, "智能家居")
+    homes = reader.read(QueryParser().parse("智能家居的营业收入目标是多少？"))
+    rail = reader.read(QueryParser().parse("轨道交通装备的营业收入目标是多少？"))
+    assert reader.rival(homes, f"{RAIL_HEADING} {RAIL}").endswith("轨道交通装备产业")
+    assert not reader.match(homes, RAIL, RAIL_HEADING, 0.5).answers
+    assert reader.rival(rail, f"{RAIL_HEADING} {RAIL}") == ""
+    assert reader.match(rail, RAIL, RAIL_HEADING, 0.5).answers
+
+
 @pytest.mark.parametrize(
     "question",
     [
         "到2022年，5G通信产业的营业收入目标是多少亿元？",  # another industry's figure is not its figure
+        "智能家居的营收目标是多少？",  # nor another industry's sharing a word with it (智能制造装备)
         "产业基金的总规模是多少亿元？",  # a table of other facts is no answer
     ],
 )
