@@ -21,6 +21,9 @@ _CHINESE = re.compile(r"^[\u4e00-\u9fff]{2,8}$")
 # this many times less frequent in jieba's general dictionary.
 RARITY = 10
 # Spans of up to this many jieba words are tried, so 新能+原 is seen as 新能原.
+# A compound of known words this long is checked for a one-character typo all the same.
+MIN_COMPOUND_CHARS = 4
+_NUMERAL = re.compile(r"[零〇一二两三四五六七八九十百千万\d]")
 MAX_SPAN_WORDS = 3
 # One-syllable near misses are tried only on words this long: two-syllable
 # words have too many near neighbours.
@@ -84,8 +87,12 @@ class Speller:
                 if not _CHINESE.match(span) or span in self.vocabulary or span in self.attested:
                     continue
                 # Words jieba knows, put side by side (企业+建), are mostly right;
-                # a typo shows as a word jieba only guesses (新能+原, 磁旋浮).
-                if size > 1 and all(word_frequency(part) for part in parts):
+                # a typo shows as a word jieba only guesses (新能+原, 磁旋浮), or
+                # as a long compound with a part the documents never use, which
+                # the index spells with one other character (智能+家具 for 智能家居).
+                if size > 1 and all(word_frequency(part) for part in parts) and (
+                    len(span) < MIN_COMPOUND_CHARS or all(part in self.vocabulary for part in parts) or _NUMERAL.search(span)
+                ):
                     continue
                 correction = self._correct(span)
                 if correction:

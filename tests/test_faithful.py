@@ -55,6 +55,9 @@ def test_a_figure_binds_to_the_subject_it_is_stated_for():
         # 一次办结 counts; it does not say how many working days: the deadline is missing.
         ("政务服务事项多少个工作日内办结？", "length", "政府及其有关部门办理政务服务事项，应当按照规定当场办结、一次办结、限时办结。",
          "限时办结", "政务服务事项应当在五个工作日内办结。"),
+        # A count of firms names none of them: which ones is still missing.
+        ("要培育的领军企业是哪几家？", "names", "培育10个特色创新型人工智能领军企业和一批领军企业。", "一批",
+         "支持海尔集团、中车四方等领军企业建设标识解析二级节点。"),
     ],
 )
 def test_the_topic_without_the_value_is_not_an_answer(question, kind, topical, vague, answering):
@@ -152,6 +155,15 @@ def test_the_documents_speaking_of_the_subject_but_not_the_value_say_so(assistan
     assert any("创投风投大会" in c.quote for c in answer.citations)
     as_json = answer.to_json()
     assert as_json["outcome"] == "partial" and as_json["citations"][0]["role"] == "related"
+
+
+def test_which_firms_is_not_answered_by_how_many(assistant):
+    """The plan counts its 领军企业 (10个) and names none: the count is related, the names are missing."""
+    answer = assistant.ask("计划培育的人工智能领军企业具体是哪几家？")
+    assert answer.outcome == "partial" and "具体名单" in answer.text, answer.text
+    assert all(c.role == "related" for c in answer.citations)
+    roster = assistant.ask("攻坚队的队长是哪几位？")
+    assert roster.outcome == "answered" and "姜" in roster.text, roster.text
 
 
 @pytest.mark.parametrize(

@@ -70,6 +70,15 @@ def test_typo_correction_needs_a_word_of_the_vocabulary():
     assert parser.parse("企业建一座加氢站要多少钱").corrections == ()
 
 
+def test_a_compound_with_a_word_the_documents_never_use_is_read_as_theirs():
+    """智能+家具 are words, but the documents say 智能家居; 财政+支持 are both
+    the documents' own words, and a numbered article is never a typo."""
+    parser = QueryParser(["智能家居", "智能", "平台", "财政", "支持", "财政支出", "第六十条"])
+    assert parser.parse("智能家具平台有哪些？").corrections == (("智能家具", "智能家居"),)
+    assert parser.parse("财政支持人才工程吗？").corrections == ()
+    assert parser.parse("第九十条规定了什么？").corrections == ()
+
+
 def test_long_situational_question_is_read_from_its_asking_clause():
     query = parse_query("我们是2015年成立的一家软件企业，员工五十多人，电话客服也做，想问一下申报智能工厂示范项目需要哪些材料？")
     assert query.focus.startswith("想问一下申报智能工厂")
