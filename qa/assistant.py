@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from indexer.embed import Embedder, configured_model, query_embedder
+from indexer.embed import Embedder, chosen_model, query_embedder
 from indexer.facts import facts_for_index
 from indexer.store import IndexContents, check_model, load_index
 from indexer.types import Document
@@ -61,10 +61,13 @@ class Assistant:
     @classmethod
     def open(cls, index_dir: Path, model_id: str | None = None, top_k: int = 5, backend: str | None = None) -> "Assistant":
         """Load the index at `index_dir`, refusing one built with another model
-        or dimension. Questions are embedded with `backend`, by default the one
-        the index was built with (indexer.embed.query_embedder)."""
-        model_id = model_id or configured_model()
+        than `model_id` (else $POLICYQA_MODEL) when one is asked for; otherwise
+        the model the index names is used, so an index of the base model still
+        loads. Questions are embedded with `backend`, by default the one the
+        index was built with (indexer.embed.query_embedder)."""
+        model_id = model_id or chosen_model() or None
         index = load_index(Path(index_dir), model_id=model_id)
+        model_id = model_id or index.manifest["model_id"]
         embedder = query_embedder(index.manifest, model_id, backend, folder=index.folder)
         check_model(index.manifest, model_id, embedder.dimension)
         return cls(index, embedder, top_k=top_k)

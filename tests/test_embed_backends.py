@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from indexer.embed import BACKENDS, Embedder
+from indexer.embed import BACKENDS, DEFAULT_MODEL, Embedder
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,7 @@ def _export():
     from indexer.embed import _load_model, resolve_model_path
     from indexer.onnx_embed import exported_model
 
-    return exported_model(resolve_model_path("m3e-small"), lambda: _load_model("m3e-small"))
+    return exported_model(resolve_model_path(DEFAULT_MODEL), lambda: _load_model(DEFAULT_MODEL))
 
 
 def test_int8_export_keeps_only_the_outlying_down_projection_fp32():
@@ -91,7 +91,7 @@ def test_exported_graphs_are_checked_on_this_cpu_and_again_on_other_features(mon
     monkeypatch.setattr(onnx_embed, "cpu_features", lambda: elsewhere)
     record_path = folder / "checks" / f"{parity.features_key(elsewhere)}-int8.json"
     record_path.unlink(missing_ok=True)
-    _encoder, check = onnx_embed.checked_encoder(folder, resolve_model_path("m3e-small"), meta["max_tokens"], quantized=True)
+    _encoder, check = onnx_embed.checked_encoder(folder, resolve_model_path(DEFAULT_MODEL), meta["max_tokens"], quantized=True)
     assert record_path.exists() and check["cpu"] == elsewhere and check["sha256"] == this_cpu["sha256"]
     record_path.unlink()
 
@@ -151,7 +151,7 @@ def test_an_index_whose_vectors_this_machine_does_not_reproduce_is_queried_by_on
     monkeypatch.delenv(BACKEND_ENV_VAR, raising=False)
     folder = open_version(plan_index).folder
     manifest = {**read_manifest(plan_index), "embed_backend": "onnx-int8"}
-    embedder = query_embedder(manifest, "m3e-small", folder=folder)
+    embedder = query_embedder(manifest, DEFAULT_MODEL, folder=folder)
     assert embedder.backend == "onnx"
 
 
@@ -171,7 +171,7 @@ def test_an_index_no_backend_here_reproduces_is_refused(plan_index, tmp_path):
     assert index_probe_cosine(folder, manifest, Embedder().embed_batch) >= 0.99
     np.save(tmp_path / INDEX_PROBE_FILE, np.roll(stored, 1, axis=0))  # each text gets another's vector
     with pytest.raises(IndexMismatchError, match="重建索引"):
-        query_embedder(manifest, "m3e-small", backend="onnx", folder=tmp_path)
+        query_embedder(manifest, DEFAULT_MODEL, backend="onnx", folder=tmp_path)
 
 
 def test_backends_count_tokens_alike(corpus_texts):

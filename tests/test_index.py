@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.build import build_index
+from indexer.embed import DEFAULT_MODEL
 from indexer.errors import EmptyCorpusError, IndexMismatchError, IndexMissingError
 from indexer.store import FORMAT_VERSION, load_index, open_version, read_manifest
 
@@ -15,7 +16,7 @@ from indexer.store import FORMAT_VERSION, load_index, open_version, read_manifes
 def test_manifest_describes_the_index(plan_index: Path, embedder):
     manifest = read_manifest(plan_index)
     assert manifest["format_version"] == FORMAT_VERSION
-    assert manifest["model_id"] == "m3e-small" and manifest["dimension"] == 512
+    assert manifest["model_id"] == DEFAULT_MODEL and manifest["dimension"] == 512
     assert manifest["normalized"] is True and len(manifest["corpus_hash"]) == 64
     assert manifest["chunker"] and manifest["tokenizer"].startswith("jieba-")
     assert manifest["counts"]["chunks"] > 100

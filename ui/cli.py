@@ -318,6 +318,15 @@ def train(
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def adapt(ctx: typer.Context) -> None:
+    """用法规合集训练嵌入模型的法律语言适配器（约 30 分钟），写入 indexer/data/m3e-small-law。
+    例：policyqa adapt [--laws 合集.tar.xz] [--pairs 9600] [--exclude 法规清单.txt]"""
+    from eval.adapt_model import main as run_adapt
+
+    raise typer.Exit(code=run_adapt(list(ctx.args)))
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def reliability(ctx: typer.Context) -> None:
     """测量崩溃、损坏、攻击与负载下的表现（kill -9 ×50、逐位翻转、未授权访问、8 客户端负载、上传时提问）。
     例：policyqa reliability [--quick] [--only kill,bitflip] [--out figures.json]"""

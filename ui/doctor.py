@@ -43,7 +43,8 @@ def diagnose(index_dir: Path, quick: bool = False) -> Diagnosis:
     default backend is still used only if its recorded check on this CPU
     holds, and the index's probes are still re-embedded): a health check for a
     deployment's start, in a few seconds instead of a minute."""
-    from indexer.embed import configured_model, resolve_model_path
+    from indexer.adapted import ADAPTED_MODEL
+    from indexer.embed import BASE_MODEL, chosen_model, configured_model, resolve_model_path
     from indexer.parity import cpu_features, has_vnni
     from indexer.threads import THREADS_ENV_VAR, apply_thread_policy
 
@@ -62,7 +63,7 @@ def diagnose(index_dir: Path, quick: bool = False) -> Diagnosis:
         report.add("嵌入模型", f"{model_id}：不可用（{e}）")
         report.problem(f"嵌入模型不可用：{e}")
         return report
-    licence = BUNDLED_MODEL_LICENCE if model_id == "m3e-small" else "见该模型自己的模型卡"
+    licence = BUNDLED_MODEL_LICENCE if model_id in (BASE_MODEL, ADAPTED_MODEL) else "见该模型自己的模型卡"
     report.add("嵌入模型", f"{model_id}（{path}）；许可：{licence}")
 
     if quick:
@@ -70,7 +71,8 @@ def diagnose(index_dir: Path, quick: bool = False) -> Diagnosis:
         report.add("嵌入后端", f"默认 {default}（快速检查：未逐一测量各后端，需要时去掉 --quick）")
     else:
         _backend_lines(report)
-    _index_lines(report, Path(index_dir), model_id)
+    # An index answers with the model it names unless one is chosen ($POLICYQA_MODEL).
+    _index_lines(report, Path(index_dir), chosen_model())
     _optional_converters(report)
     _admin_secret(report)
     return report
@@ -152,13 +154,14 @@ def _index_lines(report: Diagnosis, index_dir: Path, model_id: str) -> None:
     try:
         version = open_version(index_dir, full=True)
         manifest = version.manifest
+        model_id = model_id or manifest.get("model_id", "")
         check_model(manifest, model_id)
     except PolicyQAError as e:
         report.add("索引", f"{index_dir}：{e}")
         report.problem(f"索引不可用：{e}")
         return
     counts = manifest.get("counts", {})
-    built = f"{version.folder.name}，建于 {manifest.get('built_at', '?')}，后端 {manifest.get('embed_backend') or '?'}"
+    built = f"{version.folder.name}，建于 {manifest.get('built_at', '?')}，模型 {model_id}，后端 {manifest.get('embed_backend') or '?'}"
     report.add("索引", f"{index_dir}（{built}；文件 {counts.get('documents', '?')} 份，条款 {counts.get('chunks', '?')} 条）")
     if version.warning:
         report.problem(version.warning)
