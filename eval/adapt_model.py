@@ -43,6 +43,7 @@ class AdaptSettings:
     learning_rate: float = 2e-4
     rank: int = 16
     seed: int = 0
+    hard_negatives: bool = True
 
 
 def _batches(pairs: list[Pair], size: int, seed: int) -> list[list[Pair]]:
@@ -87,6 +88,9 @@ def train_adapter(base_path: str, pairs: list[Pair], out: Path, settings: AdaptS
     progress = tqdm(batches, desc="训练适配器", unit="批")
     for batch in progress:
         features = [model.preprocess([p.query for p in batch]), model.preprocess([p.clause for p in batch])]
+        if settings.hard_negatives and all(p.negative for p in batch):
+            # Each query also against a near miss of its own law, beside the batch's other clauses.
+            features.append(model.preprocess([p.negative for p in batch]))
         loss = loss_of(features, None)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(trained, 1.0)
@@ -114,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pairs", type=int, default=AdaptSettings.pairs, help="训练对数量")
     parser.add_argument("--exclude", type=Path, action="append", default=[],
                         help="这些法规（每行一个合集内路径，如 eval/data/*.statutes.txt）的所有版本都不出训练对，也不被引用")
+    parser.add_argument("--learning-rate", type=float, default=AdaptSettings.learning_rate, help="学习率")
+    parser.add_argument("--no-hard-negatives", action="store_true", help="只用同批的其他条款作负例（不加同一法规的其他条款）")
     parser.add_argument("--out", type=Path, default=ADAPTER_DIR, help="适配器文件夹")
     args = parser.parse_args(argv)
     if not args.laws.is_file():
@@ -131,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     excluded: set[str] = set()
     for listing in listings:
         excluded |= excluded_titles(listing, args.laws)
-    settings = AdaptSettings(pairs=args.pairs)
+    settings = AdaptSettings(pairs=args.pairs, learning_rate=args.learning_rate, hard_negatives=not args.no_hard_negatives)
     pairs = mine_pairs(collection_documents(args.laws), settings.pairs, excluded)
     outcome = train_adapter(resolve_model_path(BASE_MODEL), pairs, args.out, settings)
     # peft records the base's local path; the model id is what every machine resolves.

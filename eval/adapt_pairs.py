@@ -62,6 +62,9 @@ class Pair:
     clause: str
     kind: str  # one of KINDS
     law: str  # the law's title
+    # Another clause of the same law (another chapter for a heading): the near
+    # miss a query must learn to rank below its own clause. "" when the law has one.
+    negative: str = ""
 
 
 def law_title_key(title: str) -> str:
@@ -137,26 +140,31 @@ def law_pairs(document: Document, swapper: PlainSwapper, rng: random.Random) -> 
     """Every pair of each kind one law gives (at most one of a kind per clause)."""
     pairs: dict[str, list[Pair]] = defaultdict(list)
     title = document.title
-    for chunk in segment_document(document):
-        if chunk.kind != "clause":
-            continue
-        clause = embedding_text(chunk, title)
+    chunks = [chunk for chunk in segment_document(document) if chunk.kind == "clause"]
+    texts = [embedding_text(chunk, title) for chunk in chunks]
+
+    def other(position: int, outside: tuple[str, ...] = ()) -> str:
+        choices = [i for i, chunk in enumerate(chunks) if i != position and (not outside or chunk.path[:-1] != outside)]
+        return texts[rng.choice(choices)] if choices else ""
+
+    for position, chunk in enumerate(chunks):
+        clause = texts[position]
         body = _ARTICLE_LABEL.sub("", chunk.text)
         sentences = [s.strip() for s in _SENTENCE.findall(body) if MIN_SENTENCE <= len(s.strip()) <= MAX_SENTENCE]
         if len(sentences) >= 2:
             sentence = rng.choice(sentences)
             rest = embedding_text(chunk, title).replace(sentence, "", 1)
-            pairs["cloze"].append(Pair(sentence, rest, "cloze", title))
+            pairs["cloze"].append(Pair(sentence, rest, "cloze", title, other(position)))
         headings = [_CHAPTER_LABEL.sub("", h) for h in chunk.path if not _ARTICLE_LABEL.match(h)]
         headings = [h for h in headings if h and h not in _EMPTY_HEADINGS]
         if headings and len(body) >= 20:
-            pairs["heading"].append(Pair(f"{topic_title(title)} {headings[-1]}", clause, "heading", title))
+            pairs["heading"].append(Pair(f"{topic_title(title)} {headings[-1]}", clause, "heading", title, other(position, chunk.path[:-1])))
         with_terms = [s for s in sentences if swapper.term_count(s)]
         if with_terms:
             sentence = _LEAD_IN.sub("", max(with_terms, key=swapper.term_count))
             query = swapper.swap(sentence, rng)
             if len(query) >= 8:
-                pairs["plain"].append(Pair(query, clause, "plain", title))
+                pairs["plain"].append(Pair(query, clause, "plain", title, other(position)))
     return pairs
 
 
@@ -177,12 +185,16 @@ class ArticleIndex:
         for versions in self._versions.values():
             versions.sort(key=lambda version: version[0])
 
-    def clause(self, key: str, article: str, as_of: str) -> str:
+    def clause(self, key: str, article: str, as_of: str, rng: random.Random) -> tuple[str, str]:
+        """The cited article's clause and another article of the same version ("" when none)."""
         versions = self._versions.get(key, [])
         # Cited before its oldest version here: the oldest is the nearest.
         in_force = [articles for effective, articles in versions if not as_of or effective <= as_of]
         in_force = in_force or [articles for _effective, articles in versions[:1]]
-        return in_force[-1].get(article, "") if in_force else ""
+        if not in_force or article not in in_force[-1]:
+            return "", ""
+        others = [label for label in in_force[-1] if label != article]
+        return in_force[-1][article], in_force[-1][rng.choice(others)] if others else ""
 
 
 def citing_queries(document: Document) -> Iterator[tuple[str, str, str]]:
@@ -232,9 +244,9 @@ def mine_pairs(
     articles = ArticleIndex(laws)
     for document in citing:
         for query, key, article in citing_queries(document):
-            clause = articles.clause(key, article, document.effective)
+            clause, negative = articles.clause(key, article, document.effective, rng)
             if clause and key not in exclude:
-                found["cite"].append(Pair(query, clause, "cite", key))
+                found["cite"].append(Pair(query, clause, "cite", key, negative))
     found["cite"] = list({(p.query, p.clause): p for p in found["cite"]}.values())
     chosen: list[Pair] = []
     for kind, share in (shares or DEFAULT_SHARES).items():

@@ -7,9 +7,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from indexer.embed import Embedder, chosen_model, query_embedder
+from indexer.embed import Embedder, ModelUnavailableError, chosen_model, query_embedder
+from indexer.errors import IndexMismatchError
 from indexer.facts import facts_for_index
-from indexer.store import IndexContents, check_model, load_index
+from indexer.store import REBUILD_HINT, IndexContents, check_model, load_index
 from indexer.types import Document
 
 from .answer import Analysis, AnswerComposer
@@ -65,10 +66,15 @@ class Assistant:
         the model the index names is used, so an index of the base model still
         loads. Questions are embedded with `backend`, by default the one the
         index was built with (indexer.embed.query_embedder)."""
-        model_id = model_id or chosen_model() or None
-        index = load_index(Path(index_dir), model_id=model_id)
-        model_id = model_id or index.manifest["model_id"]
-        embedder = query_embedder(index.manifest, model_id, backend, folder=index.folder)
+        chosen = model_id or chosen_model() or None
+        index = load_index(Path(index_dir), model_id=chosen)
+        model_id = chosen or index.manifest["model_id"]
+        try:
+            embedder = query_embedder(index.manifest, model_id, backend, folder=index.folder)
+        except ModelUnavailableError as e:
+            if chosen:
+                raise
+            raise IndexMismatchError(f"索引由嵌入模型 {model_id!r} 建立，本机无法加载它（{e}）。{REBUILD_HINT}") from e
         check_model(index.manifest, model_id, embedder.dimension)
         return cls(index, embedder, top_k=top_k)
 

@@ -75,6 +75,10 @@ def test_a_law_gives_pairs_of_every_kind_in_the_words_the_index_embeds(tarball):
     everyday = {phrase for phrases in swapper.phrases.values() for phrase in phrases}
     assert all(any(phrase in p.query for phrase in everyday) for p in pairs["plain"])
     assert all(len(p.query) <= 60 for p in pairs["plain"])
+    # Each pair's near miss is another clause of the same law; a heading's comes from another chapter.
+    for kind_pairs in pairs.values():
+        assert all(p.negative.startswith("中华人民共和国中小企业促进法 第") and p.negative != p.clause for p in kind_pairs)
+    assert all(p.negative.split(" › ")[0] != p.clause.split(" › ")[0] for p in pairs["heading"])
 
 
 def test_a_case_asks_for_the_article_it_cites(tarball):
