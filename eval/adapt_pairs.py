@@ -143,9 +143,12 @@ def law_pairs(document: Document, swapper: PlainSwapper, rng: random.Random) -> 
     chunks = [chunk for chunk in segment_document(document) if chunk.kind == "clause"]
     texts = [embedding_text(chunk, title) for chunk in chunks]
 
+    # Near misses draw from their own generator: the pairs stay those of `rng` alone.
+    near = random.Random(title)
+
     def other(position: int, outside: tuple[str, ...] = ()) -> str:
         choices = [i for i, chunk in enumerate(chunks) if i != position and (not outside or chunk.path[:-1] != outside)]
-        return texts[rng.choice(choices)] if choices else ""
+        return texts[near.choice(choices)] if choices else ""
 
     for position, chunk in enumerate(chunks):
         clause = texts[position]
@@ -242,9 +245,10 @@ def mine_pairs(
         for kind, pairs in law_pairs(law, swapper, rng).items():
             found[kind].extend(pairs)
     articles = ArticleIndex(laws)
+    near = random.Random(seed + 1)  # near misses of cited articles, apart from the pairs' draws
     for document in citing:
         for query, key, article in citing_queries(document):
-            clause, negative = articles.clause(key, article, document.effective, rng)
+            clause, negative = articles.clause(key, article, document.effective, near)
             if clause and key not in exclude:
                 found["cite"].append(Pair(query, clause, "cite", key, negative))
     found["cite"] = list({(p.query, p.clause): p for p in found["cite"]}.values())

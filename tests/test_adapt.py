@@ -103,7 +103,7 @@ def trained_adapter(tarball, tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("adapter") / "law-adapter"
     pairs = mine_pairs(collection_laws(tarball), 16, set())
-    outcome = train_adapter(resolve_model_path(BASE_MODEL), pairs, out, AdaptSettings(pairs=16, batch_size=8, max_tokens=64))
+    outcome = train_adapter(resolve_model_path(BASE_MODEL), pairs, out, AdaptSettings(pairs=16, batch_size=8, max_tokens=64, hard_negatives=True))
     assert outcome["steps"] == 2 and outcome["trainable_parameters"] < 1_000_000
     return out
 
