@@ -34,7 +34,7 @@ from qa.cues import read_term_table
 from qa.thesaurus import PLAIN_WORDS_PATH
 
 KINDS = ("cloze", "heading", "plain", "cite")
-# What one kind lacks, cloze fills; cite pairs are few (a few thousand) and all kept up to their share.
+# What one kind lacks, cloze fills: the collection gives 583 cite pairs, all kept.
 DEFAULT_SHARES = {"cite": 0.3, "plain": 0.3, "heading": 0.15, "cloze": 0.25}
 _CITATION = re.compile(
     r"(?:《(?:中华人民共和国)?([^》]{2,40})》(?:[（(][^）)]{0,20}[）)])?"

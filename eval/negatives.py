@@ -27,7 +27,8 @@ from pathlib import Path
 
 from qa.assistant import Assistant
 from qa.parts import asking_parts
-from qa.slots import Slot, is_name
+from qa.names import is_name
+from qa.slots import Slot
 
 from .run import load_dataset
 from .train import collect_samples, train_models

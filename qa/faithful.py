@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from indexer.types import Chunk
 
 from .evidence import Sentence
-from .slots import Slot, SlotMatch, SlotReader, is_name
+from .names import is_name
+from .slots import Slot, SlotMatch, SlotReader
 
 # Share of the subject's weight (IDF) a value's stretch of its sentence, with
 # the clause's context, must hold for the value to count as the subject's.

@@ -19,7 +19,7 @@ from indexer.jurisdiction import load_places
 from indexer.tokenize import place_names, words
 from indexer.types import Document
 
-from .slots import is_name
+from .names import is_name
 
 ROUTING_PATH = Path(__file__).parent / "data" / "routing.json"
 # Brackets and the year of a version: "(2019—2022年)", "（2021年修订）".

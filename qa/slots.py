@@ -27,6 +27,7 @@ from indexer.tokenize import tokenize, words
 
 from .cues import load_cues
 from .evidence import ASK_WORDS, DATE, FIGURE, LENGTH, MONEY_OR_SHARE, PHONE, WHEN, token_set
+from .names import YEAR_OR_NUMBER, is_name, is_place
 from .query import Query, question_clauses, synonym_table
 
 SLOTS_PATH = Path(__file__).parent / "data" / "slots.json"
@@ -36,7 +37,6 @@ _QUERY_KINDS = (("money", MONEY_OR_SHARE), ("date", DATE), ("length", LENGTH), (
 # Where a value's stretch of a sentence begins, and the clause marks it runs over.
 _STRETCH_START = re.compile(r"[。；;！？!?\n]")
 _CLAUSE_END = re.compile(r"[，,；;。：:！？!?\n]")
-_YEAR_OR_NUMBER = re.compile(r"^(?:\d+|20\d{2}年?|[零一二三四五六七八九十百千万亿两]+)$")
 
 
 @dataclass(frozen=True)
@@ -156,7 +156,7 @@ class SlotReader:
             written = typed.get(token, token)
             if written in (w for w, _ in subject) or written in unseen or token in ASK_WORDS or token in asking_words:
                 continue
-            if len(token) < 2 or _YEAR_OR_NUMBER.match(token) or _is_place(token):
+            if len(token) < 2 or YEAR_OR_NUMBER.match(token) or is_place(token):
                 continue  # years and places are qualifiers: the period checks and the router read them
             forms = frozenset({token, *self._alternatives.get(token, ()), *self._typed_forms(typed.get(token))})
             if forms & self.idf.keys():
@@ -353,44 +353,6 @@ def _stated_bound(sentence: str, start: int, end: int, vocabulary: SlotVocabular
 def _abbreviation(word: str) -> re.Pattern[str]:
     """The characters of `word` in order, at most three others between each two."""
     return re.compile("[^，,。；;]{0,3}".join(map(re.escape, word)))
-
-
-# jieba's tags of words that name things: nouns, verbal nouns (服装), abbreviations (通信), Latin names (5G).
-_NAME_TAGS = frozenset({"n", "nz", "nt", "ns", "nl", "ng", "nr", "vn", "j", "eng"})
-# … and of parts that never stand in a name: numerals, measure words, pronouns, prepositions,
-# conjunctions, particles, adverbs, places and times (一项, 对外, 同一…).
-_NOT_NAME_TAGS = frozenset({"m", "mq", "q", "r", "p", "c", "u", "uj", "ul", "d", "s", "f", "t", "b", "x"})
-
-
-def load_tagger() -> None:
-    """Load the dictionary `is_name` tags with (jieba's default one) now: on
-    first use it takes 3–7 s on 2 cores, which the first question needing it
-    (个人买电动车能拿多少购车补贴？) would otherwise wait."""
-    import jieba
-
-    jieba.dt.check_initialized()
-
-
-@lru_cache(maxsize=4096)
-def is_name(word: str) -> bool:
-    """Whether `word` names a thing: jieba (HMM off, no guessing) tags its last
-    part as a noun and none of its parts as a count, pronoun, adverb…"""
-    import jieba.posseg
-
-    if len(word) < 2 or _YEAR_OR_NUMBER.match(word):
-        return False
-    tags = [pair.flag for pair in jieba.posseg.lcut(word, HMM=False)]
-    return bool(tags) and tags[-1] in _NAME_TAGS and not _NOT_NAME_TAGS.intersection(tags)
-
-
-@lru_cache(maxsize=4096)
-def _is_place(word: str) -> bool:
-    """A province, city or the nation, as the gazetteer names them (青岛, 山东省, 国家)."""
-    from indexer.jurisdiction import load_places
-
-    places = load_places()
-    names = {prefix for prefix, _ in places.prefixes} | set(places.national_prefixes)
-    return any(form in names for form in (word, word + "市", word + "省"))
 
 
 @lru_cache(maxsize=1)

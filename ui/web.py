@@ -100,7 +100,7 @@ def serve(
 
     from indexer.loaders.sandbox import start_child
     from indexer.threads import apply_thread_policy
-    from qa.slots import load_tagger
+    from qa.names import load_tagger
 
     apply_thread_policy()
     service = Service.open(Path(index_dir), Path(corpus_dir), Path(data_dir))
