@@ -319,8 +319,8 @@ def train(
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def adapt(ctx: typer.Context) -> None:
-    """用法规合集训练嵌入模型的法律语言适配器（约 30 分钟），写入 indexer/data/m3e-small-law。
-    例：policyqa adapt [--laws 合集.tar.xz] [--pairs 9600] [--exclude 法规清单.txt]"""
+    """用法规合集训练嵌入模型的法律语言适配器（约 22 分钟），写入 indexer/data/m3e-small-law。
+    例：policyqa adapt [--laws 合集.tar.xz] [--pairs 4800] [--exclude 法规清单.txt]"""
     from eval.adapt_model import main as run_adapt
 
     raise typer.Exit(code=run_adapt(list(ctx.args)))
