@@ -156,7 +156,7 @@ def law_pairs(document: Document, swapper: PlainSwapper, rng: random.Random) -> 
         sentences = [s.strip() for s in _SENTENCE.findall(body) if MIN_SENTENCE <= len(s.strip()) <= MAX_SENTENCE]
         if len(sentences) >= 2:
             sentence = rng.choice(sentences)
-            rest = embedding_text(chunk, title).replace(sentence, "", 1)
+            rest = clause.replace(sentence, "", 1)
             pairs["cloze"].append(Pair(sentence, rest, "cloze", title, other(position)))
         headings = [_CHAPTER_LABEL.sub("", h) for h in chunk.path if not _ARTICLE_LABEL.match(h)]
         headings = [h for h in headings if h and h not in _EMPTY_HEADINGS]
