@@ -280,7 +280,7 @@ class SlotReader:
         or its characters in order a few apart, as an abbreviation stands for
         its full form (高校 高等学校, 人大常委会 人民代表大会常务委员会)."""
         present = token_set(text)
-        return [bool(forms & present) or any(_abbreviation(form).search(text) for form in forms) for _word, forms in slot.subject]
+        return [bool(forms & present) or any(_abbreviated(form, text) for form in forms) for _word, forms in slot.subject]
 
     def match(self, slot: Slot, sentence: str, heading: str, bind_coverage: float) -> SlotMatch:
         """Whether `sentence` (under the clause headings `heading`) gives the
@@ -353,6 +353,35 @@ def _stated_bound(sentence: str, start: int, end: int, vocabulary: SlotVocabular
 def _abbreviation(word: str) -> re.Pattern[str]:
     """The characters of `word` in order, at most three others between each two."""
     return re.compile("[^，,。；;]{0,3}".join(map(re.escape, word)))
+
+
+def _abbreviated(word: str, text: str) -> bool:
+    """Whether `text` holds the full form `word` abbreviates: its characters in
+    order, at most three others between each two, either from the start of one
+    of `text`'s words (高校 in 高等学校) or within one word (常委 in
+    人民代表大会常务委员会). Not from inside one word into the next: 工业 is not
+    in 船舶海工装备产业 (船舶海工装备 + 产业)."""
+    pattern = _abbreviation(word)
+    if not pattern.search(text):
+        return False
+    for start, end in _word_spans(text):
+        for at in range(start, end):
+            if text[at] != word[0]:
+                continue
+            found = pattern.match(text, at)
+            if found and (at == start or found.end() <= end):
+                return True
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _word_spans(text: str) -> tuple[tuple[int, int], ...]:
+    """Where `text`'s words (jieba's plain cut) start and end."""
+    spans, at = [], 0
+    for piece in words(text):
+        spans.append((at, at + len(piece)))
+        at += len(piece)
+    return tuple(spans)
 
 
 @lru_cache(maxsize=1)

@@ -93,6 +93,20 @@ def test_an_abbreviated_name_is_its_full_form_not_a_rival_of_it():
     assert reader.match(slot, sentence, "", 0.5).answers
 
 
+def test_characters_taken_from_inside_words_are_no_abbreviation():
+    """工业 is not written short in 船舶海工装备产业 (海工's 工, 产业's 业): a
+    question about industrial firms is not answered by a shipbuilding target,
+    while 高校 still stands for 高等学校."""
+    ships = "到2022年，船舶海工装备产业营业收入达到400亿元。"
+    reader = _reader(ships, "工业企业划型标准", "高等学校应当每年报告科技成果转化情况。")
+    firms = reader.read(QueryParser().parse("工业企业的营业收入标准是多少？"))
+    assert firms.kind == "quantity"
+    assert reader.present_words(firms, ships)[1][:1] == ["工业"]
+    assert not reader.match(firms, ships, "", 0.5).answers
+    universities = reader.read(QueryParser().parse("高校多久报告一次成果转化情况？"))
+    assert reader.match(universities, "高等学校应当每年报告科技成果转化情况。", "", 0.5).answers
+
+
 def test_a_comparison_asks_and_names_nothing():
     sentence = "骗取技术改造补贴的，处一万元以上五万元以下的罚款。"
     reader = _reader(sentence, "各地补贴标准不同，区别在于行业。")  # 不同 and 区别 are words the index knows
