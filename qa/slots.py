@@ -351,8 +351,10 @@ def _stated_bound(sentence: str, start: int, end: int, vocabulary: SlotVocabular
 
 @lru_cache(maxsize=4096)
 def _abbreviation(word: str) -> re.Pattern[str]:
-    """The characters of `word` in order, at most three others between each two."""
-    return re.compile("[^，,。；;]{0,3}".join(map(re.escape, word)))
+    """The characters of `word` in order, at most three others between each two,
+    as few as will do: a match ends at the first spelling, so `_abbreviated`
+    judges the span that lies within one word when there is one."""
+    return re.compile("[^，,。；;]{0,3}?".join(map(re.escape, word)))
 
 
 def _abbreviated(word: str, text: str) -> bool:
