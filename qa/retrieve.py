@@ -38,6 +38,12 @@ DEFAULT_WEIGHTS = {"lexical": 1.0, "dense": 0.1, "sentence": 0.1, "roles": 1.0, 
 # The mined thesaurus's terms (qa/thesaurus.py): BM25 of their tokens, at this
 # share of the question's own; "thesaurus_dense" 1 also appends them to the embedded text.
 THESAURUS_WEIGHTS = {"thesaurus": 0.3, "thesaurus_dense": 0.0}
+# BM25's weight falls by up to LEXICAL_DISTRUST, in proportion to the share of
+# the question's word weight missing from its LEXICAL_TRUST_HITS best BM25
+# clauses (Retriever._query_weights). Chosen on the colloquial set's odd ids and
+# the dev sets (0.5-1.0; 1, 3, 5 hits); the even ids were left out of the choice.
+LEXICAL_DISTRUST = 0.7
+LEXICAL_TRUST_HITS = 3
 CANDIDATES = 100  # per source: BM25, nearest clauses, nearest sentences
 # Clauses of the documents a question names that compete beside the candidates:
 # above this many, the ones with most of the question's words (see _routed_candidates).
@@ -150,6 +156,7 @@ class Retriever:
         df = document_frequencies(index.lexical)
         n = max(len(self.chunks), 1)
         self.idf = {token: math.log(1 + (n - count + 0.5) / (count + 0.5)) for token, count in df.items()}
+        self._unseen_idf = math.log(1 + (n + 0.5) / 0.5)  # a word no clause holds
         self._doc_ids = np.array([c.doc_id for c in self.chunks], dtype=object)
         self._position_of = {chunk.chunk_id: position for position, chunk in enumerate(self.chunks)}
         self._by_doc = _positions_by(self._doc_ids)
@@ -417,7 +424,8 @@ class Retriever:
             calibration = Calibration.of(scores) if self.exhaustive else self._calibration(lexical, vector, sample_best)
             eligible = allowed[positions] if allowed is not None else np.ones(len(positions), bool)
             zeros = np.zeros(len(positions), dtype=np.float32)
-            base = fuse_scores({**scores, "roles": zeros, "exact": zeros, "figures": zeros, "route": zeros}, self.weights, calibration)
+            weights = self._query_weights(query, lexical)
+            base = fuse_scores({**scores, "roles": zeros, "exact": zeros, "figures": zeros, "route": zeros}, weights, calibration)
             # Roster bonuses only within the document the question is about.
             about = self._doc_ids[positions[int(np.argmax(np.where(eligible, base, -np.inf)))]]
             extra = np.setdiff1d(self._roles_by_doc.get(about, positions[:0]), positions)
@@ -428,7 +436,7 @@ class Retriever:
             scores["exact"] = self._exact_scores(query, positions)
             scores["figures"] = self._has_figure[positions] if query.asks_quantity else np.zeros(len(positions), np.float32)
             scores["route"] = self._route_scores(positions, routed)
-            fused = fuse_scores(scores, self.weights, calibration)
+            fused = fuse_scores(scores, weights, calibration)
         else:
             fused = scores[mode].astype(np.float64)
         if allowed is not None:
@@ -438,6 +446,24 @@ class Retriever:
             Hit(self.chunks[positions[i]], {name: float(values[i]) for name, values in scores.items()}, float(fused[i]))
             for i in order
         ]
+
+    def _query_weights(self, query: Query, lexical: np.ndarray) -> dict[str, float]:
+        """The fusion weights for this question: BM25 weighs less the less of
+        the question its best clauses hold. Scaled to its best hit, BM25 gives
+        1 to a clause that shares two incidental words with a question in
+        everyday words ("公司说我不合适就让我走人") as to one that holds all of a
+        question in the statute's own words; the share of the question's
+        word weight (IDF, a word the index lacks at the highest) found in the
+        LEXICAL_TRUST_HITS best BM25 clauses tells the two apart."""
+        tokens = list(dict.fromkeys(query.tokens))
+        if not tokens or not len(lexical):
+            return self.weights
+        best = np.argpartition(-lexical, min(LEXICAL_TRUST_HITS, len(lexical)) - 1)[:LEXICAL_TRUST_HITS]
+        held = "".join(self._squeezed[int(position)] for position in best)
+        mass = [self.idf.get(token, self._unseen_idf) for token in tokens]
+        found = sum(weight for token, weight in zip(tokens, mass) if token in held)
+        missing = 1.0 - found / sum(mass) if sum(mass) > 0 else 0.0
+        return {**self.weights, "lexical": self.weights["lexical"] * (1.0 - LEXICAL_DISTRUST * missing)}
 
     def search(self, query: Query, top_k: int | None = None, mode: str = "hybrid") -> list[Hit]:
         return self.search_batch([query], top_k=top_k, mode=mode)[0]
