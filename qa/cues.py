@@ -37,6 +37,7 @@ class Cues:
     not_asked_by_polar: frozenset[str]  # kinds a yes-or-no clause does not ask for
     self_words: re.Pattern[str]  # 我们, 我司…: a clause describing the asker
     not_names: frozenset[str] = frozenset()  # 申报: tagged as a proper noun, names nothing
+    lead_ins: tuple[str, ...] = ()  # 是, 建在, 一共…: lead up to an asking word, name nothing
 
 
 def _either(fragments: list[str]) -> re.Pattern[str]:
@@ -72,6 +73,7 @@ def load_cues(path: Path = CUES_PATH) -> Cues:
         not_asked_by_polar=frozenset(data["not_asked_by_polar"]),
         self_words=_either(data["self_words"]),
         not_names=frozenset(data.get("not_names", ())),
+        lead_ins=tuple(sorted(data.get("lead_in_words", ()), key=len, reverse=True)),
     )
 
 

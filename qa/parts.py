@@ -30,6 +30,11 @@ MAX_PARTS = 4
 # things: 1.6 s) would spend while everyone else's questions wait. The longest
 # dev question asking several things has 90 characters.
 PARTS_MAX_CHARS = 200
+# After an asking word, a count and its measure word (哪一条, 几个) or 里 / 儿 (哪里).
+_COUNTED = re.compile(r"[一二两三四五六七八九十\d]*[个条项家部类种位所批里儿些]?")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+# This many characters after the asking word name more of the subject (哪一条规定了预留份额).
+NAMED_AFTER = 4
 
 
 def parts_note(question: str, parts: list[str]) -> str:
@@ -60,12 +65,37 @@ def asking_parts(question: str) -> list[str]:
     for position, index in enumerate(asking):
         begin = asking[position - 1] + 1 if position else 0
         text = "，".join(clauses[begin : index + 1])
-        if parts and len(cues.wh.sub("", text)) < SHORT_PART:  # 电话多少: of the unit the clause before names
-            text = f"{cues.wh.sub('', parts[-1].rstrip('？')).rstrip('是的')}，{text}"
+        if parts and len(cues.wh.sub("", text)) < SHORT_PART and (named := _named_before_asking(parts[-1])):
+            text = f"{named}，{text}"  # 电话多少: of the unit the clause before names
         elif parts and not _TITLE.search(text) and (titles := _TITLE.findall("".join(parts))):
             text = f"{titles[-1]}{text}"  # 从什么时候开始施行: of the document named before
         parts.append(text + "？")
     return parts
+
+
+def _named_before_asking(part: str) -> str:
+    """What a part names around its asking word, without it or the words that
+    led to it: 新能源汽车产业的牵头单位是哪个 → 新能源汽车产业的牵头单位, 试验场建在哪个区
+    → 试验场; 《中小企业促进法》哪一条规定了预留份额 → 《中小企业促进法》规定了预留份额
+    (what follows it is kept when it names more). Cutting the asking words out
+    alone left their remains (牵头单位是个, 建在个区)."""
+    cues = load_cues()
+    text = part.rstrip(" ，,、？?")
+    asking = cues.question.search(text)
+    if not asking:
+        return _without_lead_in(text, cues.lead_ins)
+    rest = text[asking.end():]
+    rest = rest[_COUNTED.match(rest).end():]  # 哪一条, 几个, 哪里: the count or place word goes with it
+    if len(_HAN.findall(rest)) >= NAMED_AFTER:
+        return cues.question.sub("", text[: asking.start()] + rest)
+    return _without_lead_in(text[: asking.start()], cues.lead_ins)
+
+
+def _without_lead_in(text: str, lead_ins: tuple[str, ...]) -> str:
+    text = text.rstrip(" ，,、")
+    while lead := next((word for word in lead_ins if text.endswith(word)), ""):
+        text = text[: -len(lead)].rstrip(" ，,、")
+    return text
 
 
 def combine(whole: Answer, parts: list[str], answers: list[Answer]) -> Answer:

@@ -233,6 +233,23 @@ def test_each_part_keeps_its_own_answer(assistant, question, first, second):
     assert first in answer.text.split("（2）")[0] and second in answer.text.split("（2）")[1]
 
 
+@pytest.mark.parametrize(
+    ("question", "second"),
+    [
+        ("智能网联汽车测试场建在哪个区？什么时候建成？", "智能网联汽车测试场，什么时候建成？"),
+        ("人工智能产业的牵头单位是哪个？电话多少？", "人工智能产业的牵头单位，电话多少？"),
+        ("机器人产业能拿到奖励吗？奖多少？", "机器人产业能拿到奖励，奖多少？"),
+        # What follows the asking word names the subject: it stays.
+        ("《青岛市专利保护规定》哪一条规定了纠纷的处理时限？具体是多少天？", "《青岛市专利保护规定》规定了纠纷的处理时限，具体是多少天？"),
+    ],
+)
+def test_a_short_later_part_is_read_with_what_the_part_before_names(question, second):
+    from qa.parts import asking_parts
+
+    # Not with the remains of its asking words (建在个区, 牵头单位是个).
+    assert asking_parts(question)[1] == second
+
+
 def test_the_cli_shows_related_clauses_as_not_the_answer(plan_index):
     from tests.conftest import policyqa_in_process as run
 
