@@ -15,39 +15,20 @@ import typer
 
 from indexer.errors import PolicyQAError
 
-DEFAULT_CORPUS = Path("corpus")
-DEFAULT_INDEX = Path("index")
-DEFAULT_DATA = Path("data")
-
-app = typer.Typer(
-    help="PolicyQA：基于政策文件原文、逐条引用的问答助手。\n\n例：policyqa ask \"牵头单位是谁？\"",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
+from . import cli_evaluate
+from .cli_common import (
+    DEFAULT_CORPUS,
+    DEFAULT_DATA,
+    DEFAULT_INDEX,
+    CorpusOption,
+    IndexOption,
+    JsonOption,
+    ModelOption,
+    app,
+    echo_json,
+    fail,
+    use_model,
 )
-
-CorpusOption = Annotated[Path, typer.Option("--corpus", help="文件所在文件夹")]
-IndexOption = Annotated[Path, typer.Option("--index-dir", help="索引文件夹")]
-ModelOption = Annotated[Optional[str], typer.Option("--model", help="sentence-transformers 模型名或路径（默认 m3e-small-law，或 $POLICYQA_MODEL）")]
-JsonOption = Annotated[bool, typer.Option("--json", help="输出一个 JSON 对象，供程序读取")]
-
-
-def _fail(message: str) -> None:
-    typer.echo(f"错误：{message}", err=True)
-    raise typer.Exit(code=2)
-
-
-def _echo_json(value: object) -> None:
-    typer.echo(json.dumps(value, ensure_ascii=False, indent=2))
-
-
-def _use_model(model: str | None) -> None:
-    if model:
-        import os
-
-        from indexer.embed import MODEL_ENV_VAR
-
-        os.environ[MODEL_ENV_VAR] = model
 
 
 def ensure_index(corpus: Path, index_dir: Path, rebuild: bool = False, quiet: bool = False, store=None):
@@ -90,10 +71,10 @@ def index(
 
     # Without --store the index keeps the store it has (FAISS for a new one).
     spec = StoreSpec(store or ("milvus" if milvus_uri else "faiss"), milvus_uri or "") if store or milvus_uri else None
-    _use_model(model)
+    use_model(model)
     report = ensure_index(corpus, index_dir, rebuild=rebuild, quiet=as_json, store=spec)
     if as_json:
-        _echo_json(report.__dict__)
+        echo_json(report.__dict__)
         return
     typer.echo(
         f"索引完成：{report.documents} 份文件，{report.chunks} 个条款，本次嵌入 {report.embedded} 个，"
@@ -111,13 +92,13 @@ def check_index(index_dir: Path, as_json: bool) -> None:
     if not results:
         raise IndexMissingError(f"索引不存在：{index_dir}。请先运行 `policyqa index` 建立索引。")
     if as_json:
-        _echo_json([{"version": name, "ok": ok, "problem": problem} for name, ok, problem in results])
+        echo_json([{"version": name, "ok": ok, "problem": problem} for name, ok, problem in results])
     else:
         for position, (name, ok, problem) in enumerate(results):
             role = "当前版本" if position == 0 else "备用版本"
             typer.echo(f"{role} {name}：{'完好' if ok else '已损坏：' + problem}")
     if not results[0][1]:
-        _fail(f"当前版本已损坏（{results[0][2]}）：请运行 policyqa index 重建索引。")
+        fail(f"当前版本已损坏（{results[0][2]}）：请运行 policyqa index 重建索引。")
 
 
 def render_answer(answer_json: dict) -> str:
@@ -168,7 +149,7 @@ def ask(
     validate_top_k(top_k)
     day = validate_day(as_of or "")
     where = parse_doc_filter(doc_filter) if doc_filter is not None else None
-    _use_model(model)
+    use_model(model)
     from indexer.threads import apply_thread_policy
     from qa.assistant import Assistant
 
@@ -208,7 +189,7 @@ def serve(
     ] = "",
 ) -> None:
     """启动网页界面（索引缺失或过期时先建立索引）。例：policyqa serve --port 7860"""
-    _use_model(model)
+    use_model(model)
     from ui.uploads import recover_corpus
 
     for line in recover_corpus(corpus, index_dir):  # an upload or removal a crash cut short
@@ -220,119 +201,8 @@ def serve(
     serve_web(host=host, port=port, index_dir=index_dir, corpus_dir=corpus, data_dir=data_dir, forwarded_allow_ips=forwarded_allow_ips)
 
 
-@app.command(name="eval")
-def evaluate(
-    # Help texts are short, with spaces between phrases, so `--help` wraps
-    # within an 80-column terminal instead of cutting words off with "…".
-    dataset: Annotated[Optional[list[Path]], typer.Option("--dataset", metavar="FILE", help="数据集（.jsonl， LawBench 的 .json， 或 BEIR 文件夹）； 可重复给出； 格式见 eval/README.md")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", metavar="DIR", help="结果输出文件夹")] = None,
-    retrievers: Annotated[str, typer.Option("--retrievers", metavar="LIST", help="逗号分隔的检索器： hybrid,lexical,dense")] = "hybrid,lexical,dense",
-    top_k: Annotated[int, typer.Option("--top-k", metavar="N", help="每题保留的段落数")] = 10,
-    index_dir: Annotated[Optional[Path], typer.Option("--index-dir", metavar="DIR", help="索引文件夹； 默认 index/， LawBench 默认自动建立的法条索引")] = None,
-    compare: Annotated[Optional[tuple[str, str]], typer.Option("--compare", metavar="A B", help="比较两次运行的文件夹； 可写 文件夹:检索器， 如 runs/dev:dense")] = None,
-    exhaustive: Annotated[bool, typer.Option("--exhaustive", help="为每个条款打分（不只候选）， 作核对候选检索的基准")] = False,
-    model: Annotated[Optional[str], typer.Option("--model", metavar="NAME", help="嵌入模型名或路径（默认 m3e-small-law）")] = None,
-    no_leave_one_out: Annotated[bool, typer.Option("--no-leave-one-out", help="多个数据集时， 不做留一数据集评测")] = False,
-    build_index: Annotated[Optional[Path], typer.Option("--build-index", metavar="DIR", help="BEIR 数据集： 由其 corpus.jsonl 在 DIR 下建立索引再评测")] = None,
-) -> None:
-    """在数据集上评测检索与回答。
-
-    例： policyqa eval --dataset eval/data/dev_qa.jsonl --out runs/dev
-
-    比较： policyqa eval --compare runs/dev:hybrid runs/dev:dense
-
-    BEIR： policyqa eval --dataset beir/scifact --out runs/scifact --build-index runs/scifact-index
-    """
-    if compare:
-        from eval.compare import compare_runs
-
-        comparison = compare_runs(compare[0], compare[1])
-        typer.echo(comparison.render())
-        if comparison.reason:
-            raise typer.Exit(code=2)
-        return
-    if not dataset or out is None:
-        _fail("需要 --dataset 和 --out，例如 policyqa eval --dataset eval/data/dev_qa.jsonl --out runs/dev")
-    _use_model(model)
-    from eval.run import run_evaluation
-
-    chosen = [r.strip() for r in retrievers.split(",") if r.strip()]
-    summary = run_evaluation(
-        dataset, out, index_dir=index_dir, retrievers=chosen, top_k=top_k, exhaustive=exhaustive, leave_one_out=not no_leave_one_out,
-        build_index=build_index,
-    )
-    typer.echo(summary)
-
-
-@app.command()
-def bench(
-    out: Annotated[Path, typer.Option("--out", help="bench.json、bench.md、bench.png 的输出文件夹")] = Path("runs/bench"),
-    corpus: CorpusOption = DEFAULT_CORPUS,
-    laws: Annotated[Optional[Path], typer.Option("--laws", help="法律法规合集 .tar.xz（解压到临时文件夹；默认为仓库旁的 ../shared/corpora/lawrefbook-laws-md.tar.xz）")] = None,
-    dataset: Annotated[Optional[list[Path]], typer.Option("--dataset", help="计时与 Hit@5 所用的问题集（可重复给出；默认四个开发集）")] = None,
-    questions: Annotated[int, typer.Option("--questions", help="每个规模最多计时的问题数（0 = 全部）")] = 0,
-    max_docs: Annotated[Optional[int], typer.Option("--max-docs", help="跳过法规数多于此数的规模（如 100 只跑 +100）")] = None,
-    skip_ann: Annotated[bool, typer.Option("--skip-ann", help="不测合成向量上的 ANN")] = False,
-    skip_ann_1m: Annotated[bool, typer.Option("--skip-ann-1m", help="不测 100 万向量的 ANN")] = False,
-    skip_embedding: Annotated[bool, typer.Option("--skip-embedding", help="不测嵌入吞吐量")] = False,
-    skip_api: Annotated[bool, typer.Option("--skip-api", help="不测 policyqa serve 的 POST /api/ask")] = False,
-    no_thread_policy: Annotated[bool, typer.Option("--no-thread-policy", help="不设线程策略（对照“之前”）")] = False,
-    backend: Annotated[Optional[str], typer.Option("--backend", help="嵌入后端：torch | onnx | onnx-int8（默认见 README）")] = None,
-) -> None:
-    """建索引并计时：corpus/、加 100/1000/全部法规、合成向量 ANN，写出 bench.json 与图。例：policyqa bench --max-docs 100 --skip-ann-1m"""
-    from eval.bench import DEFAULT_DATASETS, DEFAULT_LAWS, BenchOptions, run_bench
-    from eval.bench_report import render_table
-
-    if questions < 0 or (max_docs is not None and max_docs < 0):
-        _fail("--questions 和 --max-docs 不能为负数")
-    options = BenchOptions(
-        out=out, corpus=corpus, laws=laws or DEFAULT_LAWS, datasets=tuple(dataset or DEFAULT_DATASETS), questions=questions,
-        max_docs=max_docs, skip_ann=skip_ann, skip_ann_1m=skip_ann_1m, skip_embedding=skip_embedding,
-        skip_api=skip_api, thread_policy=not no_thread_policy, backend=backend,
-    )
-    result = run_bench(options, echo=lambda line: typer.echo(line, err=True))
-    typer.echo(render_table(result["runs"]))
-    typer.echo(f"已写出 {out / 'bench.json'}、{out / 'bench.md'}、{out / 'bench.png'}")
-
-
-@app.command()
-def train(
-    dataset: Annotated[Optional[list[Path]], typer.Option("--dataset", help="带标注的数据集（默认 eval/data/ 下全部 .jsonl）")] = None,
-    index_dir: IndexOption = DEFAULT_INDEX,
-    out: Annotated[Path, typer.Option("--out", help="模型文件")] = Path("qa/data/answer_models.json"),
-    model: ModelOption = None,
-) -> None:
-    """训练“能否作答”与“选句”模型，并给出留一数据集评测。例：policyqa train"""
-    _use_model(model)
-    from eval.train import train_command
-    from indexer.threads import apply_thread_policy
-
-    apply_thread_policy()
-    from eval.lawbench_index import listing_of
-
-    # A set over laws the default index lacks (it names them in <stem>.statutes.txt) is not trained on.
-    paths = dataset or [path for path in sorted(Path("eval/data").glob("*.jsonl")) if not listing_of(path).is_file()]
-    if not paths:
-        _fail("没有数据集：请用 --dataset 指定，或把 .jsonl 放在 eval/data/ 下。")
-    typer.echo(train_command(paths, index_dir, out))
-
-
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def adapt(ctx: typer.Context) -> None:
-    """用法规合集训练嵌入模型的法律语言适配器（约 22 分钟），写入 indexer/data/m3e-small-law。
-    例：policyqa adapt [--laws 合集.tar.xz] [--pairs 4800] [--exclude 法规清单.txt]"""
-    from eval.adapt_model import main as run_adapt
-
-    raise typer.Exit(code=run_adapt(list(ctx.args)))
-
-
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def reliability(ctx: typer.Context) -> None:
-    """测量崩溃、损坏、攻击与负载下的表现（kill -9 ×50、逐位翻转、未授权访问、8 客户端负载、上传时提问）。
-    例：policyqa reliability [--quick] [--only kill,bitflip] [--out figures.json]"""
-    from probes.reliability import main as run_reliability
-
-    raise typer.Exit(code=run_reliability(list(ctx.args)))
+# The evaluator's commands (ui/cli_evaluate.py), listed after the ones above in --help.
+cli_evaluate.register(app)
 
 
 @app.command()
@@ -343,7 +213,7 @@ def doctor(
 ) -> None:
     """诊断本机部署：CPU 指令集、线程、各嵌入后端与 torch 的一致性和速度、索引探针、模型许可、可选转换器、管理口令来源。
     有可能导致错误答案的问题时以代码 1 退出。例：policyqa doctor [--quick]"""
-    _use_model(model)
+    use_model(model)
     from ui.doctor import diagnose
 
     report = diagnose(index_dir, quick=quick)
@@ -363,7 +233,7 @@ def chat(
     from qa.retrieve import validate_top_k
 
     validate_top_k(top_k)
-    _use_model(model)
+    use_model(model)
     from indexer.threads import apply_thread_policy
     from qa.assistant import Assistant
     from qa.conversation import Turn
