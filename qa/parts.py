@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from indexer.tokenize import words
+
 from .cues import load_cues
 from .query import question_clauses
 from .types import Answer, Citation
@@ -30,8 +32,8 @@ MAX_PARTS = 4
 # things: 1.6 s) would spend while everyone else's questions wait. The longest
 # dev question asking several things has 90 characters.
 PARTS_MAX_CHARS = 200
-# After an asking word, a count and its measure word (哪一条, 几个) or 里 / 儿 (哪里).
-_COUNTED = re.compile(r"[一二两三四五六七八九十\d]*[个条项家部类种位所批里儿些]?")
+# After an asking word, a count and its measure word (哪一条, 几个, 哪年) or 里 / 儿 (哪里).
+_COUNTED = re.compile(r"[一二两三四五六七八九十\d]*[个条项家部类种位所批里儿些年月天次]?")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # This many characters after the asking word name more of the subject (哪一条规定了预留份额).
 NAMED_AFTER = 4
@@ -92,10 +94,12 @@ def _named_before_asking(part: str) -> str:
 
 
 def _without_lead_in(text: str, lead_ins: tuple[str, ...]) -> str:
-    text = text.rstrip(" ，,、")
-    while lead := next((word for word in lead_ins if text.endswith(word)), ""):
-        text = text[: -len(lead)].rstrip(" ，,、")
-    return text
+    """`text` without the lead-in words it ends with, each a whole word to
+    jieba (是 goes, 能 of 人工智能 stays)."""
+    sequence = words(text.rstrip(" ，,、"))
+    while sequence and (sequence[-1] in lead_ins or not sequence[-1].strip(" ，,、")):
+        sequence.pop()
+    return "".join(sequence)
 
 
 def combine(whole: Answer, parts: list[str], answers: list[Answer]) -> Answer:

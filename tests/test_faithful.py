@@ -236,7 +236,9 @@ def test_each_part_keeps_its_own_answer(assistant, question, first, second):
 @pytest.mark.parametrize(
     ("question", "second"),
     [
-        ("智能网联汽车测试场建在哪个区？什么时候建成？", "智能网联汽车测试场，什么时候建成？"),
+        ("自动驾驶测试试验场建在哪个区？什么时候建成？", "自动驾驶测试试验场，什么时候建成？"),
+        # A lead-in word is cut only where it is a word of its own: 能 of 人工智能 stays.
+        ("人工智能是哪年提出的？依据是什么？", "人工智能，依据是什么？"),
         ("人工智能产业的牵头单位是哪个？电话多少？", "人工智能产业的牵头单位，电话多少？"),
         ("机器人产业能拿到奖励吗？奖多少？", "机器人产业能拿到奖励，奖多少？"),
         # What follows the asking word names the subject: it stays.
