@@ -14,6 +14,7 @@ from datetime import date
 from functools import lru_cache
 
 from indexer.header import DATE, iso_date
+from indexer.lawmd import in_force_date
 from indexer.types import Chunk, Document
 
 from .doc_status import (
@@ -134,6 +135,13 @@ class StatusAnswerer:
         if document.effective:
             cite = self.statement(document.doc_id, self._cue("effective"), when=document.effective)
             writer.claim(f"自{document.effective}起施行", cite)
+        elif (first := in_force_date(document.text)) and (cite := self.statement(document.doc_id, self._cue("effective"), when=first)):
+            # A 修正 by 决定 leaves the text's first date (本条例自2008年1月1日起施行):
+            # true of the first version, not this one's; saying "未写明" would deny the text.
+            writer.claim(f"最初自{first}起施行", cite)
+            later = [date for date in document.revisions if date > first]
+            if later:
+                writer.say(f"此后于{'、'.join(later)}修正，现行版本的施行日期文件未写明")
         else:
             dates = [f"{label} {value}" for label, value in (("成文日期", document.written), ("发布日期", document.published)) if value]
             writer.say("文件未写明施行日期" + (f"（{'，'.join(dates)}）" if dates else ""))

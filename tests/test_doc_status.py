@@ -141,6 +141,42 @@ def test_uploaded_policy_past_its_validity_is_answered_as_expired(embedder, tmp_
     assert other.citations and all(c.status.startswith(EXPIRED) for c in other.citations)
 
 
+AMENDED_REGULATION = """# 青岛市海洋牧场促进条例
+
+2009年12月20日 青岛市第十四届人民代表大会常务委员会第十五次会议通过
+
+2016年5月26日 青岛市第十五届人民代表大会常务委员会第三十九次会议《关于修改部分地方性法规的决定》第一次修正
+
+<!-- INFO END -->
+
+第一条 为了促进海洋牧场建设，根据有关法律、法规，结合本市实际，制定本条例。（测试用虚构文件）
+
+第二条 市海洋渔业主管部门负责本市海洋牧场的规划和监督管理。
+
+第三条 本条例自2010年3月1日起施行。
+"""
+
+
+def test_an_amended_regulation_is_answered_with_the_date_its_text_states(embedder, tmp_path: Path) -> None:
+    """A 修正 by 决定 leaves the first version's 施行 date in the text: it is
+    quoted as the first one, not denied ("文件未写明施行日期") and not passed off
+    as the current version's."""
+    from indexer.build import build_index
+    from indexer.store import load_index
+    from qa.assistant import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "青岛市海洋牧场促进条例(2016-05-26).md").write_text(AMENDED_REGULATION, encoding="utf-8")
+    build_index(corpus, tmp_path / "index", embedder=embedder, show_progress=False)
+    assistant = Assistant(load_index(tmp_path / "index", model_id=embedder.model_id), embedder)
+
+    answer = assistant.ask("青岛市海洋牧场促进条例什么时候施行？", as_of=TODAY)
+    assert "最初自2010-03-01起施行[1]" in answer.text and "此后于2016-05-26修正" in answer.text
+    assert "文件未写明施行日期" not in answer.text
+    assert answer.citations[0].quote == "第三条 本条例自2010年3月1日起施行。"
+
+
 def test_ask_json_carries_the_status(plan_index: Path) -> None:
     result = policyqa_in_process("ask", "2022年新能源汽车产量要达到多少？", "--json", "--index-dir", str(plan_index))
     assert result.returncode == 0, result.stderr
