@@ -183,7 +183,7 @@ class StatusAnswerer:
             if document.effective and not writer.claims:
                 cite = self.statement(document.doc_id, self._cue("effective"), when=document.effective)
                 writer.claim(f"自{document.effective}起施行", cite)
-            writer.say(f"目前{IN_FORCE}（截至 {today}，文件未被修订、废止，也未过有效期）")
+            writer.say(f"目前{IN_FORCE}（截至 {today}，文件库中没有它的更新版本或废止它的文件，也未过有效期）")
         elif status.label == EXPIRED:
             if not writer.claims:
                 cite = self.statement(document.doc_id, self._cue("valid_until"), when=document.valid_until)

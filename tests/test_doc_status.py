@@ -174,6 +174,8 @@ def test_an_amended_regulation_is_answered_with_the_date_its_text_states(embedde
     answer = assistant.ask("青岛市海洋牧场促进条例什么时候施行？", as_of=TODAY)
     assert "最初自2010-03-01起施行[1]" in answer.text and "此后于2016-05-26修正" in answer.text
     assert "文件未写明施行日期" not in answer.text
+    # In force: the library holds no later version, which is not to say it was never amended.
+    assert "文件库中没有它的更新版本" in answer.text
     assert answer.citations[0].quote == "第三条 本条例自2010年3月1日起施行。"
 
 
