@@ -32,11 +32,18 @@ def test_colloquial_terms_expand_to_the_documents_words():
         ("项目负责人的邮箱是多少？", "email"),
         ("申报示范园区要交哪些材料、走什么流程？", "procedure"),
         ("工信局联系电话多少", "phone"),
+        ("科技局对接人的手机号是多少", "phone"),
         ("试验场建在哪个区", "location"),
     ],
 )
 def test_kind_of_evidence_asked(question, kind):
     assert kind in parse_query(question).asks
+
+
+def test_a_phone_the_firm_makes_is_no_phone_number_asked():
+    # 手机 is a product as often as a number: only 手机号 asks for a contact.
+    query = parse_query("做手机等智能终端的，5G这部分跟我们有关系吗")
+    assert "phone" not in query.asks and "电话" not in query.tokens and not query.role_words
 
 
 def test_a_yes_or_no_question_asks_whether_not_how_much():
