@@ -19,7 +19,7 @@ from .conversation import Turn, read
 from .doc_filter import choose
 from .doc_status import Statuses
 from .facts_answer import FactAnswer, answer_from_facts, to_citations
-from .parts import asking_parts, combine, parts_answered, parts_note
+from .parts import asking_parts, combine, naming_the_document, parts_answered, parts_note
 from .procedure import ProcedureAnswerer
 from .query import Query, QueryParser, normalise_question
 from .references import ReferenceResolver
@@ -138,7 +138,8 @@ class Assistant:
         MAX_PARTS parts, and none in a question over PARTS_MAX_CHARS, are
         answered one by one; a note says so (qa/parts.py)."""
         wholes = self._answer_by_retrieval(questions, top_k, mode, doc_ids, as_of)
-        parts = [asking_parts(question) if _CHINESE.search(question) else [question] for question in questions]
+        parts = [self._naming_the_document(question, asking_parts(question)) if _CHINESE.search(question) else [question]
+                 for question in questions]
         notes = {i: note for i, (question, split) in enumerate(zip(questions, parts)) if (note := parts_note(question, split))}
         parts = [parts_answered(question, split) for question, split in zip(questions, parts)]
         several = [i for i, split in enumerate(parts) if len(split) > 1]
@@ -156,6 +157,21 @@ class Assistant:
         for i, note in notes.items():
             wholes[i] = replace(wholes[i], notes=[*wholes[i].notes, note])
         return wholes
+
+    def _naming_the_document(self, question: str, parts: list[str]) -> list[str]:
+        """`parts`, the later ones reading the one document the question names
+        by title (typos corrected) when they name none themselves."""
+        if len(parts) < 2:
+            return parts
+        router = self.retriever.router
+        query = self.parser.parse(question)
+        corrected = query.text
+        for typo, word in query.corrections:
+            corrected = corrected.replace(typo, word, 1)
+        titled = router.route(corrected).titled
+        if len(titled) != 1:
+            return parts
+        return naming_the_document(parts, self.documents[next(iter(titled))].title, lambda part: bool(router.route(part).titled))
 
     def _drops_a_part(self, question: str, parts: list[str], whole: Answer, part_answers: list[Answer]) -> bool:
         """Whether the whole question's answer, held to the kind of value one

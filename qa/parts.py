@@ -11,6 +11,7 @@ and one naming no document is read with the 《title》 named before it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from indexer.tokenize import words
@@ -73,6 +74,14 @@ def asking_parts(question: str) -> list[str]:
             text = f"{titles[-1]}{text}"  # 从什么时候开始施行: of the document named before
         parts.append(text + "？")
     return parts
+
+
+def naming_the_document(parts: list[str], title: str, names_a_document: Callable[[str], bool]) -> list[str]:
+    """Later parts that name no document read the one the whole question names
+    by its title written plainly, as they read a 《title》 (asking_parts):
+    "青岛市优化营商环境条例啥时候施行？是哪次会议通过的？" → "《…》是哪次会议通过的？",
+    not another law's history."""
+    return [parts[0], *(part if _TITLE.search(part) or names_a_document(part) else f"《{title}》{part}" for part in parts[1:])]
 
 
 def _named_before_asking(part: str) -> str:

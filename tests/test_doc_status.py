@@ -184,3 +184,18 @@ def test_ask_json_carries_the_status(plan_index: Path) -> None:
     assert result.returncode == 0, result.stderr
     citation = json.loads(result.stdout)["citations"][0]
     assert citation["status"] == "实施期已结束（实施期限 2019—2022 年，已于 2022 年底结束）"
+
+
+def test_a_later_part_reads_the_document_the_question_names_without_brackets(embedder, tmp_path_factory) -> None:
+    """"…规定啥时候施行？是哪次会议通过的？": the second part is of the same
+    document, even with a typo in its title, not of another law's history."""
+    from indexer.store import load_index
+    from qa.assistant import Assistant
+    from tests.conftest import index_of_plan_and
+
+    index = index_of_plan_and(("青岛市专利保护规定(2011-11-25).md", "中小企业促进法(2017-09-01).md"), embedder, tmp_path_factory, "parts_title")
+    assistant = Assistant(load_index(index, model_id=embedder.model_id), embedder)
+    answer = assistant.ask("青岛市专利保护规订啥时候开始施行的？是哪次会议通过的？", as_of=TODAY)
+    assert not answer.abstained, answer.text
+    assert answer.citations and all(c.doc_title == "青岛市专利保护规定" for c in answer.citations)
+    assert "第十三届人民代表大会常务委员会第十五次会议通过" in answer.text
