@@ -36,7 +36,10 @@ from .versions import version_label
 
 _DATE_RE = re.compile(DATE)
 _SENTENCE = re.compile(r"[^。；;\n]+[。；;]?")
-KINDS = ("valid_until", "effective", "issued", "in_force")  # checked in this order: 有效期到… also holds 有效
+# Checked in this order: 有效期到… also holds 有效; 修订后的…什么时候施行 asks when it took effect.
+KINDS = ("valid_until", "effective", "issued", "revised", "in_force")
+# The history lines (indexer/lawmd.py) that record a revision.
+_REVISION = re.compile(r"修正|修订")
 
 
 @lru_cache(maxsize=1)
@@ -46,7 +49,7 @@ def _cues() -> dict[str, re.Pattern[str]]:
 
 
 def status_question(text: str) -> str:
-    """Which status question `text` asks: valid_until, effective, issued, in_force, or ""."""
+    """Which status question `text` asks: valid_until, effective, issued, revised, in_force, or ""."""
     return next((kind for kind in KINDS if _cues()[kind].search(text)), "")
 
 
@@ -117,7 +120,7 @@ class StatusAnswerer:
             # 山东省大数据发展促进条例 is not the library's 民营经济发展促进条例: the
             # answer layer says the named document is absent and names the closest.
             return None
-        document = self.document_named(text, hits) if kind == "issued" else self.document_asked(text, hits)
+        document = self.document_named(text, hits) if kind in ("issued", "revised") else self.document_asked(text, hits)
         if document is None:
             return None
         status = self.statuses.of(document.doc_id, as_of)
@@ -128,6 +131,8 @@ class StatusAnswerer:
             self._valid_until(writer, document)
         elif kind == "issued":
             self._issued(writer, document)
+        elif kind == "revised":
+            self._revised(writer, document)
         self._status(writer, document, status, as_of)
         return writer.answer(kind)
 
@@ -145,6 +150,18 @@ class StatusAnswerer:
         else:
             dates = [f"{label} {value}" for label, value in (("成文日期", document.written), ("发布日期", document.published)) if value]
             writer.say("文件未写明施行日期" + (f"（{'，'.join(dates)}）" if dates else ""))
+
+    def _revised(self, writer: "_Sentences", document: Document) -> None:
+        """How often and when a law was amended, each from its own history line."""
+        steps = [line for line in document.history if _REVISION.search(line)]
+        if not steps:
+            writer.say("文件记载的沿革中没有修正或修订" if document.history else "文件未记载修正或修订的情况")
+            return
+        writer.say(f"据其记载，先后修正或修订 {len(steps)} 次")
+        for line in steps:
+            dates = _DATE_RE.findall(line)
+            cite = self.statement(document.doc_id, self._cue("history"), when=iso_date(dates[0])) if dates else None
+            writer.claim(line.replace(" ", ""), cite)
 
     def _issued(self, writer: "_Sentences", document: Document) -> None:
         label, when = ("发布日期", document.published) if document.published else ("成文日期", document.written)

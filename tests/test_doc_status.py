@@ -82,6 +82,9 @@ def test_one_date_model_for_a_statute_and_a_plan(plan: Document) -> None:
         ("这个办法有效期到什么时候？", "valid_until"),
         ("这份文件是哪天印发的？", "issued"),
         ("该条例的发布日期是什么？", "issued"),
+        ("这部条例修正过几次？", "revised"),
+        ("专利保护规定是哪年修改的？", "revised"),
+        ("修改后的条款有哪些？", ""),
         ("2022年新能源汽车产量要达到多少？", ""),
         ("这个方案的实施期限是几年？", "valid_until"),
         ("该办法的执行期到什么时候？", "valid_until"),
@@ -184,6 +187,22 @@ def test_ask_json_carries_the_status(plan_index: Path) -> None:
     assert result.returncode == 0, result.stderr
     citation = json.loads(result.stdout)["citations"][0]
     assert citation["status"] == "实施期已结束（实施期限 2019—2022 年，已于 2022 年底结束）"
+
+
+def test_how_often_a_named_law_was_amended_is_answered_from_its_history(embedder, tmp_path: Path) -> None:
+    from indexer.build import build_index
+    from indexer.store import load_index
+    from qa.assistant import Assistant
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "青岛市海洋牧场促进条例(2016-05-26).md").write_text(AMENDED_REGULATION, encoding="utf-8")
+    build_index(corpus, tmp_path / "index", embedder=embedder, show_progress=False)
+    assistant = Assistant(load_index(tmp_path / "index", model_id=embedder.model_id), embedder)
+
+    answer = assistant.ask("青岛市海洋牧场促进条例修正过几次？", as_of=TODAY)
+    assert "先后修正或修订 1 次" in answer.text and "2016年5月26日" in answer.text
+    assert answer.citations[0].quote.startswith("2016年5月26日") and answer.citations[0].quote.endswith("第一次修正")
 
 
 def test_a_later_part_reads_the_document_the_question_names_without_brackets(embedder, tmp_path_factory) -> None:
