@@ -160,21 +160,25 @@ AMENDED_REGULATION = """# 青岛市海洋牧场促进条例
 """
 
 
-def test_an_amended_regulation_is_answered_with_the_date_its_text_states(embedder, tmp_path: Path) -> None:
-    """A 修正 by 决定 leaves the first version's 施行 date in the text: it is
-    quoted as the first one, not denied ("文件未写明施行日期") and not passed off
-    as the current version's."""
+@pytest.fixture(scope="module")
+def amended_assistant(embedder, tmp_path_factory):
+    """An assistant over AMENDED_REGULATION alone, filed as the collection files it."""
     from indexer.build import build_index
     from indexer.store import load_index
     from qa.assistant import Assistant
 
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "青岛市海洋牧场促进条例(2016-05-26).md").write_text(AMENDED_REGULATION, encoding="utf-8")
-    build_index(corpus, tmp_path / "index", embedder=embedder, show_progress=False)
-    assistant = Assistant(load_index(tmp_path / "index", model_id=embedder.model_id), embedder)
+    folder = tmp_path_factory.mktemp("amended")
+    (folder / "corpus").mkdir()
+    (folder / "corpus" / "青岛市海洋牧场促进条例(2016-05-26).md").write_text(AMENDED_REGULATION, encoding="utf-8")
+    build_index(folder / "corpus", folder / "index", embedder=embedder, show_progress=False)
+    return Assistant(load_index(folder / "index", model_id=embedder.model_id), embedder)
 
-    answer = assistant.ask("青岛市海洋牧场促进条例什么时候施行？", as_of=TODAY)
+
+def test_an_amended_regulation_is_answered_with_the_date_its_text_states(amended_assistant) -> None:
+    """A 修正 by 决定 leaves the first version's 施行 date in the text: it is
+    quoted as the first one, not denied ("文件未写明施行日期") and not passed off
+    as the current version's."""
+    answer = amended_assistant.ask("青岛市海洋牧场促进条例什么时候施行？", as_of=TODAY)
     assert "最初自2010-03-01起施行[1]" in answer.text and "此后于2016-05-26修正" in answer.text
     assert "文件未写明施行日期" not in answer.text
     # In force: the library holds no later version, which is not to say it was never amended.
@@ -189,18 +193,8 @@ def test_ask_json_carries_the_status(plan_index: Path) -> None:
     assert citation["status"] == "实施期已结束（实施期限 2019—2022 年，已于 2022 年底结束）"
 
 
-def test_how_often_a_named_law_was_amended_is_answered_from_its_history(embedder, tmp_path: Path) -> None:
-    from indexer.build import build_index
-    from indexer.store import load_index
-    from qa.assistant import Assistant
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "青岛市海洋牧场促进条例(2016-05-26).md").write_text(AMENDED_REGULATION, encoding="utf-8")
-    build_index(corpus, tmp_path / "index", embedder=embedder, show_progress=False)
-    assistant = Assistant(load_index(tmp_path / "index", model_id=embedder.model_id), embedder)
-
-    answer = assistant.ask("青岛市海洋牧场促进条例修正过几次？", as_of=TODAY)
+def test_how_often_a_named_law_was_amended_is_answered_from_its_history(amended_assistant) -> None:
+    answer = amended_assistant.ask("青岛市海洋牧场促进条例修正过几次？", as_of=TODAY)
     assert "先后修正或修订 1 次" in answer.text and "2016年5月26日" in answer.text
     assert answer.citations[0].quote.startswith("2016年5月26日") and answer.citations[0].quote.endswith("第一次修正")
 
