@@ -9,7 +9,7 @@ Only candidates are scored: the BM25 top N, the nearest clauses and the
 clauses of the nearest sentences from the vector store, the clauses of the
 documents the question names (they get the route score), and the rosters and
 contact clauses a responsibility question can promote. Their scores are put
-on the scale of the whole index (`Calibration`), so the ranking is the one
+on the scale of the whole index (`qa/fusion.py`), so the ranking is the one
 that scoring every clause would give (`exhaustive=True` does exactly that).
 """
 from __future__ import annotations
@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -27,23 +26,20 @@ from indexer.rows import row_blocks
 from indexer.store import IndexContents
 
 from .cues import load_cues
+from .fusion import (
+    DEFAULT_WEIGHTS,
+    LEXICAL_TRUST_HITS,
+    THESAURUS_WEIGHTS,
+    Calibration,
+    fuse_scores,
+    missing_share,
+    question_weights,
+)
 from .query import Query
 from .route import DocumentRouter
 from .types import Hit
 
 RETRIEVERS = ("hybrid", "lexical", "dense")
-# "route": the clauses of a document the question names by title (1) or by its jurisdiction (0.5);
-# set a priori at half the best lexical score, not tuned (the dev sets over the plan name no documents).
-DEFAULT_WEIGHTS = {"lexical": 1.0, "dense": 0.1, "sentence": 0.1, "roles": 1.0, "exact": 1.0, "figures": 0.15, "route": 0.5}
-# The mined thesaurus's terms (qa/thesaurus.py): BM25 of their tokens, at this
-# share of the question's own; "thesaurus_dense" 1 also appends them to the embedded text.
-THESAURUS_WEIGHTS = {"thesaurus": 0.3, "thesaurus_dense": 0.0}
-# BM25's weight falls by up to LEXICAL_DISTRUST, in proportion to the share of
-# the question's word weight missing from its LEXICAL_TRUST_HITS best BM25
-# clauses (Retriever._query_weights). Chosen on the colloquial set's odd ids and
-# the dev sets (0.5-1.0; 1, 3, 5 hits); the even ids were left out of the choice.
-LEXICAL_DISTRUST = 0.7
-LEXICAL_TRUST_HITS = 3
 CANDIDATES = 100  # per source: BM25, nearest clauses, nearest sentences
 # Clauses of the documents a question names that compete beside the candidates:
 # above this many, the ones with most of the question's words (see _routed_candidates).
@@ -57,55 +53,6 @@ STATS_SAMPLE = 2048
 MOMENT_BLOCK = 16_384  # clause vectors per float64 block when their moments are summed
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|个|家|辆|条|元)")
 _CONTACT_MARKS = ("联系人", "电话")
-
-
-def zscore(scores: np.ndarray) -> np.ndarray:
-    """Scores on a common scale: cosine similarities from m3e-small all sit
-    around 0.7-0.8, so their spread, not their level, is what carries meaning."""
-    return standardise(scores, (float(scores.mean()), float(scores.std())) if len(scores) else (0.0, 0.0))
-
-
-def standardise(scores: np.ndarray, mean_std: tuple[float, float]) -> np.ndarray:
-    mean, spread = mean_std
-    return (scores - mean) / spread if spread > 0 else np.zeros_like(scores)
-
-
-@dataclass(frozen=True)
-class Calibration:
-    """Index-wide statistics of one question's scores: BM25's best score and
-    the mean and spread of the clause and best-sentence similarities."""
-
-    lexical_top: float
-    dense: tuple[float, float]
-    sentence: tuple[float, float]
-
-    @classmethod
-    def of(cls, scores: dict[str, np.ndarray]) -> "Calibration":
-        """The statistics of `scores` themselves (when they cover every clause)."""
-        lexical, dense, sentence = scores["lexical"], scores["dense"], scores["sentence"]
-        return cls(
-            float(lexical.max()) if len(lexical) else 0.0,
-            (float(dense.mean()), float(dense.std())) if len(dense) else (0.0, 0.0),
-            (float(sentence.mean()), float(sentence.std())) if len(sentence) else (0.0, 0.0),
-        )
-
-
-def fuse_scores(scores: dict[str, np.ndarray], weights: dict[str, float], calibration: Calibration | None = None) -> np.ndarray:
-    """Calibrated score fusion: BM25 scaled to its best hit, plus z-scored
-    clause and best-sentence similarities, plus bonuses for roster entries
-    naming the role or person asked about, for exact quoted phrases and
-    numbers, and for stated figures when a figure is asked. Weights were
-    tuned on the dev set only. `calibration` gives the index-wide statistics
-    when `scores` cover only some clauses; by default the arrays' own."""
-    calibration = calibration or Calibration.of(scores)
-    lexical, top = scores["lexical"], calibration.lexical_top
-    fused = weights["lexical"] * (lexical / top if top > 0 else lexical)
-    fused = fused + weights["dense"] * standardise(scores["dense"], calibration.dense)
-    fused = fused + weights["sentence"] * standardise(scores["sentence"], calibration.sentence)
-    roles = scores["roles"]
-    fused = fused + weights["roles"] * ((roles > 0) + 0.1 * roles)
-    fused = fused + weights["route"] * scores["route"]
-    return fused + weights["exact"] * scores["exact"] + weights["figures"] * scores["figures"]
 
 
 def document_frequencies(lexical) -> dict[str, int]:
@@ -449,21 +396,13 @@ class Retriever:
 
     def _query_weights(self, query: Query, lexical: np.ndarray) -> dict[str, float]:
         """The fusion weights for this question: BM25 weighs less the less of
-        the question its best clauses hold. Scaled to its best hit, BM25 gives
-        1 to a clause that shares two incidental words with a question in
-        everyday words ("公司说我不合适就让我走人") as to one that holds all of a
-        question in the statute's own words; the share of the question's
-        word weight (IDF, a word the index lacks at the highest) found in the
-        LEXICAL_TRUST_HITS best BM25 clauses tells the two apart."""
+        the question its LEXICAL_TRUST_HITS best clauses hold (qa/fusion.py)."""
         tokens = list(dict.fromkeys(query.tokens))
         if not tokens or not len(lexical):
             return self.weights
         best = np.argpartition(-lexical, min(LEXICAL_TRUST_HITS, len(lexical)) - 1)[:LEXICAL_TRUST_HITS]
         held = "".join(self._squeezed[int(position)] for position in best)
-        mass = [self.idf.get(token, self._unseen_idf) for token in tokens]
-        found = sum(weight for token, weight in zip(tokens, mass) if token in held)
-        missing = 1.0 - found / sum(mass) if sum(mass) > 0 else 0.0
-        return {**self.weights, "lexical": self.weights["lexical"] * (1.0 - LEXICAL_DISTRUST * missing)}
+        return question_weights(self.weights, missing_share(tokens, held, self.idf, self._unseen_idf))
 
     def search(self, query: Query, top_k: int | None = None, mode: str = "hybrid") -> list[Hit]:
         return self.search_batch([query], top_k=top_k, mode=mode)[0]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-import qa.retrieve as retrieve_module
+import qa.fusion as fusion_module
 from tests.conftest import index_of_plan_and
 
 STATUTES = (
@@ -35,12 +35,12 @@ def assistant(embedder, tmp_path_factory):
 
 
 def _hits(assistant, question: str, distrust: float, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(retrieve_module, "LEXICAL_DISTRUST", distrust)
+    monkeypatch.setattr(fusion_module, "LEXICAL_DISTRUST", distrust)
     return assistant.retriever.search(assistant.parser.parse(question), top_k=5)
 
 
 def test_a_question_in_everyday_words_reaches_the_clause_the_model_reads(assistant, monkeypatch) -> None:
-    default = retrieve_module.LEXICAL_DISTRUST
+    default = fusion_module.LEXICAL_DISTRUST
     assert 0 < default < 1  # BM25 still counts, only less
 
     trusting = _hits(assistant, HIRING, 0.0, monkeypatch)
@@ -59,4 +59,4 @@ def test_a_question_in_the_statutes_words_keeps_bm25_whole(assistant) -> None:
     full = retriever.weights["lexical"]
     assert retriever._query_weights(statute_words, retriever._lexical_all(statute_words))["lexical"] == pytest.approx(full)
     lowered = retriever._query_weights(plain_words, retriever._lexical_all(plain_words))["lexical"]
-    assert full * (1 - retrieve_module.LEXICAL_DISTRUST) <= lowered < 0.8 * full
+    assert full * (1 - fusion_module.LEXICAL_DISTRUST) <= lowered < 0.8 * full
