@@ -337,6 +337,10 @@ def _swap(previous: str, places: Sequence[str], documents: Sequence[str], router
         if old_places:
             for old in old_places:
                 text = text.replace(old, places[0])
+        elif not documents and (old_documents := _document_mentions(text, router)):
+            # 促进科技成果转化法规定… + 那山东呢 → 山东规定…: the document named was the
+            # other place's; 山东促进科技成果转化法 would name a law that does not exist.
+            text = text.replace(old_documents[0], places[0], 1)
         else:
             text = places[0] + text
     return text

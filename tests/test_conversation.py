@@ -36,6 +36,8 @@ def reading(router, question: str, *previous: str | tuple[str, tuple[str, ...]],
         # The place replaced ("那山东呢").
         ("青岛市对首台套装备的奖励比例是多少？", "那山东呢？", "山东对首台套装备的奖励比例是多少？"),
         ("山东省对职务科技成果转让的奖励比例是多少？", "那国家层面呢？", "国家层面对职务科技成果转让的奖励比例是多少？"),
+        # … and the law named stands for its place: not "山东中小企业促进法", a law that does not exist.
+        ("中小企业促进法对融资担保有什么规定？", "那青岛呢？", "青岛对融资担保有什么规定？"),
         # What is asked replaced, with the ending that asks for it ("牵头单位呢").
         ("新能源汽车产业倍增攻坚战的目标是什么？", "牵头单位呢？", "新能源汽车产业倍增攻坚战的牵头单位是谁？"),
         ("2022年新能源汽车产量要达到多少？", "营业收入呢？", "2022年新能源汽车的营业收入是多少？"),
