@@ -144,7 +144,7 @@ class StatusAnswerer:
             # A 修正 by 决定 leaves the text's first date (本条例自2008年1月1日起施行):
             # true of the first version, not this one's; saying "未写明" would deny the text.
             writer.claim(f"最初自{first}起施行", cite)
-            later = [date for date in document.revisions if date > first]
+            later = [day for day in document.revisions if day > first]
             if later:
                 writer.say(f"此后于{'、'.join(later)}修正，现行版本的施行日期文件未写明")
         else:
