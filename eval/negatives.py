@@ -235,15 +235,16 @@ def _document_swaps(assistant, slot: Slot, sentences, position: int) -> Iterator
         yield text, alias, other_alias, slot.kind, "document"
 
 
-def answered_share(assistant: Assistant, negatives: list[Negative]) -> dict[str, float]:
+def answered_share(assistant: Assistant, negatives: list[Negative]) -> tuple[dict[str, float], list]:
     """The wrong-subject rate (share answered) and the share refused or
-    answered "文件提到了X，但没有规定Y", overall and per sort of swap."""
+    answered "文件提到了X，但没有规定Y", overall and per sort of swap; with
+    the answers, in the order of `negatives`."""
     answers = assistant.ask_batch([n.question for n in negatives]) if negatives else []
     figures = _shares(answers)
     for sort in ("subject", "ask", "document"):
         of_sort = [a for n, a in zip(negatives, answers) if n.sort == sort]
         figures[sort] = _shares(of_sort)
-    return figures
+    return figures, answers
 
 
 def _shares(answers: list) -> dict[str, float]:
@@ -279,12 +280,14 @@ def main(argv: list[str] | None = None) -> int:
     summary = {}
     for name, items in datasets.items():
         negatives = list(generate(assistant, items, prefix=f"{name}-neg"))
-        with open(args.out / f"{name}.negatives.jsonl", "w", encoding="utf-8") as f:
-            for negative in negatives:
-                f.write(json.dumps(asdict(negative), ensure_ascii=False) + "\n")
         if args.leave_one_out:
             assistant.composer.models = train_models(assistant, [s for s in samples if s.dataset != name])
-        summary[name] = answered_share(assistant, negatives)
+        summary[name], answers = answered_share(assistant, negatives)
+        # Each negative with how it was answered: the answered ones are the errors to read.
+        with open(args.out / f"{name}.negatives.jsonl", "w", encoding="utf-8") as f:
+            for negative, answer in zip(negatives, answers):
+                row = {**asdict(negative), "outcome": answer.outcome, "answer": answer.text}
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
         assistant.composer.models = shipped
         print(name, json.dumps(summary[name], ensure_ascii=False), flush=True)
     (args.out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2), encoding="utf-8")

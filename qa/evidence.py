@@ -43,7 +43,7 @@ _PLACE = re.compile(r"[\u4e00-\u9fff]{2,}(?:区|县|镇|街道|路)(?![\u4e00-\u
 # A number with its unit (万辆, 个, 空方, %…), not a year.
 FIGURE = re.compile(
     rf"(?<!\d)(?!20\d{{2}}年)\d+(?:\.\d+)?\s*(?:%|[万亿]?[\u4e00-\u9fff])|百分之{NUMBER}"
-    rf"|{NUMBER}(?:倍|个百分点|[万亿]?元|个?工作日|日|天|个月|年|项|家|个|人|次|万|亿)"
+    rf"|(?<!\d)(?!20\d{{2}}年){NUMBER}(?:倍|个百分点|[万亿]?元|个?工作日|日|天|个月|年|项|家|个|人|次|万|亿)"
 )
 # "多长": a distance or a length of time (三十日, 两年, 15个工作日).
 LENGTH = re.compile(rf"{NUMBER}\s*(?:公里|千米|米|km|个?工作日|日|天|个月|月|年|小时)")

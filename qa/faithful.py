@@ -106,6 +106,9 @@ class SlotGate:
         related = sorted((s for _, s in on_topic[:RELATED_SENTENCES]), key=lambda s: (s.rank, s.start))
         texts = " ".join(f"{self.context_of(s.chunk)} {s.text}" for s in related)
         held, lacking = self.reader.present_words(slot, texts)
+        # A measure asked (营业收入) is held only as written: 产业增加值 abbreviates no 产值.
+        unwritten = [word for word in held if self.reader.measure_unwritten(word, texts)]
+        held, lacking = [w for w in held if w not in unwritten], [w for w in slot.words if w in lacking or w in unwritten]
         matches = [self._match(slot, s) for s in related]
         vague = next((m.vague for m in matches if m.vague), "")
         wrong_bound = next((m.wrong_bound for m in matches if m.wrong_bound), "")
@@ -122,7 +125,8 @@ class SlotGate:
             missing = f"{asked}的{slot.label}" if asked else slot.label
         # Named by its telling words: a word much commoner than the rarest held (产业) says little.
         weight = dict(zip(slot.words, slot.weights))
-        telling = [word for word in held if weight[word] >= 0.5 * max(weight[w] for w in held)]
+        telling = [word for word in held if weight[word] >= 0.5 * max(weight[w] for w in held)
+                   and word not in self.reader.vocabulary.measure_links] or held  # 达到 links a value, names nothing
         subject = "、".join(f"“{phrase}”" for phrase in question_phrases(written, telling))
         return Partial(f"文件提到了{subject}，但没有规定{missing}。", related)
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -37,6 +37,8 @@ _QUERY_KINDS = (("money", MONEY_OR_SHARE), ("date", DATE), ("length", LENGTH), (
 # Where a value's stretch of a sentence begins, and the clause marks it runs over.
 _STRETCH_START = re.compile(r"[。；;！？!?\n]")
 _CLAUSE_END = re.compile(r"[，,；;。：:！？!?\n]")
+# What may stand between a measure and its value: nothing past a clause mark or an enumeration comma.
+_MEASURE_CLAUSE = re.compile(r"[，,；;。：:！？!?\n、（(]")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,9 @@ class SlotVocabulary:
     english: tuple[tuple[str, re.Pattern[str]], ...] = ()  # (kind, cue) of English questions, most specific first
     procedure_kinds: tuple[str, ...] = ()  # how, to whom, when, with what one applies (qa/procedure.py)
     procedure_headings: re.Pattern[str] | None = None  # a heading naming a procedure: 申报和受理, 办理程序
+    measures: dict[str, int] = field(default_factory=dict)  # measure word → its group (营收, 营业收入 → one group)
+    measure_links: frozenset[str] = frozenset()  # words between a measure and its value: 达到, 年均增长
+    value_units: frozenset[str] = frozenset()  # units an asked value must be written in: 多少亿元 → 元
 
 
 def _alternation(fragments: list[str]) -> re.Pattern[str] | None:
@@ -88,6 +93,9 @@ def load_vocabulary(path: Path = SLOTS_PATH) -> SlotVocabulary:
         english=tuple((kind, _alternation(cues)) for kind, cues in data.get("english_cues", [])),
         procedure_kinds=tuple(data.get("procedure_kinds", ())),
         procedure_headings=_alternation([re.escape(word) for word in data.get("procedure_headings", ())]),
+        measures={word: group for group, members in enumerate(data.get("measure_groups", ())) for word in members},
+        measure_links=frozenset(data.get("measure_links", ())),
+        value_units=frozenset(data.get("value_units", ())),
     )
 
 
@@ -105,6 +113,8 @@ class Slot:
     measured: str = ""  # what an asked count counts (几个工作日 → 工作日): the value must be of it
     question: str = ""  # the asking text as written, for the order of its words
     unseen: tuple[str, ...] = ()  # words of the subject no document uses
+    measures: frozenset[int] = frozenset()  # the groups of the measures it names (营业收入): a value must be of one
+    unit: str = ""  # the unit it asks its value in (多少亿元 → 元): a value must be written in it
 
     @property
     def words(self) -> list[str]:
@@ -168,7 +178,10 @@ class SlotReader:
         bound = "upper" if self.vocabulary.upper_cues.search(asking_text) else (
             "lower" if self.vocabulary.lower_cues.search(asking_text) else "")
         measured = query.measured if kind == "quantity" else ""
-        return Slot(kind, tuple(subject), weights, bound, self.vocabulary.labels.get(kind, ""), asking_text, measured, focus, tuple(unseen))
+        measures = frozenset(group for word, group in self.vocabulary.measures.items() if word in focus)
+        unit = query.asked_unit if query.asked_unit in self.vocabulary.value_units else ""
+        return Slot(kind, tuple(subject), weights, bound, self.vocabulary.labels.get(kind, ""), asking_text, measured, focus,
+                    tuple(unseen), measures, unit)
 
     def _typed_forms(self, typo: str | None) -> tuple[str, ...]:
         return (typo, *self._alternatives.get(typo, ())) if typo else ()
@@ -226,13 +239,15 @@ class SlotReader:
         held = dict(zip(slot.words, self._held(slot, text)))
         lowered = text.lower()
         written = self._modified_heads([w for w in words(text) if w.strip()])
-        for name, head in self._modified_heads(asked):
+        asked_pairs = self._modified_heads(asked)
+        for name, head in asked_pairs:
             if held.get(name, name.lower() in lowered) or not is_name(name) or head in self.vocabulary.generic:
                 continue  # only a name the text lacks can have a rival in it
             if _abbreviation(name).search(text):
                 continue  # … written out in full (人大常委会: 人民代表大会常务委员会) it is no rival of itself
             for other, other_head in written:
-                if other_head == head and other != name and other not in asked and is_name(other):
+                # 专利管理部门 rivals 供应链管理部门 even when 专利 stands elsewhere in the question (专利纠纷).
+                if other_head == head and other != name and (other, head) not in asked_pairs and is_name(other):
                     return other
         return self._possessor_rival(slot, asked, held, text)
 
@@ -299,6 +314,11 @@ class SlotReader:
             stretch = value_stretch(sentence, start, end)
             if slot.measured and slot.measured not in stretch:
                 continue  # a count of something else
+            if slot.unit and slot.unit not in sentence[start:end]:
+                continue  # a share (20%) where an amount of money was asked (多少亿元)
+            measure = self.bound_measure(sentence, start)
+            if slot.measures and measure is not None and measure not in slot.measures:
+                continue  # a figure of another measure (增加值 asked 营业收入)
             coverage = self.coverage(slot, f"{heading} {stretch}")
             best = max(best, coverage)
             if coverage < bind_coverage or self.rival(slot, f"{heading} {stretch}"):
@@ -309,6 +329,26 @@ class SlotReader:
                 continue
             answers = True
         return SlotMatch(True, answers, best, "", "" if answers else wrong_bound)
+
+
+    def measure_unwritten(self, word: str, text: str) -> bool:
+        """Whether `word` is a measure (营业收入) no word of whose group `text` writes out."""
+        group = self.vocabulary.measures.get(word)
+        return group is not None and not any(
+            member in text for member, other in self.vocabulary.measures.items() if other == group)
+
+    def bound_measure(self, sentence: str, start: int) -> int | None:
+        """The group of the measure a value at `start` is bound to: the last word
+        before it in its clause, past the linking words (营业收入达到 400亿元,
+        增加值年均增长 20%, 总产量的比例达到 50%); None when that word is no measure."""
+        floor = max((m.end() for m in _MEASURE_CLAUSE.finditer(sentence, 0, start)), default=0)
+        before = [w for w in words(sentence[floor:start]) if w.strip()]
+        while before and before[-1] in self.vocabulary.measure_links:
+            before.pop()
+        if not before:
+            return None
+        last = before[-1]
+        return next((group for word, group in self.vocabulary.measures.items() if last.endswith(word)), None)
 
 
 def value_stretch(sentence: str, start: int, end: int) -> str:

@@ -146,6 +146,45 @@ def test_a_subject_before_de_has_a_rival_in_the_names_before_what_is_asked():
     assert reader.match(rail, RAIL, RAIL_HEADING, 0.5).answers
 
 
+def test_a_figure_of_another_measure_of_the_subject_is_not_its_figure():
+    """The value's measure is the word bound to it: 增加值年均增长 20% and 产量的比例达到 50%
+    are no 营业收入; 营收 and 营业收入 are one measure."""
+    growth = "到2022年，全市海洋装备产业增加值年均增长20%以上。"
+    share = "到2022年，海洋装备产品占装备总产量的比例达到30%。"
+    reader = _reader(growth, share, RAIL)
+    revenue = reader.read(QueryParser().parse("海洋装备产业到2022年营收目标是多少？"))
+    assert not reader.match(revenue, growth, "", 0.5).answers
+    assert not reader.match(revenue, share, "", 0.5).answers
+    assert reader.match(reader.read(QueryParser().parse("海洋装备产业增加值年均增长多少？")), growth, "", 0.5).answers
+    assert reader.match(reader.read(QueryParser().parse("海洋装备产品占总产量的比例要达到多少？")), share, "", 0.5).answers
+    # A value the sentence binds to no measure (到 2022年, 突破 after an enumeration) is left to the subject checks.
+    assert reader.bound_measure(growth, growth.index("2022")) is None
+    assert reader.bound_measure(RAIL, RAIL.index("1100")) == reader.bound_measure(share.replace("比例", "营收"), share.index("30"))
+
+
+def test_an_amount_asked_in_yuan_is_not_answered_by_a_share():
+    growth = "到2022年，全市海洋装备产业营业收入年均增长20%以上。"
+    reader = _reader(growth)
+    in_yuan = reader.read(QueryParser().parse("海洋装备产业营业收入要达到多少亿元？"))
+    assert in_yuan.kind == "money" and in_yuan.unit == "元"
+    assert reader.match(in_yuan, growth, "", 0.5).holds_value
+    assert not reader.match(in_yuan, growth, "", 0.5).answers
+    assert reader.match(in_yuan, growth.replace("年均增长20%以上", "达到300亿元"), "", 0.5).answers
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "到2022年，船舶海工装备产业产量要达到多少艘？",  # the plan sets its revenue, not its output
+        "轨道交通装备产业增加值年均增长多少？",  # … and this industry's revenue, not its growth
+    ],
+)
+def test_another_measure_of_the_industry_asked_about_is_not_the_answer(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.abstained, answer.text
+    assert all(citation.role == "related" for citation in answer.citations)
+
+
 @pytest.mark.parametrize(
     "question",
     [
