@@ -18,7 +18,7 @@ from .errors import PolicyQAError
 from .listing_memo import remember_listing, skipped_if_listed
 from .loaders import corpus_listing, load_corpus
 from .rows import VectorFileWriter, VectorRows
-from .segment import SEGMENTER_VERSION, embedding_text, segment_document, sentence_embedding_text, sentence_spans
+from .segment import SEGMENTER_VERSION, embedding_text, enumeration_leads, segment_document, sentence_embedding_text, sentence_spans
 from .store import (
     FORMAT_VERSION, MANIFEST, BuildSettings, clean_after_crash, corpus_hash, index_lock, open_version, text_hash, write_index,
 )
@@ -38,9 +38,9 @@ def statute_title(document: Document) -> str:
     return document.title if document.history else ""
 
 
-def lexical_text(chunk: Chunk, title: str = "") -> str:
+def lexical_text(chunk: Chunk, title: str = "", lead: str = "") -> str:
     """What BM25 sees: the title names the law, the breadcrumb the industry or action an item belongs to."""
-    return embedding_text(chunk, title)
+    return embedding_text(chunk, title, lead)
 
 
 def settings_for(embedder: Embedder) -> BuildSettings:
@@ -325,7 +325,8 @@ def _build(
     stores_before = _stores_by_version(index_dir)
     for rows, row_hashes in cache.load():
         known.add_file(rows, row_hashes)
-    chunk_texts = [embedding_text(c, statute_title(documents_by_id[c.doc_id])) for c in chunks]
+    leads = enumeration_leads(chunks)
+    chunk_texts = [embedding_text(c, statute_title(documents_by_id[c.doc_id]), lead) for c, lead in zip(chunks, leads)]
     # The report counts clauses (what the user added), not their sentences.
     embedded = len({digest for digest in map(text_hash, chunk_texts) if digest not in known})
     # Vectors go straight into the index's two files, in a work folder that
@@ -345,7 +346,9 @@ def _build(
         known.close()
         del known, chunk_texts, sentence_texts
         hashes, sentence_hashes = all_hashes[: len(chunks)], all_hashes[len(chunks) :]
-        tokens = tokenize_batch([lexical_text(chunk, statute_title(documents_by_id[chunk.doc_id])) for chunk in chunks])
+        tokens = tokenize_batch([
+            lexical_text(chunk, statute_title(documents_by_id[chunk.doc_id]), lead) for chunk, lead in zip(chunks, leads)
+        ])
         facts = extract_facts(documents, chunks) if extract_facts else {}
         write_index(
             index_dir, settings, documents, chunks, hashes, clause_file.path, tokens,

@@ -57,11 +57,13 @@ _TABLE = re.compile(r"表(\d+)[:：](?=[^\n]* \| )")
 _TABLE_ROW = re.compile(r"[^\n]* \| ")
 _ROSTER_FIELD = re.compile(r"([\u4e00-\u9fff][\u4e00-\u9fff\s]{0,10}?[\u4e00-\u9fff])[^\S\n]*[:：]")
 _LINE_START = re.compile(r"^[^\S\n]*(?=\S)", re.M)
+# An article's number before its text: a lead-in carried into its items needs no number (the breadcrumb has it).
+_ARTICLE_NUMBER = re.compile(r"^第[零一二三四五六七八九十百千]+条\s*")
 _SENTENCE_END = re.compile(r"[。；;！!？?]+[”’」』)）]*|\n+")
 
 # v3: statute labels, 编/分编/节, no Markdown marks; v4: 题注; v5-6: statute titles in the
 # embedded text; v7: table rows (表N第M行) as chunks of their own.
-SEGMENTER_VERSION = "numbered-units-v7"
+SEGMENTER_VERSION = "numbered-units-v8"  # v8: items carry their list's lead-in
 
 
 @dataclass(frozen=True)
@@ -327,10 +329,29 @@ def sentence_embedding_text(chunk: Chunk, sentence: str, title: str = "") -> str
     return f"{topic_title(title)} {chunk.path[-1] if chunk.path else ''} {sentence}".strip()
 
 
-def embedding_text(chunk: Chunk, title: str = "") -> str:
+def embedding_text(chunk: Chunk, title: str = "", lead: str = "") -> str:
     """What the dense model and BM25 see: the title and breadcrumb give a bare
-    item (and a statute's articles, which have no headings) their topic."""
-    return f"{topic_title(title)} {chunk.breadcrumb}\n{chunk.text}".strip()
+    item (and a statute's articles, which have no headings) their topic, and
+    the lead-in of the list it is an item of (`enumeration_leads`) what it is
+    a case of: "（二）未及时足额支付劳动报酬的" is a ground on which
+    "劳动者可以解除劳动合同"."""
+    head = f"{topic_title(title)} {chunk.breadcrumb}" + (f" {lead}" if lead else "")
+    return f"{head}\n{chunk.text}".strip()
+
+
+def enumeration_leads(chunks: list[Chunk]) -> list[str]:
+    """Per chunk, the lead-in of the enumeration it is an item of (its parent
+    unit's text, when that ends in a colon: "第三十八条 用人单位有下列情形之一的，
+    劳动者可以解除劳动合同:"), without the article number; "" for any other chunk."""
+    parents: dict[tuple[str, tuple[str, ...]], Chunk] = {}
+    for chunk in chunks:
+        parents.setdefault((chunk.doc_id, chunk.path), chunk)
+    leads = []
+    for chunk in chunks:
+        parent = parents.get((chunk.doc_id, chunk.path[:-1])) if len(chunk.path) > 1 else None
+        text = parent.text.strip() if parent is not None and parent is not chunk else ""
+        leads.append(_ARTICLE_NUMBER.sub("", text, count=1).strip() if text.endswith(("：", ":")) else "")
+    return leads
 
 
 def segment_document(

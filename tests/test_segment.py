@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from indexer.loaders import load_document
-from indexer.segment import find_segments, segment_document, split_at_sentence_ends
+from indexer.segment import embedding_text, enumeration_leads, find_segments, segment_document, split_at_sentence_ends
 from indexer.types import Document
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,6 +67,24 @@ def test_other_genres_chapters_articles_and_stray_numbers():
     # Articles are numbered through the document and cited without their chapter.
     assert labels == ["引言", "第一章", "第一条", "第二条", "第二条（1）", "第二条（2）", "第二章", "第三条"]
     assert segments[3].path == ("第一章 总则", "第二条")
+
+
+def test_an_item_is_embedded_with_the_lead_in_of_its_list():
+    """"（二）未及时足额支付劳动报酬的" is a ground on which the worker may
+    terminate: the article's lead-in, up to its colon, goes with each item into
+    what the dense model and BM25 read; a chunk that is no item keeps its text alone."""
+    text = ("第一章 劳动合同\n第三十八条 用人单位有下列情形之一的，劳动者可以解除劳动合同：\n"
+            "（一）未按照劳动合同约定提供劳动保护的；\n（二）未及时足额支付劳动报酬的。\n"
+            "第三十九条 劳动者在试用期间被证明不符合录用条件的，用人单位可以解除劳动合同。")
+    chunks = segment_document(Document(doc_id="labour", title="劳动合同法", text=text, source_path="labour.md"))
+    leads = dict(zip((c.clause for c in chunks), enumeration_leads(chunks)))
+    assert leads["第三十八条（二）"] == "用人单位有下列情形之一的，劳动者可以解除劳动合同："
+    assert leads["第三十八条"] == leads["第三十九条"] == ""
+    item = next(c for c in chunks if c.clause == "第三十八条（二）")
+    embedded = embedding_text(item, "劳动合同法", leads[item.clause])
+    assert "劳动者可以解除劳动合同" in embedded and embedded.endswith(item.text)
+    article = next(c for c in chunks if c.clause == "第三十九条")
+    assert embedding_text(article, "劳动合同法", "") == embedding_text(article, "劳动合同法")
 
 
 def test_long_unit_is_split_only_at_sentence_ends():
