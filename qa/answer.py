@@ -67,8 +67,8 @@ class AnswerComposer:
         self.embedder = embedder
         self.checker = EvidenceChecker(documents, idf, answer_chunks)
         self.slots = SlotReader(idf)
-        self.gate = SlotGate(self.slots, context_of=self.context_of)
         self.lists = ListCompleter(chunks or [], self.checker, self._gives_value)
+        self.gate = SlotGate(self.slots, context_of=self.context_of, items_under=self.lists.items_under)
         # The vector the index holds for (chunk id, sentence start), if any;
         # vectors of sentences it does not hold are embedded once and kept here.
         self.stored_vector = stored_vector or (lambda chunk_id, start: None)

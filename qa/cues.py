@@ -38,6 +38,8 @@ class Cues:
     self_words: re.Pattern[str]  # 我们, 我司…: a clause describing the asker
     not_names: frozenset[str] = frozenset()  # 申报: tagged as a proper noun, names nothing
     lead_ins: tuple[str, ...] = ()  # 是, 建在, 一共…: lead up to an asking word, name nothing
+    who: re.Pattern[str] | None = None  # 谁: a clause asking who asks for a party…
+    not_asked_by_who: frozenset[str] = frozenset()  # … not for these kinds (money), unless it asks how much too
 
 
 def _either(fragments: list[str]) -> re.Pattern[str]:
@@ -71,6 +73,8 @@ def load_cues(path: Path = CUES_PATH) -> Cues:
         polar=_either(data["polar_words"]),
         wh=_either(data["wh_words"]),
         not_asked_by_polar=frozenset(data["not_asked_by_polar"]),
+        who=_either(data["who_words"]) if data.get("who_words") else None,
+        not_asked_by_who=frozenset(data.get("not_asked_by_who", ())),
         self_words=_either(data["self_words"]),
         not_names=frozenset(data.get("not_names", ())),
         lead_ins=tuple(sorted(data.get("lead_in_words", ()), key=len, reverse=True)),

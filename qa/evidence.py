@@ -26,7 +26,7 @@ from .types import Hit
 NUMBER = r"(?:\d[\d.,]*|[零一二三四五六七八九十百千两]+)"
 MONEY = re.compile(rf"{NUMBER}\s*(?:万|亿)?元")
 # "提多少奖励": a reward is often a share of the income, not an amount.
-MONEY_OR_SHARE = re.compile(rf"{MONEY.pattern}|百分之{NUMBER}|\d+(?:\.\d+)?\s*%|{NUMBER}成")
+MONEY_OR_SHARE = re.compile(rf"{MONEY.pattern}|百分之{NUMBER}|\d+(?:\.\d+)?\s*[%％]|{NUMBER}成|[一二三四五六七八九十]分之[一二三四五六七八九十]")
 _MONEY_NOUNS = re.compile(r"补贴|补助|奖励|资助|奖补|扶持资金|资金|罚款|费用|收费")
 DATE = re.compile(rf"{NUMBER}月{NUMBER}日|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{NUMBER}月底|年底前|月底前")
 PHONE = re.compile(r"\d{7,}")
@@ -42,8 +42,8 @@ WHEN = re.compile(rf"20\d{{2}}年|{NUMBER}月|年底|年内|今年|明年|日起
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,}(?:区|县|镇|街道|路)(?![\u4e00-\u9fff]*(?:建设|发展))|位于|选址")
 # A number with its unit (万辆, 个, 空方, %…), not a year.
 FIGURE = re.compile(
-    rf"(?<!\d)(?!20\d{{2}}年)\d+(?:\.\d+)?\s*(?:%|[万亿]?[\u4e00-\u9fff])|百分之{NUMBER}"
-    rf"|(?<!\d)(?!20\d{{2}}年){NUMBER}(?:倍|个百分点|[万亿]?元|个?工作日|日|天|个月|年|项|家|个|人|次|万|亿)"
+    rf"(?<!\d)(?!20\d{{2}}年)\d+(?:\.\d+)?\s*(?:[%％]|[万亿]?[\u4e00-\u9fff])|百分之{NUMBER}"
+    rf"|{NUMBER}(?:倍|个百分点|[万亿]?元|个?工作日|日|天|个月|年|项|家|个|人|次|万|亿)"
 )
 # "多长": a distance or a length of time (三十日, 两年, 15个工作日).
 LENGTH = re.compile(rf"{NUMBER}\s*(?:公里|千米|米|km|个?工作日|日|天|个月|月|年|小时)")
@@ -52,6 +52,18 @@ _REAL_UNITS = frozenset("辆 元 吨 亩 艘 人 名".split())
 ASK_WORDS = frozenset("日期 截止 时间 电话 联系 联系人 多少 金额 流程 材料 申请 邮箱 地址 网址".split())
 
 # (kind asked, pattern the evidence must hold, whether it must sit in a sentence on the question's topic)
+
+
+@lru_cache(maxsize=1)
+def _frequency_values() -> re.Pattern[str]:
+    """What a frequency looks like (每季度, 一年两次): the values of qa/data/slots.json, which the slot gate reads too."""
+    import json
+    from pathlib import Path
+
+    data = json.loads((Path(__file__).parent / "data" / "slots.json").read_text(encoding="utf-8"))
+    return re.compile("|".join(f"(?:{value})" for value in data["kinds"]["frequency"]["values"]))
+
+
 _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("date", DATE, True),
     ("when", WHEN, True),
@@ -172,7 +184,7 @@ class EvidenceChecker:
                 kind_missing = not any(MONEY_OR_SHARE.search(s.text) and _MONEY_NOUNS.search(s.text) for s in topical)
             else:
                 kind_missing = lacks(MONEY_OR_SHARE, True)
-        for kind, pattern, on_topic in _KIND_PATTERNS:
+        for kind, pattern, on_topic in (*_KIND_PATTERNS, ("frequency", _frequency_values(), True)):
             if kind in query.asks and lacks(pattern, on_topic):
                 kind_missing = True
         # A figure asked for ("比例是多少", "几天") and none on the topic.

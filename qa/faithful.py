@@ -46,8 +46,11 @@ class SlotGate:
     """Holds answers to the slot of their question."""
 
     def __init__(self, reader: SlotReader, bind_coverage: float = BIND_COVERAGE,
-                 related_coverage: float = RELATED_COVERAGE, context_of: Callable[[Chunk], str] | None = None) -> None:
+                 related_coverage: float = RELATED_COVERAGE, context_of: Callable[[Chunk], str] | None = None,
+                 items_under: Callable[[Sentence], list[Sentence]] | None = None) -> None:
         self.reader = reader
+        # The items a lead-in sentence introduces (…主要指标如下：), which give its values.
+        self.items_under = items_under or (lambda sentence: [])
         # What a clause is about beyond its words (title, headings, lead-in); its breadcrumb by default.
         self.context_of = context_of or (lambda chunk: chunk.breadcrumb)
         self.bind_coverage = bind_coverage
@@ -74,9 +77,12 @@ class SlotGate:
         if not slot.kind:
             return chosen
         matches = [self._match(slot, sentence) for sentence in chosen]
-        answering_chunks = {s.chunk.chunk_id for s, m in zip(chosen, matches) if m.answers}
+        # A lead-in answers through its items: the list completion quotes them.
+        answers = [m.answers or (not m.holds_value and any(self._match(slot, item).answers for item in self.items_under(s)))
+                   for s, m in zip(chosen, matches)]
+        answering_chunks = {s.chunk.chunk_id for s, a in zip(chosen, answers) if a}
         if answering_chunks:
-            return [s for s, m in zip(chosen, matches) if m.answers or (not m.holds_value and s.chunk.chunk_id in answering_chunks)]
+            return [s for s, m, a in zip(chosen, matches, answers) if a or (not m.holds_value and s.chunk.chunk_id in answering_chunks)]
         if not len(candidates):
             return []
         best = float(max(scores)) if len(scores) else 0.0
@@ -107,7 +113,7 @@ class SlotGate:
         texts = " ".join(f"{self.context_of(s.chunk)} {s.text}" for s in related)
         held, lacking = self.reader.present_words(slot, texts)
         # A measure asked (营业收入) is held only as written: 产业增加值 abbreviates no 产值.
-        unwritten = [word for word in held if self.reader.measure_unwritten(word, texts)]
+        unwritten = [word for word in held if any(self.reader.measure_unwritten(whole, texts) for whole in slot.words if word in whole)]
         held, lacking = [w for w in held if w not in unwritten], [w for w in slot.words if w in lacking or w in unwritten]
         matches = [self._match(slot, s) for s in related]
         vague = next((m.vague for m in matches if m.vague), "")

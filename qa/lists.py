@@ -111,6 +111,17 @@ class ListCompleter:
     def _is_lead_in(self, chunk: Chunk) -> bool:
         return chunk.text.rstrip().endswith(self.cues.lead_in_ends) and bool(self.children.get((chunk.doc_id, chunk.path)))
 
+    def items_under(self, sentence: Sentence) -> list[Sentence]:
+        """The sentences of the items (or a table's rows) a lead-in sentence
+        introduces (…主要指标如下：); [] for any other sentence."""
+        chunk = sentence.chunk
+        if not (self._is_lead_in(chunk) and sentence.text.rstrip().endswith(self.cues.lead_in_ends)):
+            return []
+        items = self.children.get((chunk.doc_id, chunk.path), [])
+        if len(items) == 1 and items[0].kind == "table":
+            items = self.children.get((chunk.doc_id, items[0].path), items)
+        return [s for item in items for s in self._sentences(item)]
+
     # -- completion ---------------------------------------------------------------
     def complete(self, query: Query, slot: Slot, chosen: list[Sentence]) -> list[ListLine] | None:
         """The lines of the complete answer, or None when `chosen` belongs to no

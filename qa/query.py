@@ -179,6 +179,8 @@ def _asks(focus: str, language: str) -> frozenset[str]:
     if language != "en":
         for clause in question_clauses(focus):
             found = {kind for kind, pattern in cues.asks.items() if pattern.search(clause)}
+            if cues.who is not None and cues.who.search(clause) and not cues.quantity.search(clause):
+                found -= cues.not_asked_by_who  # 费用应该谁出: who pays, not how much
             kinds |= found - cues.not_asked_by_polar if _asks_yes_or_no(clause) else found
     if language != "zh":
         kinds |= {kind for kind, pattern in cues.asks_en.items() if pattern.search(focus)}

@@ -252,6 +252,8 @@ class DocumentRouter:
                 continue  # 山东省哪些条例: asks which documents, names none
             place_prefix, place = next(((prefix, p.name) for prefix, p in self.places.prefixes if plain.startswith(prefix)), ("", ""))
             matched = self.route(plain).titled | self._abbreviating(plain, place_prefix) | self.named_at_end(plain)[1]
+            if matched and self._extends_a_title(plain):
+                matched = frozenset()  # 政府采购法实施条例 is not 政府采购法: a document made under it
             if matched and (not place or any(self.titles[d].startswith(place) for d in matched)):
                 continue  # held: the same title, in the place it names (山东省… is not 青岛市…)
             # A title written with a typo (营商环竟) is the library's, not another document.
@@ -259,6 +261,16 @@ class DocumentRouter:
                 continue
             unheld.append(name)
         return unheld
+
+    def _extends_a_title(self, name: str) -> bool:
+        """Whether `name` is a held title followed by a kind of document of its
+        own (科学技术进步法实施条例, …实施细则, …若干规定): another document."""
+        for alias, _doc_id in self.aliases:
+            at = name.find(alias)
+            tail = name[at + len(alias) :] if at >= 0 else ""
+            if len(tail) >= 2 and kind_of(tail):
+                return True
+        return False
 
     def _abbreviating(self, title: str, place_prefix: str) -> frozenset[str]:
         """The documents a written-out title abbreviates as a whole (科技进步法,

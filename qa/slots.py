@@ -33,10 +33,13 @@ from .query import Query, question_clauses, synonym_table
 SLOTS_PATH = Path(__file__).parent / "data" / "slots.json"
 # Kinds read by qa/query.py, with the patterns of their values (qa/evidence.py), most specific first.
 # Places are left to the learned checks: "X区" and "X路" also end 园区 and 道路.
-_QUERY_KINDS = (("money", MONEY_OR_SHARE), ("date", DATE), ("length", LENGTH), ("when", WHEN), ("phone", PHONE))
+# Frequency first: "多久开一次" asks how often, not how long; its values are slots.json's.
+_QUERY_KINDS = (("frequency", None), ("money", MONEY_OR_SHARE), ("date", DATE), ("length", LENGTH), ("when", WHEN), ("phone", PHONE))
 # Where a value's stretch of a sentence begins, and the clause marks it runs over.
 _STRETCH_START = re.compile(r"[。；;！？!?\n]")
 _CLAUSE_END = re.compile(r"[，,；;。：:！？!?\n]")
+# A calendar year read as a figure (2022年): a date, never a count.
+_CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}年")
 # What may stand between a measure and its value: nothing past a clause mark or an enumeration comma.
 _MEASURE_CLAUSE = re.compile(r"[，,；;。：:！？!?\n、（(]")
 
@@ -58,7 +61,11 @@ class SlotVocabulary:
     procedure_headings: re.Pattern[str] | None = None  # a heading naming a procedure: 申报和受理, 办理程序
     measures: dict[str, int] = field(default_factory=dict)  # measure word → its group (营收, 营业收入 → one group)
     measure_links: frozenset[str] = frozenset()  # words between a measure and its value: 达到, 年均增长
+    stated_measures: frozenset[int] = frozenset()  # measure groups a value states itself (百分之三十 is a 比例)
     value_units: frozenset[str] = frozenset()  # units an asked value must be written in: 多少亿元 → 元
+    not_count_units: tuple[str, ...] = ()  # a value ending so (七日, 30%) counts nothing: no answer to 几个代表
+    alternatives: re.Pattern[str] | None = None  # 还是: a question offering choices asks for their kind…
+    alternative_kinds: tuple[str, ...] = ()  # … the first of these whose values the choices are
 
 
 def _alternation(fragments: list[str]) -> re.Pattern[str] | None:
@@ -69,7 +76,7 @@ def _alternation(fragments: list[str]) -> re.Pattern[str] | None:
 def load_vocabulary(path: Path = SLOTS_PATH) -> SlotVocabulary:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     kinds = data["kinds"]
-    values = {kind: pattern for kind, pattern in _QUERY_KINDS}
+    values = {kind: pattern for kind, pattern in _QUERY_KINDS if pattern is not None}
     values["quantity"] = FIGURE
     for kind, entry in kinds.items():
         if entry.get("values"):
@@ -95,7 +102,13 @@ def load_vocabulary(path: Path = SLOTS_PATH) -> SlotVocabulary:
         procedure_headings=_alternation([re.escape(word) for word in data.get("procedure_headings", ())]),
         measures={word: group for group, members in enumerate(data.get("measure_groups", ())) for word in members},
         measure_links=frozenset(data.get("measure_links", ())),
+        stated_measures=frozenset(
+            group for group, members in enumerate(data.get("measure_groups", ())) if set(members) & set(data.get("measures_values_state", ()))
+        ),
         value_units=frozenset(data.get("value_units", ())),
+        not_count_units=tuple(data.get("not_count_units", ())),
+        alternatives=_alternation(data.get("alternative_cues", [])),
+        alternative_kinds=tuple(data.get("alternative_kinds", ())),
     )
 
 
@@ -115,6 +128,7 @@ class Slot:
     unseen: tuple[str, ...] = ()  # words of the subject no document uses
     measures: frozenset[int] = frozenset()  # the groups of the measures it names (营业收入): a value must be of one
     unit: str = ""  # the unit it asks its value in (多少亿元 → 元): a value must be written in it
+    counted: bool = False  # it asks a count with a counter (几个代表): a length of time or a sum is no count
 
     @property
     def words(self) -> list[str]:
@@ -180,8 +194,9 @@ class SlotReader:
         measured = query.measured if kind == "quantity" else ""
         measures = frozenset(group for word, group in self.vocabulary.measures.items() if word in focus)
         unit = query.asked_unit if query.asked_unit in self.vocabulary.value_units else ""
+        counted = kind == "quantity" and bool(query.asked_unit) and not unit
         return Slot(kind, tuple(subject), weights, bound, self.vocabulary.labels.get(kind, ""), asking_text, measured, focus,
-                    tuple(unseen), measures, unit)
+                    tuple(unseen), measures, unit, counted)
 
     def _typed_forms(self, typo: str | None) -> tuple[str, ...]:
         return (typo, *self._alternatives.get(typo, ())) if typo else ()
@@ -198,6 +213,11 @@ class SlotReader:
         for kind, _pattern in _QUERY_KINDS:
             if kind in query.asks:
                 return kind
+        if self.vocabulary.alternatives is not None and self.vocabulary.alternatives.search(asking):
+            # 是每季度公布一次还是每年公布一次: the choices are values of the kind asked.
+            offered = next((kind for kind in self.vocabulary.alternative_kinds if self.vocabulary.values[kind].search(asking)), "")
+            if offered:
+                return offered
         if query.role_words:
             return ""  # 由哪个单位牵头: asks for a body, whatever figures name the subject
         return "quantity" if query.asks_quantity else ""
@@ -243,6 +263,8 @@ class SlotReader:
         for name, head in asked_pairs:
             if held.get(name, name.lower() in lowered) or not is_name(name) or head in self.vocabulary.generic:
                 continue  # only a name the text lacks can have a rival in it
+            if name in self.vocabulary.generic or name in self.vocabulary.asking.get(slot.kind, ()):
+                continue  # 哪个机关 asks for the body: 国家统计局 is the answer, not a rival
             if _abbreviation(name).search(text):
                 continue  # … written out in full (人大常委会: 人民代表大会常务委员会) it is no rival of itself
             for other, other_head in written:
@@ -295,7 +317,14 @@ class SlotReader:
         or its characters in order a few apart, as an abbreviation stands for
         its full form (高校 高等学校, 人大常委会 人民代表大会常务委员会)."""
         present = token_set(text)
-        return [bool(forms & present) or any(_abbreviated(form, text) for form in forms) for _word, forms in slot.subject]
+        held = [
+            bool(forms & present) or any(_abbreviated(form, text) or _parts_in_order(form, text) for form in forms)
+            for _word, forms in slot.subject
+        ]
+        # A piece of a held compound is held with it (监管部 of 监管部门: jieba's search cut makes both).
+        names = [word for word, _ in slot.subject]
+        return [h or any(held[j] and word in other and word != other for j, other in enumerate(names))
+                for h, word in zip(held, names)]
 
     def match(self, slot: Slot, sentence: str, heading: str, bind_coverage: float) -> SlotMatch:
         """Whether `sentence` (under the clause headings `heading`) gives the
@@ -316,9 +345,15 @@ class SlotReader:
                 continue  # a count of something else
             if slot.unit and slot.unit not in sentence[start:end]:
                 continue  # a share (20%) where an amount of money was asked (多少亿元)
+            if slot.counted and sentence[start:end].rstrip().endswith(self.vocabulary.not_count_units):
+                continue  # 七日 where 几个代表 was asked
+            if slot.kind == "quantity" and _CALENDAR_YEAR.fullmatch(sentence[start:end].strip()):
+                continue  # 到2022年 dates a target; it counts nothing
             measure = self.bound_measure(sentence, start)
             if slot.measures and measure is not None and measure not in slot.measures:
                 continue  # a figure of another measure (增加值 asked 营业收入)
+            if slot.measures and not self._names_measure(slot, f"{heading} {stretch}"):
+                continue  # 十年内不得从事 is no 有效期: the measure asked is not where the value stands
             coverage = self.coverage(slot, f"{heading} {stretch}")
             best = max(best, coverage)
             if coverage < bind_coverage or self.rival(slot, f"{heading} {stretch}"):
@@ -330,6 +365,12 @@ class SlotReader:
             answers = True
         return SlotMatch(True, answers, best, "", "" if answers else wrong_bound)
 
+
+    def _names_measure(self, slot: Slot, text: str) -> bool:
+        """Whether `text` writes one of the measures the slot asks (营业收入 or 营收…)."""
+        if slot.measures & self.vocabulary.stated_measures:
+            return True  # 比例 asked: 不低于百分之三十 states it
+        return any(word in text for word, group in self.vocabulary.measures.items() if group in slot.measures)
 
     def measure_unwritten(self, word: str, text: str) -> bool:
         """Whether `word` is a measure (营业收入) no word of whose group `text` writes out."""
@@ -412,6 +453,27 @@ def _abbreviated(word: str, text: str) -> bool:
                 continue
             found = pattern.match(text, at)
             if found and (at == start or found.end() <= end):
+                return True
+    return False
+
+
+# The most characters between the two halves of a compound written apart (监管…部门 in 监督管理职责的部门).
+_PARTS_GAP = 5
+
+
+@lru_cache(maxsize=65536)
+def _parts_in_order(word: str, text: str) -> bool:
+    """Whether `text` holds a compound `word` half by half: split where both
+    halves have two characters or more, each half as written or abbreviated,
+    in order and at most _PARTS_GAP characters apart: 监管部门 in
+    负有安全生产监督管理职责的部门."""
+    if len(word) < 4 or any(char not in text for char in word):
+        return False  # cheap: every character must be there
+    for cut in range(2, len(word) - 1):
+        second = _abbreviation(word[cut:])
+        for first in _abbreviation(word[:cut]).finditer(text):
+            found = second.search(text, first.end(), first.end() + _PARTS_GAP + 4 * len(word))
+            if found is not None and found.start() - first.end() <= _PARTS_GAP:
                 return True
     return False
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from indexer.header import DATE, iso_date
 from indexer.lawmd import in_force_date
+from indexer.tokenize import words
 from indexer.types import Chunk, Document
 
 from .doc_status import (
@@ -49,8 +50,26 @@ def _cues() -> dict[str, re.Pattern[str]]:
 
 
 def status_question(text: str) -> str:
-    """Which status question `text` asks: valid_until, effective, issued, revised, in_force, or ""."""
-    return next((kind for kind in KINDS if _cues()[kind].search(text)), "")
+    """Which status question `text` asks: valid_until, effective, issued,
+    revised, in_force, or "" (also when what it asks of is no document:
+    "超出的部分还能用吗")."""
+    for kind in KINDS:
+        cue = _cues()[kind].search(text)
+        if cue:
+            return kind if _asks_of_a_document(text[: cue.start()] + text[cue.end() :]) else ""
+    return ""
+
+
+def _asks_of_a_document(rest: str) -> bool:
+    """Whether a question, its status cue taken out, names a document or only points at one."""
+    vocabulary = status_vocabulary()
+    if "《" in rest:
+        return True
+    content = re.sub(r"[\W\d吗呢吧啊了的是否]|这个|这份|这项|该|现在|目前|还|仍然|已经", "", rest)
+    if len(content) <= vocabulary["pointer_chars"]:
+        return True
+    not_documents = set(vocabulary["not_document_words"])
+    return any(word.endswith(tuple(vocabulary["document_words"])) and word not in not_documents for word in words(rest))
 
 
 class StatusAnswerer:

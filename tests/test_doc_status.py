@@ -89,6 +89,10 @@ def test_one_date_model_for_a_statute_and_a_plan(plan: Document) -> None:
         ("这个方案的实施期限是几年？", "valid_until"),
         ("该办法的执行期到什么时候？", "valid_until"),
         ("实施过程中要注意什么？", ""),
+        # The cue asks of something that is no document: a deduction's excess, a tax measure.
+        ("捐赠超出的部分还能用吗？", ""),
+        ("研发费用加计扣除什么时候开始执行？", ""),
+        ("现在还有效吗？", "in_force"),  # a bare pointer: the document in focus
     ],
 )
 def test_status_questions_are_recognised(question: str, kind: str) -> None:

@@ -162,6 +162,24 @@ def test_a_figure_of_another_measure_of_the_subject_is_not_its_figure():
     assert reader.bound_measure(RAIL, RAIL.index("1100")) == reader.bound_measure(share.replace("比例", "营收"), share.index("30"))
 
 
+def test_a_count_asked_with_a_counter_is_no_length_of_time():
+    reader = _reader("双方协商代表应当自合同生效之日起七日内公布合同文本。", "协商双方的代表人数应当对等，每方为三至九人。")
+    slot = reader.read(QueryParser().parse("工资集体协商双方各派几个代表？"))
+    assert slot.kind == "quantity" and slot.counted
+    assert not reader.match(slot, "双方协商代表应当自合同生效之日起七日内公布合同文本。", "", 0.5).answers
+    assert reader.match(slot, "协商双方的代表人数应当对等，每方为三至九人。", "", 0.5).answers
+
+
+def test_a_compound_written_apart_is_held_and_a_rival_body_is_not():
+    """监管部门 stands in 负有安全生产监督管理职责的部门 (its halves in order,
+    close); 专利管理部门 does not stand in 知识产权管理部门 … 专利."""
+    from qa.slots import _parts_in_order
+
+    assert _parts_in_order("监管部门", "应当于一小时内向事故发生地负有安全生产监督管理职责的部门报告")
+    assert not _parts_in_order("专利管理部门", "向知识产权管理部门请求处理专利纠纷")
+    assert not _parts_in_order("营业收入", "营业执照的登记事项，应当在收到申请之日起办结，不收取费用的收入")
+
+
 def test_an_amount_asked_in_yuan_is_not_answered_by_a_share():
     growth = "到2022年，全市海洋装备产业营业收入年均增长20%以上。"
     reader = _reader(growth)

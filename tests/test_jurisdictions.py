@@ -144,3 +144,15 @@ def test_a_title_that_only_ends_like_a_held_one_is_absent_even_for_its_dates(lev
     assert "文件库中没有《山东省职务科技成果转化条例》" in answer.text and "《山东省促进科技成果转化条例》" in answer.text
     held = levels_assistant.ask("山东省科技成果转化条例什么时候施行？")
     assert not held.abstained and "山东省促进科技成果转化条例" in held.text
+
+
+def test_a_regulation_made_under_a_held_law_is_not_that_law(levels_assistant):
+    """《…法实施条例》 and 《…法实施细则》 are documents of their own, made under
+    the law whose title they extend: the library holding the law does not hold
+    them, and says so rather than answering from the law."""
+    router: DocumentRouter = levels_assistant.retriever.router
+    assert router.unheld_titles("根据《中小企业促进法实施细则》，小微企业怎么划型？") == ["中小企业促进法实施细则"]
+    assert router.unheld_titles("《中小企业促进法》对小微企业怎么划型？") == []
+    answer = levels_assistant.ask("《中小企业促进法实施细则》规定的政府采购预留份额是多少？")
+    assert answer.abstained and not answer.citations
+    assert "文件库中没有《中小企业促进法实施细则》" in answer.text and "《中华人民共和国中小企业促进法》" in answer.text

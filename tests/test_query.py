@@ -56,6 +56,16 @@ def test_a_yes_or_no_question_asks_whether_not_how_much():
     assert parse_query("投入比例不低于多少？").asks_quantity
 
 
+def test_who_pays_asks_for_a_party_and_how_often_for_a_frequency():
+    # 费用 names what is paid; 谁 asks who pays it. How much, asked too, is still asked.
+    assert "money" not in parse_query("上岗前的职业健康检查，费用应该谁出？").asks
+    assert "money" in parse_query("检查费用是多少，由谁出？").asks
+    # 多久…一次 asks how often, not how long; 多久 alone asks how long.
+    often = parse_query("安全生产委员会按规定多久至少要开一次会？")
+    assert "frequency" in often.asks and "length" not in often.asks
+    assert parse_query("单位负责人接到报告后，最迟多久要报告？").asks == {"length"}
+
+
 def test_quantities_phrases_and_structure():
     query = parse_query("到2022年青岛要建多少个5G基站?")
     assert query.years == (2022,) and query.asks_quantity and query.measured == "基站"
