@@ -162,6 +162,14 @@ def test_a_figure_of_another_measure_of_the_subject_is_not_its_figure():
     assert reader.bound_measure(RAIL, RAIL.index("1100")) == reader.bound_measure(share.replace("比例", "营收"), share.index("30"))
 
 
+def test_once_in_a_plan_or_a_lump_sum_is_no_frequency():
+    plan = "对用地需求面积较大的项目，可以按照一次规划、分期供地的原则预留建设用地，给予一次性奖励。"
+    reader = _reader(plan)
+    slot = reader.read(QueryParser().parse("工业用地多久开展一次？"))
+    assert slot.kind == "frequency" and not reader.match(slot, plan, "", 0.5).holds_value
+    assert reader.match(slot, "工业用地每年开展一次清查。", "", 0.5).answers
+
+
 def test_a_count_asked_with_a_counter_is_no_length_of_time():
     reader = _reader("双方协商代表应当自合同生效之日起七日内公布合同文本。", "协商双方的代表人数应当对等，每方为三至九人。")
     slot = reader.read(QueryParser().parse("工资集体协商双方各派几个代表？"))
