@@ -9,11 +9,13 @@ subject's words (or the terms the synonym table gives for them) stand in the
 value's own stretch of the sentence (from the last full stop or semicolon
 before it to the clause after it) or in the clause's headings. So the
 rail-transit target does not answer a question about textiles, "定期" does not
-answer "多久一次", and "不低于百分之七十" does not answer "最多多少".
+answer "多久一次", and "不低于百分之七十" does not answer "最多多少". A
+figure is of the measure it is bound to (增加值年均增长20% is no 营业收入).
 
 The cue words live in qa/data/slots.json (and question_cues.json); what is
-here is grammar: where a value's stretch begins and ends, how coverage is
-weighed.
+here is grammar: how coverage is weighed and which values a slot takes.
+Where a value's stretch begins and ends is in qa/stretch.py; how a text holds
+a word it abbreviates or writes apart, in qa/holding.py.
 """
 from __future__ import annotations
 
@@ -27,21 +29,18 @@ from indexer.tokenize import tokenize, words
 
 from .cues import load_cues
 from .evidence import ASK_WORDS, DATE, FIGURE, LENGTH, MONEY_OR_SHARE, PHONE, WHEN, token_set
+from .holding import abbreviated, abbreviation, written_apart
 from .names import YEAR_OR_NUMBER, is_name, is_place
 from .query import Query, question_clauses, synonym_table
+from .stretch import stated_bound, value_stretch, word_before
 
 SLOTS_PATH = Path(__file__).parent / "data" / "slots.json"
 # Kinds read by qa/query.py, with the patterns of their values (qa/evidence.py), most specific first.
 # Places are left to the learned checks: "X区" and "X路" also end 园区 and 道路.
 # Frequency first: "多久开一次" asks how often, not how long; its values are slots.json's.
 _QUERY_KINDS = (("frequency", None), ("money", MONEY_OR_SHARE), ("date", DATE), ("length", LENGTH), ("when", WHEN), ("phone", PHONE))
-# Where a value's stretch of a sentence begins, and the clause marks it runs over.
-_STRETCH_START = re.compile(r"[。；;！？!?\n]")
-_CLAUSE_END = re.compile(r"[，,；;。：:！？!?\n]")
 # A calendar year read as a figure (2022年): a date, never a count.
 _CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}年")
-# What may stand between a measure and its value: nothing past a clause mark or an enumeration comma.
-_MEASURE_CLAUSE = re.compile(r"[，,；;。：:！？!?\n、（(]")
 
 
 @dataclass(frozen=True)
@@ -265,7 +264,7 @@ class SlotReader:
                 continue  # only a name the text lacks can have a rival in it
             if name in self.vocabulary.generic or name in self.vocabulary.asking.get(slot.kind, ()):
                 continue  # 哪个机关 asks for the body: 国家统计局 is the answer, not a rival
-            if _abbreviation(name).search(text):
+            if abbreviation(name).search(text):
                 continue  # … written out in full (人大常委会: 人民代表大会常务委员会) it is no rival of itself
             for other, other_head in written:
                 # 专利管理部门 rivals 供应链管理部门 even when 专利 stands elsewhere in the question (专利纠纷).
@@ -318,7 +317,7 @@ class SlotReader:
         its full form (高校 高等学校, 人大常委会 人民代表大会常务委员会)."""
         present = token_set(text)
         held = [
-            bool(forms & present) or any(_abbreviated(form, text) or _parts_in_order(form, text) for form in forms)
+            bool(forms & present) or any(abbreviated(form, text) or written_apart(form, text) for form in forms)
             for _word, forms in slot.subject
         ]
         # A piece of a held compound is held with it (监管部 of 监管部门: jieba's search cut makes both).
@@ -358,7 +357,7 @@ class SlotReader:
             best = max(best, coverage)
             if coverage < bind_coverage or self.rival(slot, f"{heading} {stretch}"):
                 continue
-            stated = _stated_bound(sentence, start, end, vocabulary)
+            stated = stated_bound(sentence, start, end, vocabulary.lower_values, vocabulary.upper_values)
             if slot.bound and stated and stated[0] != slot.bound:
                 wrong_bound = wrong_bound or stated[1]
                 continue
@@ -382,110 +381,8 @@ class SlotReader:
         """The group of the measure a value at `start` is bound to: the last word
         before it in its clause, past the linking words (营业收入达到 400亿元,
         增加值年均增长 20%, 总产量的比例达到 50%); None when that word is no measure."""
-        floor = max((m.end() for m in _MEASURE_CLAUSE.finditer(sentence, 0, start)), default=0)
-        before = [w for w in words(sentence[floor:start]) if w.strip()]
-        while before and before[-1] in self.vocabulary.measure_links:
-            before.pop()
-        if not before:
-            return None
-        last = before[-1]
-        return next((group for word, group in self.vocabulary.measures.items() if last.endswith(word)), None)
-
-
-def value_stretch(sentence: str, start: int, end: int) -> str:
-    """The part of `sentence` a value at [start, end) speaks of, never across a
-    full stop or semicolon: its own clause with the one before and the one
-    after (Chinese often puts the verb after the time or amount:
-    自收到之日起七日内，决定是否立案), and the sentence's topic: its first
-    clause and any condition clause ("…的，") before the value."""
-    before = [m.end() for m in _STRETCH_START.finditer(sentence, 0, start)]
-    floor = before[-1] if before else 0
-    marks = list(_CLAUSE_END.finditer(sentence, floor, start))
-    clause_starts = [floor] + [m.end() for m in marks]
-    near = clause_starts[-2] if len(clause_starts) >= 2 else floor
-    topic = [sentence[begin : mark.start()] for begin, mark in zip(clause_starts, marks) if begin < near]
-    topic = [clause for position, clause in enumerate(topic) if position == 0 or clause.endswith("的")]
-    right = end
-    for _ in range(2):
-        mark = _CLAUSE_END.search(sentence, right)
-        if mark is None:
-            right = len(sentence)
-            break
-        right = mark.end()
-        if mark.group(0) not in "，,":
-            break
-    return "，".join([*topic, sentence[near:right]])
-
-
-def _stated_bound(sentence: str, start: int, end: int, vocabulary: SlotVocabulary) -> tuple[str, str] | None:
-    """("lower", "不低于") when the value is stated as the least, ("upper", …) as
-    the most; None for a plain value. Read from the words just around it."""
-    around = sentence[max(0, start - 8) : min(len(sentence), end + 4)]
-    lower = vocabulary.lower_values.search(around)
-    upper = vocabulary.upper_values.search(around)
-    if lower and not upper:
-        return "lower", lower.group(0)
-    if upper and not lower:
-        return "upper", upper.group(0)
-    return None
-
-
-@lru_cache(maxsize=4096)
-def _abbreviation(word: str) -> re.Pattern[str]:
-    """The characters of `word` in order, at most three others between each two,
-    as few as will do: a match ends at the first spelling, so `_abbreviated`
-    judges the span that lies within one word when there is one."""
-    return re.compile("[^，,。；;]{0,3}?".join(map(re.escape, word)))
-
-
-def _abbreviated(word: str, text: str) -> bool:
-    """Whether `text` holds the full form `word` abbreviates: its characters in
-    order, at most three others between each two, either from the start of one
-    of `text`'s words (高校 in 高等学校) or within one word (常委 in
-    人民代表大会常务委员会). Not from inside one word into the next: 工业 is not
-    in 船舶海工装备产业 (船舶海工装备 + 产业)."""
-    pattern = _abbreviation(word)
-    if not pattern.search(text):
-        return False
-    for start, end in _word_spans(text):
-        for at in range(start, end):
-            if text[at] != word[0]:
-                continue
-            found = pattern.match(text, at)
-            if found and (at == start or found.end() <= end):
-                return True
-    return False
-
-
-# The most characters between the two halves of a compound written apart (监管…部门 in 监督管理职责的部门).
-_PARTS_GAP = 5
-
-
-@lru_cache(maxsize=65536)
-def _parts_in_order(word: str, text: str) -> bool:
-    """Whether `text` holds a compound `word` half by half: split where both
-    halves have two characters or more, each half as written or abbreviated,
-    in order and at most _PARTS_GAP characters apart: 监管部门 in
-    负有安全生产监督管理职责的部门."""
-    if len(word) < 4 or any(char not in text for char in word):
-        return False  # cheap: every character must be there
-    for cut in range(2, len(word) - 1):
-        second = _abbreviation(word[cut:])
-        for first in _abbreviation(word[:cut]).finditer(text):
-            found = second.search(text, first.end(), first.end() + _PARTS_GAP + 4 * len(word))
-            if found is not None and found.start() - first.end() <= _PARTS_GAP:
-                return True
-    return False
-
-
-@lru_cache(maxsize=4096)
-def _word_spans(text: str) -> tuple[tuple[int, int], ...]:
-    """Where `text`'s words (jieba's plain cut) start and end."""
-    spans, at = [], 0
-    for piece in words(text):
-        spans.append((at, at + len(piece)))
-        at += len(piece)
-    return tuple(spans)
+        last = word_before(sentence, start, self.vocabulary.measure_links)
+        return next((group for word, group in self.vocabulary.measures.items() if last.endswith(word)), None) if last else None
 
 
 @lru_cache(maxsize=1)

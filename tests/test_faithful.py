@@ -9,7 +9,8 @@ import json
 import pytest
 
 from qa.query import QueryParser
-from qa.slots import SlotReader, value_stretch
+from qa.slots import SlotReader
+from qa.stretch import value_stretch
 
 
 def _reader(*texts: str) -> SlotReader:
@@ -181,11 +182,11 @@ def test_a_count_asked_with_a_counter_is_no_length_of_time():
 def test_a_compound_written_apart_is_held_and_a_rival_body_is_not():
     """监管部门 stands in 负有安全生产监督管理职责的部门 (its halves in order,
     close); 专利管理部门 does not stand in 知识产权管理部门 … 专利."""
-    from qa.slots import _parts_in_order
+    from qa.holding import written_apart
 
-    assert _parts_in_order("监管部门", "应当于一小时内向事故发生地负有安全生产监督管理职责的部门报告")
-    assert not _parts_in_order("专利管理部门", "向知识产权管理部门请求处理专利纠纷")
-    assert not _parts_in_order("营业收入", "营业执照的登记事项，应当在收到申请之日起办结，不收取费用的收入")
+    assert written_apart("监管部门", "应当于一小时内向事故发生地负有安全生产监督管理职责的部门报告")
+    assert not written_apart("专利管理部门", "向知识产权管理部门请求处理专利纠纷")
+    assert not written_apart("营业收入", "营业执照的登记事项，应当在收到申请之日起办结，不收取费用的收入")
 
 
 def test_an_amount_asked_in_yuan_is_not_answered_by_a_share():

@@ -1,0 +1,65 @@
+"""Where a value stands in its sentence: the stretch it speaks of, the bound
+it is stated as (不低于 / 不超过) and the word it is bound to (营业收入达到
+400亿元). Grammar only; the words it weighs come from qa/data/slots.json
+through qa/slots.py.
+"""
+from __future__ import annotations
+
+import re
+
+from indexer.tokenize import words
+
+# Where a value's stretch of a sentence begins, and the clause marks it runs over.
+_STRETCH_START = re.compile(r"[。；;！？!?\n]")
+_CLAUSE_END = re.compile(r"[，,；;。：:！？!?\n]")
+# What may stand between a measure and its value: nothing past a clause mark or an enumeration comma.
+_MEASURE_CLAUSE = re.compile(r"[，,；;。：:！？!?\n、（(]")
+
+
+def value_stretch(sentence: str, start: int, end: int) -> str:
+    """The part of `sentence` a value at [start, end) speaks of, never across a
+    full stop or semicolon: its own clause with the one before and the one
+    after (Chinese often puts the verb after the time or amount:
+    自收到之日起七日内，决定是否立案), and the sentence's topic: its first
+    clause and any condition clause ("…的，") before the value."""
+    before = [m.end() for m in _STRETCH_START.finditer(sentence, 0, start)]
+    floor = before[-1] if before else 0
+    marks = list(_CLAUSE_END.finditer(sentence, floor, start))
+    clause_starts = [floor] + [m.end() for m in marks]
+    near = clause_starts[-2] if len(clause_starts) >= 2 else floor
+    topic = [sentence[begin : mark.start()] for begin, mark in zip(clause_starts, marks) if begin < near]
+    topic = [clause for position, clause in enumerate(topic) if position == 0 or clause.endswith("的")]
+    right = end
+    for _ in range(2):
+        mark = _CLAUSE_END.search(sentence, right)
+        if mark is None:
+            right = len(sentence)
+            break
+        right = mark.end()
+        if mark.group(0) not in "，,":
+            break
+    return "，".join([*topic, sentence[near:right]])
+
+
+def stated_bound(sentence: str, start: int, end: int, lower_values: re.Pattern[str],
+                 upper_values: re.Pattern[str]) -> tuple[str, str] | None:
+    """("lower", "不低于") when the value is stated as the least, ("upper", …) as
+    the most; None for a plain value. Read from the words just around it."""
+    around = sentence[max(0, start - 8) : min(len(sentence), end + 4)]
+    lower = lower_values.search(around)
+    upper = upper_values.search(around)
+    if lower and not upper:
+        return "lower", lower.group(0)
+    if upper and not lower:
+        return "upper", upper.group(0)
+    return None
+
+
+def word_before(sentence: str, start: int, links: frozenset[str]) -> str:
+    """The last word before `start` in its clause, past the linking words
+    `links` (营业收入 of 营业收入达到400亿元, 增加值 of 增加值年均增长20%); "" for none."""
+    floor = max((m.end() for m in _MEASURE_CLAUSE.finditer(sentence, 0, start)), default=0)
+    before = [w for w in words(sentence[floor:start]) if w.strip()]
+    while before and before[-1] in links:
+        before.pop()
+    return before[-1] if before else ""
