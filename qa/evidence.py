@@ -51,19 +51,17 @@ _REAL_UNITS = frozenset("辆 元 吨 亩 艘 人 名".split())
 # Cue words that ask for a kind of evidence say nothing about the topic.
 ASK_WORDS = frozenset("日期 截止 时间 电话 联系 联系人 多少 金额 流程 材料 申请 邮箱 地址 网址".split())
 
-# (kind asked, pattern the evidence must hold, whether it must sit in a sentence on the question's topic)
 
 
-@lru_cache(maxsize=1)
 def _frequency_values() -> re.Pattern[str]:
-    """What a frequency looks like (每季度, 一年两次): the values of qa/data/slots.json, which the slot gate reads too."""
-    import json
-    from pathlib import Path
+    """What a frequency looks like (每季度, 一年两次): the slot gate's values (qa/slots.py,
+    which imports this module, hence the late import)."""
+    from .slots import load_vocabulary
 
-    data = json.loads((Path(__file__).parent / "data" / "slots.json").read_text(encoding="utf-8"))
-    return re.compile("|".join(f"(?:{value})" for value in data["kinds"]["frequency"]["values"]))
+    return load_vocabulary().values["frequency"]
 
 
+# (kind asked, pattern the evidence must hold, whether it must sit in a sentence on the question's topic)
 _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("date", DATE, True),
     ("when", WHEN, True),

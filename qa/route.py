@@ -38,6 +38,11 @@ def _routing() -> dict:
     return json.loads(ROUTING_PATH.read_text(encoding="utf-8"))
 
 
+def demonstratives() -> tuple[str, ...]:
+    """Words that point at a document without naming it (这个, 该, 本…)."""
+    return tuple(_routing()["demonstratives"])
+
+
 def national_words() -> tuple[str, ...]:
     """Words by which a question means the national level (全国, 国务院…)."""
     return tuple(_routing()["national"])

@@ -31,7 +31,7 @@ from .doc_status import (
     status_vocabulary,
 )
 from .facts_answer import Cite, FactAnswer
-from .route import DocumentRouter
+from .route import DocumentRouter, demonstratives
 from .types import Hit
 from .versions import version_label
 
@@ -65,7 +65,8 @@ def _asks_of_a_document(rest: str) -> bool:
     vocabulary = status_vocabulary()
     if "《" in rest:
         return True
-    content = re.sub(r"[\W\d吗呢吧啊了的是否]|这个|这份|这项|该|现在|目前|还|仍然|已经", "", rest)
+    fillers = sorted((*demonstratives(), *vocabulary["pointer_fillers"]), key=len, reverse=True)
+    content = re.sub("|".join([r"[\W\d吗呢吧啊了的是否]", *map(re.escape, fillers)]), "", rest)
     if len(content) <= vocabulary["pointer_chars"]:
         return True
     not_documents = set(vocabulary["not_document_words"])
