@@ -37,6 +37,7 @@ from .fusion import (
 )
 from .query import Query
 from .route import DocumentRouter
+from .sentence_vectors import SentenceVectors
 from .types import Hit
 
 RETRIEVERS = ("hybrid", "lexical", "dense")
@@ -46,10 +47,6 @@ CANDIDATES = 100  # per source: BM25, nearest clauses, nearest sentences
 ROUTED_CANDIDATES = 400
 # A restriction to at most this many clauses (a document or a few) scores them all.
 SCORED_SCOPE = 2000
-# Up to this many clauses the best-sentence statistics are computed over all
-# of them; above it over a fixed random sample of this size (a 2% error on
-# the spread at most, far below what would reorder candidates).
-STATS_SAMPLE = 2048
 MOMENT_BLOCK = 16_384  # clause vectors per float64 block when their moments are summed
 _FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:%|万|亿|个|家|辆|条|元)")
 _CONTACT_MARKS = ("联系人", "电话")
@@ -109,36 +106,15 @@ class Retriever:
         self._by_doc = _positions_by(self._doc_ids)
         self._squeezed = [re.sub(r"\s+", "", c.text) for c in self.chunks]
         self._has_figure = np.array([bool(_FIGURE.search(c.text)) for c in self.chunks], dtype=np.float32)
-        self._prepare_sentences(index)
+        self.sentences = SentenceVectors(index)
         self._prepare_moments(index.embeddings)
         self._prepare_roles()
 
     # -- what is computed once per index ----------------------------------------
-    def _prepare_sentences(self, index: IndexContents) -> None:
-        """Each clause's sentences as a range of rows in `_sentence_rows` order."""
-        owner = index.sentences[:, 0] if len(index.sentences) else np.zeros(0, dtype=np.int64)
-        self._sentence_chunk = owner
-        self._sentence_rows = np.argsort(owner, kind="stable")
-        self._sentence_bounds = np.searchsorted(owner[self._sentence_rows], np.arange(len(self.chunks) + 1))
-        n = len(self.chunks)
-        sample = np.random.default_rng(0).choice(n, STATS_SAMPLE, replace=False) if n > STATS_SAMPLE else np.arange(n)
-        self._stats_sample = np.sort(sample)
-        # The sample's sentence vectors in one block: one product per question, no gathering.
-        has, offsets, rows = self._sentence_ranges(self._stats_sample)
-        self._sample_ranges = (has, offsets)
-        self._sample_vectors = np.ascontiguousarray(index.sentence_embeddings[rows], dtype=np.float32)
-
     def stored_sentence_vector(self, chunk_id: str, start: int) -> np.ndarray | None:
-        """The index's vector of the sentence at `start` of clause `chunk_id`, or
-        None when it holds no such sentence. Read row by row from the mapped
-        file: a table of every sentence's vector would touch all of it (0.9 GB
-        for the whole law collection)."""
+        """The index's vector of the sentence at `start` of clause `chunk_id`, or None."""
         position = self._position_of.get(chunk_id)
-        if position is None:
-            return None
-        rows = self._sentence_rows[self._sentence_bounds[position] : self._sentence_bounds[position + 1]]
-        match = rows[self.index.sentences[rows, 1] == start]
-        return np.asarray(self.index.sentence_embeddings[match[0]], dtype=np.float32) if len(match) else None
+        return None if position is None else self.sentences.stored_vector(position, start)
 
     def _prepare_moments(self, embeddings: np.ndarray) -> None:
         """Mean and second moment of the clause vectors: the mean and spread of
@@ -184,38 +160,13 @@ class Retriever:
             return np.zeros(len(self.chunks), dtype=np.float32)
         return np.asarray(self.index.lexical.get_scores_from_ids(ids), dtype=np.float32)
 
-    def _sentence_ranges(self, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Which clauses have sentences, where each one's run starts, and the
-        rows of sentence_embeddings of all their sentences, clause by clause."""
-        starts, ends = self._sentence_bounds[positions], self._sentence_bounds[positions + 1]
-        has = ends > starts
-        counts, starts = (ends - starts)[has], starts[has]
-        offsets = np.concatenate(([0], np.cumsum(counts)[:-1])).astype(np.int64)
-        ranks = np.repeat(starts - offsets, counts) + np.arange(counts.sum())
-        return has, offsets, self._sentence_rows[ranks]
-
-    @staticmethod
-    def _best_of(similarities: np.ndarray, has: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-        """Per clause, its best sentence similarity; -1 without sentences."""
-        best = np.full(len(has), -1.0, dtype=np.float32)
-        if len(similarities):
-            best[has] = np.maximum.reduceat(similarities, offsets)
-        return best
-
-    def _best_sentence(self, positions: np.ndarray, vector: np.ndarray, sample_best: np.ndarray | None) -> np.ndarray:
-        """Similarity of each clause's best-matching sentence; -1 without sentences."""
-        if sample_best is not None and len(self._stats_sample) == len(self.chunks):
-            return sample_best[positions]  # the sample is every clause
-        has, offsets, rows = self._sentence_ranges(positions)
-        return self._best_of(self.index.sentence_embeddings[rows] @ vector, has, offsets)
-
     def _raw_scores(
         self, positions: np.ndarray, lexical: np.ndarray, vector: np.ndarray | None, sample_best: np.ndarray | None
     ) -> dict[str, np.ndarray]:
         scores = {"lexical": lexical[positions]} if lexical is not None else {}
         if vector is not None:
             scores["dense"] = self.index.embeddings[positions] @ vector
-            scores["sentence"] = self._best_sentence(positions, vector, sample_best)
+            scores["sentence"] = self.sentences.best(positions, vector, sample_best)
         return scores
 
     def _calibration(self, lexical: np.ndarray, vector: np.ndarray, sentence: np.ndarray) -> Calibration:
@@ -287,7 +238,7 @@ class Retriever:
         _, clause_rows = store.search("clauses", vectors, k)
         _, sentence_rows = store.search("sentences", vectors, k)
         return [
-            np.concatenate([clauses[clauses >= 0], self._sentence_chunk[sentences[sentences >= 0]]])
+            np.concatenate([clauses[clauses >= 0], self.sentences.clause_of_row[sentences[sentences >= 0]]])
             for clauses, sentences in zip(clause_rows, sentence_rows)
         ]
 
@@ -365,7 +316,7 @@ class Retriever:
             return []
         sample_best = None
         if vector is not None and not self.exhaustive:
-            sample_best = self._best_of(self._sample_vectors @ vector, *self._sample_ranges)
+            sample_best = self.sentences.sample_best(vector)
         scores = self._raw_scores(positions, lexical, vector, sample_best)
         if mode == "hybrid":
             calibration = Calibration.of(scores) if self.exhaustive else self._calibration(lexical, vector, sample_best)
