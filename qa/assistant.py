@@ -209,8 +209,11 @@ class Assistant:
             # Exact facts (who leads, contacts, targets) answer completely when
             # the question asks for one; retrieval still supplies the passages
             # and decides which documents the question is about.
-            if self.composer.uncovered_places(query) or self.composer.router.unheld_titles(query.text):
-                continue  # 济南's targets are not Qingdao's, nor is a document the library lacks: the abstention stands
+            if (self.composer.uncovered_places(query) or self.composer.router.unheld_titles(query.text)
+                    or self.composer.checker.unknown_names(query)):
+                # 济南's targets are not Qingdao's, nor is a document the library lacks, nor a
+                # firm it never names (华为的营收目标): the abstention stands.
+                continue
             # A status says when a document applies; a question also asking who adopted it
             # ("哪次会议通过？什么时候施行？") is answered from its clauses, part by part.
             status = self.status_answers.answer(query.text, hits[row], as_of) if len(asking_parts(query.text)) == 1 else None

@@ -40,6 +40,11 @@ class Cues:
     lead_ins: tuple[str, ...] = ()  # 是, 建在, 一共…: lead up to an asking word, name nothing
     who: re.Pattern[str] | None = None  # 谁: a clause asking who asks for a party…
     not_asked_by_who: frozenset[str] = frozenset()  # … not for these kinds (money), unless it asks how much too
+    anaphora: re.Pattern[str] | None = None  # 这么做, 这种情况: an asking clause pointing back at the clause before
+
+
+# 这几个月, 前几年, 十几天: a 几 after these tells a number, it does not ask one (as in question_cues.json).
+_COUNTING_JI = "(?<![前近这那好头后十])(?<![^超]过)"
 
 
 def _either(fragments: list[str]) -> re.Pattern[str]:
@@ -68,7 +73,7 @@ def load_cues(path: Path = CUES_PATH) -> Cues:
         quantity_en=_either_en(data["quantity_en"]),
         structure=_either(data["structure"]),
         structure_en=_either_en(data["structure_en"]),
-        asked_unit=re.compile(rf"(?:多少|几)({scales})?({measures})([\u4e00-\u9fffA-Za-z0-9]{{0,8}})"),
+        asked_unit=re.compile(rf"(?:多少|{_COUNTING_JI}几)({scales})?({measures})([\u4e00-\u9fffA-Za-z0-9]{{0,8}})"),
         role_words=tuple(data["role_words"]),
         polar=_either(data["polar_words"]),
         wh=_either(data["wh_words"]),
@@ -78,6 +83,7 @@ def load_cues(path: Path = CUES_PATH) -> Cues:
         self_words=_either(data["self_words"]),
         not_names=frozenset(data.get("not_names", ())),
         lead_ins=tuple(sorted(data.get("lead_in_words", ()), key=len, reverse=True)),
+        anaphora=_either(data["anaphora_words"]) if data.get("anaphora_words") else None,
     )
 
 

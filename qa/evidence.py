@@ -53,12 +53,17 @@ ASK_WORDS = frozenset("日期 截止 时间 电话 联系 联系人 多少 金�
 
 
 
-def _frequency_values() -> re.Pattern[str]:
-    """What a frequency looks like (每季度, 一年两次): the slot gate's values (qa/slots.py,
-    which imports this module, hence the late import)."""
+@lru_cache(maxsize=1)
+def _vocabulary_patterns() -> tuple[tuple[str, re.Pattern[str], bool], ...]:
+    """The kinds whose evidence the slot gate's vocabulary describes (qa/slots.py,
+    which imports this module, hence the late import): a frequency (每季度, 一年两次)
+    and a procedure, in the loose words above or as the gate's values (a platform,
+    an approval a statute requires: 经…考核合格, 报…批准)."""
     from .slots import load_vocabulary
 
-    return load_vocabulary().values["frequency"]
+    values = load_vocabulary().values
+    procedure = re.compile(f"{_PROCEDURE.pattern}|{values['procedure'].pattern}")
+    return ("frequency", values["frequency"], True), ("procedure", procedure, True)
 
 
 # (kind asked, pattern the evidence must hold, whether it must sit in a sentence on the question's topic)
@@ -67,7 +72,6 @@ _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("when", WHEN, True),
     ("location", _PLACE, True),
     ("length", LENGTH, True),
-    ("procedure", _PROCEDURE, True),
     ("company_names", _COMPANY, True),
     ("email", _EMAIL, False),
     ("website", _WEBSITE, False),
@@ -169,7 +173,7 @@ class EvidenceChecker:
         evidence_text = "\n".join(hit.chunk.text for hit in top)
         topic = self.topic(query)
         sentences = [s for hit in top for s in self.sentences(hit.chunk, 0)]
-        topical = [s for s in sentences if self.coverage(topic, f"{s.chunk.breadcrumb} {s.text}") >= self.min_topical]
+        topical = [s for s in sentences if s.chunk is top[0].chunk or self.coverage(topic, f"{s.chunk.breadcrumb} {s.text}") >= self.min_topical] if top else []
 
         def lacks(pattern: re.Pattern[str], on_topic: bool) -> bool:
             if on_topic:
@@ -182,7 +186,7 @@ class EvidenceChecker:
                 kind_missing = not any(MONEY_OR_SHARE.search(s.text) and _MONEY_NOUNS.search(s.text) for s in topical)
             else:
                 kind_missing = lacks(MONEY_OR_SHARE, True)
-        for kind, pattern, on_topic in (*_KIND_PATTERNS, ("frequency", _frequency_values(), True)):
+        for kind, pattern, on_topic in (*_KIND_PATTERNS, *_vocabulary_patterns()):
             if kind in query.asks and lacks(pattern, on_topic):
                 kind_missing = True
         # A figure asked for ("比例是多少", "几天") and none on the topic.

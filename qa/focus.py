@@ -50,11 +50,15 @@ def _asking_clauses(sentence: str) -> str:
     clauses = [c for c in _CLAUSE_END.split(sentence) if c]
     requests = [i for i, clause in enumerate(clauses) if cues.request.search(clause)]
     if requests:
-        return "".join(clauses[requests[0]:])
-    asking = [i for i, clause in enumerate(clauses) if cues.question.search(clause)]
-    first = asking[-1] if asking else 0
-    while first > 0 and cues.question.search(clauses[first - 1]):
-        first -= 1
-    if first > 0 and len(re.sub(r"[，,：:？?。！!\s]", "", clauses[first])) <= SHORT_CLAUSE_CHARS:
+        first = requests[0]
+    else:
+        asking = [i for i, clause in enumerate(clauses) if cues.question.search(clause)]
+        first = asking[-1] if asking else 0
+        while first > 0 and cues.question.search(clauses[first - 1]):
+            first -= 1
+        if first > 0 and len(re.sub(r"[，,：:？?。！!\s]", "", clauses[first])) <= SHORT_CLAUSE_CHARS:
+            first -= 1
+    # "…这几个月的公积金先不给我们交了，老板这么做会被罚多少钱": 这么做 is what the clause before says.
+    if first > 0 and cues.anaphora is not None and cues.anaphora.search(clauses[first]):
         first -= 1
     return "".join(clauses[first:])

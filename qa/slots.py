@@ -33,6 +33,7 @@ from .holding import abbreviated, abbreviation, written_apart
 from .names import YEAR_OR_NUMBER, is_name, is_place
 from .query import Query, question_clauses, synonym_table
 from .stretch import stated_bound, value_stretch, word_before
+from .thesaurus import plain_words
 
 SLOTS_PATH = Path(__file__).parent / "data" / "slots.json"
 # Kinds read by qa/query.py, with the patterns of their values (qa/evidence.py), most specific first.
@@ -275,7 +276,11 @@ class SlotReader:
     def _possessor_rival(self, slot: Slot, asked: list[str], held: dict[str, bool], text: str) -> str:
         """X 的 Y: when no name of X stands in `text` but other names stand right
         before Y (or a form of it) there, they are X's rival: 智能家居的营收目标
-        against 智能制造装备产业营业收入达到400亿元. Returns them joined, "" when none."""
+        against 智能制造装备产业营业收入达到400亿元. Returns them joined, "" when none.
+
+        When Y is a measure and no document uses X, X itself is returned: a
+        figure is always someone's, and none of the library's is that of a
+        subject it never names (元宇宙的营收目标, with no name before 营业收入)."""
         if "的" not in asked:
             return ""
         at = asked.index("的")
@@ -283,6 +288,8 @@ class SlotReader:
         if not possessor or any(held.get(word, word.lower() in text.lower()) for word in possessor):
             return ""
         attribute = asked[at + 1] if at + 1 < len(asked) else ""
+        if attribute in self.vocabulary.measures and any(word not in self.idf for word in possessor):
+            return "".join(possessor)
         forms = dict(slot.subject).get(attribute, frozenset({attribute}))
         written = [w for w in words(text) if w.strip()]
         for position, word in enumerate(written):
@@ -387,10 +394,15 @@ class SlotReader:
 
 @lru_cache(maxsize=1)
 def _synonym_alternatives() -> dict[str, tuple[str, ...]]:
-    """For each colloquial word of the synonym table, the words of its formal terms (营收 → 营业收入)."""
+    """For each colloquial word of the synonym table, the words of its formal
+    terms (营收 → 营业收入), and the reverse; for each everyday word of the
+    plain-words table, the statute terms it stands for (员工 → 劳动者, 职工;
+    公司 → 用人单位), one way only: a statute's 用人单位 is no 公司 of a question."""
     table: dict[str, set[str]] = {}
     for colloquial, formal_terms in synonym_table():
         for formal in formal_terms:
             table.setdefault(colloquial, set()).add(formal)
             table.setdefault(formal, set()).add(colloquial)
+    for everyday, statute_terms in plain_words():
+        table.setdefault(everyday, set()).update(statute_terms)
     return {word: tuple(sorted(forms)) for word, forms in table.items()}

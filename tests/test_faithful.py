@@ -199,6 +199,31 @@ def test_an_amount_asked_in_yuan_is_not_answered_by_a_share():
     assert reader.match(in_yuan, growth.replace("年均增长20%以上", "达到300亿元"), "", 0.5).answers
 
 
+def test_an_approval_a_statute_requires_is_a_procedure():
+    """经…检验合格，方可… and 报…批准 are the steps a statute sets; the
+    evidence check finds them as the slot gate does."""
+    from qa.evidence import _vocabulary_patterns
+
+    rule = "企业新建的锅炉，必须经特种设备检验机构检验合格，方可投入使用。"
+    reader = _reader(rule, "锅炉使用单位应当建立安全技术档案。")
+    slot = reader.read(QueryParser().parse("新建锅炉投入使用前要走什么程序？"))
+    assert slot.kind == "procedure" and reader.match(slot, rule, "", 0.5).answers
+    procedure = dict((kind, pattern) for kind, pattern, _ in _vocabulary_patterns())["procedure"]
+    assert procedure.search("降低缴存比例的，应当报管理委员会批准。") and not procedure.search("锅炉使用单位应当建立安全技术档案。")
+
+
+def test_everyday_words_stand_for_the_statute_terms_they_name():
+    """员工 is held by 劳动者 (plain_words.tsv), and 必须 / 之内 name nothing,
+    so a statute's own wording answers a question in everyday words."""
+    rule = "用人单位应当自劳动合同期满之日起一个月内与劳动者续订劳动合同。"
+    reader = _reader(rule, "劳动者应当按照约定办理工作交接。")
+    slot = reader.read(QueryParser().parse("员工合同到期了，最晚多久之内必须跟员工续签合同？"))
+    assert slot.kind == "length" and "必须" not in slot.words and "之内" not in slot.words
+    assert reader.match(slot, rule, "", 0.5).answers
+    # A list's name (名单) asked with 几天 is what is sent, not what is asked for.
+    assert reader.read(QueryParser().parse("要在几天内把失业人员名单报送备案？")).kind == "length"
+
+
 @pytest.mark.parametrize(
     "question",
     [
@@ -218,6 +243,8 @@ def test_another_measure_of_the_industry_asked_about_is_not_the_answer(assistant
         "到2022年，5G通信产业的营业收入目标是多少亿元？",  # another industry's figure is not its figure
         "智能家居的营收目标是多少？",  # nor another industry's sharing a word with it (智能制造装备)
         "产业基金的总规模是多少亿元？",  # a table of other facts is no answer
+        "元宇宙的营收目标是多少？",  # a subject no document names has none of the plan's figures
+        "华为的营收目标是多少？",  # … nor a firm: the table of targets does not answer for it
     ],
 )
 def test_a_figure_of_another_subject_is_never_the_answer(assistant, question):

@@ -66,6 +66,21 @@ def test_who_pays_asks_for_a_party_and_how_often_for_a_frequency():
     assert parse_query("单位负责人接到报告后，最迟多久要报告？").asks == {"length"}
 
 
+def test_which_asks_for_members_and_a_counted_few_asks_nothing():
+    # 哪些 asks which prices, not how much one is; 多少 asked too is still asked.
+    assert "money" not in parse_query("哪些商品和服务价格，政府可以实行政府定价？").asks
+    assert "money" in parse_query("哪些费用可以减免，减免多少？").asks
+    # 这几个月 / 十几天 tell a number: the clause states, it does not ask.
+    from qa.parts import asking_parts
+
+    told = "老板说这几个月的公积金先不交了，老板这么做会被罚多少钱？"
+    assert asking_parts(told) == [told]
+    assert "length" not in parse_query("拖了十几天，还能申请吗？").asks
+    assert "length" in parse_query("最晚几个月内要申请？").asks
+    # 这么做 points back: the clause before it is part of what is asked.
+    assert "公积金" in parse_query(told).focus
+
+
 def test_quantities_phrases_and_structure():
     query = parse_query("到2022年青岛要建多少个5G基站?")
     assert query.years == (2022,) and query.asks_quantity and query.measured == "基站"
