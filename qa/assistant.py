@@ -209,11 +209,8 @@ class Assistant:
             # Exact facts (who leads, contacts, targets) answer completely when
             # the question asks for one; retrieval still supplies the passages
             # and decides which documents the question is about.
-            if (self.composer.uncovered_places(query) or self.composer.router.unheld_titles(query.text)
-                    or self.composer.checker.unknown_names(query)):
-                # 济南's targets are not Qingdao's, nor is a document the library lacks, nor a
-                # firm it never names (华为的营收目标): the abstention stands.
-                continue
+            if self.composer.uncovered_places(query) or self.composer.router.unheld_titles(query.text):
+                continue  # 济南's targets are not Qingdao's, nor is a document the library lacks: the abstention stands
             # A status says when a document applies; a question also asking who adopted it
             # ("哪次会议通过？什么时候施行？") is answered from its clauses, part by part.
             status = self.status_answers.answer(query.text, hits[row], as_of) if len(asking_parts(query.text)) == 1 else None
@@ -226,7 +223,8 @@ class Assistant:
                 continue
             about = {hit.chunk.doc_id for hit in hits[row][:2]}
             documents = {k: v for k, v in self.documents.items() if k in about}
-            fact_answer = answer_from_facts(query, self.facts, documents) if documents else None
+            # Nor are they those of a firm no document names (华为的营收目标).
+            fact_answer = answer_from_facts(query, self.facts, documents) if documents and not self.composer.checker.unknown_names(query) else None
             if fact_answer is not None and self._verified(fact_answer) and self._gives_slot(query, fact_answer):
                 citations = to_citations(fact_answer, self.chunks_by_id, self.documents)
                 composed[row] = (fact_answer.text, fact_answer.abstained, citations, list(fact_answer.notes))
