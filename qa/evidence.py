@@ -55,11 +55,11 @@ ASK_WORDS = frozenset("日期 截止 时间 电话 联系 联系人 多少 金�
 
 @lru_cache(maxsize=1)
 def _vocabulary_patterns() -> tuple[tuple[str, re.Pattern[str], bool], ...]:
-    """The kinds whose evidence the slot gate's vocabulary describes (qa/slots.py,
+    """The kinds whose evidence the slot gate's vocabulary describes (qa/slot_vocabulary.py,
     which imports this module, hence the late import): a frequency (每季度, 一年两次)
     and a procedure, in the loose words above or as the gate's values (a platform,
     an approval a statute requires: 经…考核合格, 报…批准)."""
-    from .slots import load_vocabulary
+    from .slot_vocabulary import load_vocabulary
 
     values = load_vocabulary().values
     procedure = re.compile(f"{_PROCEDURE.pattern}|{values['procedure'].pattern}")

@@ -251,7 +251,7 @@ def test_a_heading_on_its_own_line_opens_a_procedure_section(tmp_path: Path) -> 
     from indexer.loaders import load_document
     from indexer.segment import segment_document
     from qa.procedure import headings
-    from qa.slots import load_vocabulary
+    from qa.slot_vocabulary import load_vocabulary
 
     path = tmp_path / "崂山区传感器措施.txt"
     path.write_text(SENSOR_POLICY + "\n三、申报方式\n企业于每年3月1日至4月30日通过崂山区政务服务平台申报。\n", encoding="utf-8")
