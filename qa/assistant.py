@@ -223,9 +223,10 @@ class Assistant:
                 continue
             about = {hit.chunk.doc_id for hit in hits[row][:2]}
             documents = {k: v for k, v in self.documents.items() if k in about}
-            # Nor are they those of a firm no document names (华为的营收目标).
-            fact_answer = answer_from_facts(query, self.facts, documents) if documents and not self.composer.checker.unknown_names(query) else None
-            if fact_answer is not None and self._verified(fact_answer) and self._gives_slot(query, fact_answer):
+            fact_answer = answer_from_facts(query, self.facts, documents) if documents else None
+            # Nor are a table's facts those of a firm no document names (华为的营收目标).
+            if (fact_answer is not None and not self.composer.checker.unknown_names(query)
+                    and self._verified(fact_answer) and self._gives_slot(query, fact_answer)):
                 citations = to_citations(fact_answer, self.chunks_by_id, self.documents)
                 composed[row] = (fact_answer.text, fact_answer.abstained, citations, list(fact_answer.notes))
         answered = time.perf_counter()
