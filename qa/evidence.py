@@ -173,7 +173,11 @@ class EvidenceChecker:
         evidence_text = "\n".join(hit.chunk.text for hit in top)
         topic = self.topic(query)
         sentences = [s for hit in top for s in self.sentences(hit.chunk, 0)]
-        topical = [s for s in sentences if s.chunk is top[0].chunk or self.coverage(topic, f"{s.chunk.breadcrumb} {s.text}") >= self.min_topical] if top else []
+        # The best-ranked clause is on topic by retrieval's judgement; the others by the words they share.
+        topical = [
+            s for s in sentences
+            if s.chunk is top[0].chunk or self.coverage(topic, f"{s.chunk.breadcrumb} {s.text}") >= self.min_topical
+        ]
 
         def lacks(pattern: re.Pattern[str], on_topic: bool) -> bool:
             if on_topic:
