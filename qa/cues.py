@@ -41,10 +41,16 @@ class Cues:
     who: re.Pattern[str] | None = None  # 谁: a clause asking who asks for a party…
     not_asked_by_who: frozenset[str] = frozenset()  # … not for these kinds (money), unless it asks how much too
     anaphora: re.Pattern[str] | None = None  # 这么做, 这种情况: an asking clause pointing back at the clause before
+    how: re.Pattern[str] | None = None  # 如何, 怎么: a clause asking only how…
+    not_asked_by_how: frozenset[str] = frozenset()  # … asks for none of these kinds (如何适用税率: a rule, not a rate)
+
+    def asks_only_how(self, text: str) -> bool:
+        """"如何适用税率", "该怎么办": a how-word and no other question word."""
+        return self.how is not None and bool(self.how.search(text)) and not self.wh.search(self.how.sub("", text))
 
 
 # 这几个月, 前几年, 十几天: a 几 after these tells a number, it does not ask one (as in question_cues.json).
-_COUNTING_JI = "(?<![前近这那好头后十])(?<![^超]过)"
+_COUNTING_JI = "(?<![近这那好头后十])(?<!(?<!提)前)(?<![^超]过)"
 
 
 def _either(fragments: list[str]) -> re.Pattern[str]:
@@ -84,6 +90,8 @@ def load_cues(path: Path = CUES_PATH) -> Cues:
         not_names=frozenset(data.get("not_names", ())),
         lead_ins=tuple(sorted(data.get("lead_in_words", ()), key=len, reverse=True)),
         anaphora=_either(data["anaphora_words"]) if data.get("anaphora_words") else None,
+        how=_either(data["how_words"]) if data.get("how_words") else None,
+        not_asked_by_how=frozenset(data.get("not_asked_by_how", ())),
     )
 
 

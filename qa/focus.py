@@ -61,4 +61,7 @@ def _asking_clauses(sentence: str) -> str:
     # "…这几个月的公积金先不给我们交了，老板这么做会被罚多少钱": 这么做 is what the clause before says.
     if first > 0 and cues.anaphora is not None and cues.anaphora.search(clauses[first]):
         first -= 1
+    # "企业挪用职工教育经费的，按每人多少元处以罚款": a condition ("…的，") says whose case is asked.
+    while first > 0 and clauses[first - 1].rstrip("，,：: ").endswith("的"):
+        first -= 1
     return "".join(clauses[first:])

@@ -15,7 +15,7 @@ from indexer.tokenize import proper_nouns, tokenize
 
 from .cues import load_cues, read_term_table
 from .focus import asking_focus
-from .dictionary import dictionary_terms
+from .dictionary import common_words, dictionary_terms
 from .language import detect_language, glossary_lookup, glossary_terms, to_simplified
 from .spelling import Speller
 from .thesaurus import attested_words, expansion_tokens, thesaurus_terms
@@ -61,6 +61,14 @@ class Query:
     @property
     def about_responsibility(self) -> bool:
         return bool(self.role_words)
+
+
+def _names(focus: str) -> tuple[str, ...]:
+    """The firms, people and bodies `focus` names: jieba's proper nouns, less
+    the everyday words its dictionary also tags so (顾客, 普通: CC-CEDICT
+    glosses them in lower case) and the cue file's `not_names`."""
+    found = [name for name in proper_nouns(focus) if _HAN_OR_DIGIT.search(name) and name not in load_cues().not_names]
+    return tuple(name for name in found if name not in common_words()) if found else ()
 
 
 def normalise_question(question: object) -> str:
@@ -142,7 +150,7 @@ class QueryParser:
             asked_unit=_asked_unit(focus)[0],
             years=tuple(int(y) for y in _YEAR.findall(focus)),
             role_words=tuple(word for word in load_cues().role_words if word in focus_expanded),
-            proper_nouns=tuple(name for name in proper_nouns(focus) if _HAN_OR_DIGIT.search(name) and name not in load_cues().not_names),
+            proper_nouns=_names(focus),
             phrases=_phrases(text, language),
             asks_quantity=_asks_quantity(focus, language),
             asks_structure=_asks_structure(focus, language),
@@ -177,10 +185,14 @@ def _asks(focus: str, language: str) -> frozenset[str]:
     cues = load_cues()
     kinds = set()
     if language != "en":
+        # 拖过了规定期限，现在该怎么办: the way out is asked, though a clause before names a 期限.
+        only_how = cues.asks_only_how(focus)
         for clause in question_clauses(focus):
             found = {kind for kind, pattern in cues.asks.items() if pattern.search(clause)}
             if cues.who is not None and cues.who.search(clause) and not cues.quantity.search(clause):
                 found -= cues.not_asked_by_who  # 费用应该谁出: who pays, not how much
+            if only_how or cues.asks_only_how(clause):
+                found -= cues.not_asked_by_how  # 如何适用税率: the rule, not a rate
             kinds |= found - cues.not_asked_by_polar if _asks_yes_or_no(clause) else found
     if language != "zh":
         kinds |= {kind for kind, pattern in cues.asks_en.items() if pattern.search(focus)}

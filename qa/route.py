@@ -243,7 +243,8 @@ class DocumentRouter:
         title in 《》, or a place's full name followed by a kind of document
         (青岛市知识产权保护条例), that names none of the library's titles
         (`unheld_titles`, remembered per text)."""
-        named = [m.group(1) for m in _BOOK_TITLE.finditer(text)]
+        # 山东省实施《产品质量法》办法: the inner title is part of the document named, not one itself.
+        named = [self._carrying_title(text, m) or m.group(1) for m in _BOOK_TITLE.finditer(text)]
         if self._written_out is not None:
             named += [m.group(0) for m in self._written_out.finditer(_BOOK_TITLE.sub(" ", text))]
         from difflib import SequenceMatcher
@@ -266,6 +267,17 @@ class DocumentRouter:
                 continue
             unheld.append(name)
         return unheld
+
+    def _carrying_title(self, text: str, title: re.Match[str]) -> str:
+        """The whole name when a 《title》 of `text` stands inside the name of a
+        document made to carry it out: 山东省实施《产品质量法》办法, from the
+        place before 实施 to the kind after the title; "" otherwise."""
+        before = text[: title.start()]
+        kind = next((kind for kind in _routing()["kinds"] if text.startswith(kind, title.end())), "")
+        if not (before.endswith("实施") and kind):
+            return ""
+        start = max((before.rfind(prefix) for prefix, _place in self.places.prefixes), default=-1)
+        return f"{before[start:] if start >= 0 else '实施'}{title.group(0)}{kind}"
 
     def _extends_a_title(self, name: str) -> bool:
         """Whether `name` is a held title followed by a kind of document of its

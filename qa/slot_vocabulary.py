@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from .evidence import DATE, FIGURE, LENGTH, MONEY_OR_SHARE, PHONE, WHEN
+from .evidence import DATE_OR_DEADLINE, FIGURE, LENGTH, MONEY_OR_SHARE, PHONE, WHEN
 
 SLOTS_PATH = Path(__file__).parent / "data" / "slots.json"
 # Kinds read by qa/query.py, with the patterns of their values (qa/evidence.py), most specific first.
 # Places are left to the learned checks: "X区" and "X路" also end 园区 and 道路.
 # Frequency first: "多久开一次" asks how often, not how long; its values are slots.json's.
-QUERY_KINDS = (("frequency", None), ("money", MONEY_OR_SHARE), ("date", DATE), ("length", LENGTH), ("when", WHEN), ("phone", PHONE))
+QUERY_KINDS = (("frequency", None), ("money", MONEY_OR_SHARE), ("date", DATE_OR_DEADLINE), ("length", LENGTH), ("when", WHEN), ("phone", PHONE))
 
 
 @dataclass(frozen=True)

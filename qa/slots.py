@@ -132,10 +132,12 @@ class SlotReader:
         if query.language == "en":
             asked = (query.original or query.text).lower()
             return next((kind for kind, cue in self.vocabulary.english if cue.search(asked)), "")
+        # 如何适用税率, 超过期限该怎么办: a way or a rule is asked, not the value a cue names.
+        not_asked = load_cues().not_asked_by_how if load_cues().asks_only_how(asking) else frozenset()
         # The kinds with cues of their own, in slots.json's order: 什么时候受理 asks
         # for an application period before it asks for a time.
         for kind, pattern in self.vocabulary.cues.items():
-            if asking and pattern is not None and pattern.search(asking):
+            if asking and pattern is not None and pattern.search(asking) and kind not in not_asked:
                 return kind
         for kind, _pattern in QUERY_KINDS:
             if kind in query.asks:
@@ -147,7 +149,7 @@ class SlotReader:
                 return offered
         if query.role_words:
             return ""  # 由哪个单位牵头: asks for a body, whatever figures name the subject
-        return "quantity" if query.asks_quantity else ""
+        return "quantity" if query.asks_quantity and "quantity" not in not_asked else ""
 
     def coverage(self, slot: Slot, text: str) -> float:
         """IDF-weighted share of the slot's subject that `text` holds."""

@@ -20,15 +20,18 @@ def value_stretch(sentence: str, start: int, end: int) -> str:
     """The part of `sentence` a value at [start, end) speaks of, never across a
     full stop or semicolon: its own clause with the one before and the one
     after (Chinese often puts the verb after the time or amount:
-    自收到之日起七日内，决定是否立案), and the sentence's topic: its first
-    clause and any condition clause ("…的，") before the value."""
+    自收到之日起七日内，决定是否立案), and the sentence's topic: every clause
+    up to the last condition ("…的，") before the value, else its first clause.
+    A condition runs over several clauses and only its last ends in 的
+    (生产经营单位未对…进行培训，未如实告知…，以及未如实记录…的，处…罚款)."""
     before = [m.end() for m in _STRETCH_START.finditer(sentence, 0, start)]
     floor = before[-1] if before else 0
     marks = list(_CLAUSE_END.finditer(sentence, floor, start))
     clause_starts = [floor] + [m.end() for m in marks]
     near = clause_starts[-2] if len(clause_starts) >= 2 else floor
     topic = [sentence[begin : mark.start()] for begin, mark in zip(clause_starts, marks) if begin < near]
-    topic = [clause for position, clause in enumerate(topic) if position == 0 or clause.endswith("的")]
+    last_condition = max((position for position, clause in enumerate(topic) if clause.endswith("的")), default=0)
+    topic = topic[: last_condition + 1]
     right = end
     for _ in range(2):
         mark = _CLAUSE_END.search(sentence, right)

@@ -82,6 +82,8 @@ def test_a_title_with_a_typo_or_asking_which_is_not_an_absent_document(assistant
     assert router.unheld_titles("山东省哪些条例对此有规定？") == []
     assert router.unheld_titles("青岛对机器人企业的条例怎么规定？") == []  # names no title
     assert router.unheld_titles("《山东省人工智能攻势作战方案》") == ["山东省人工智能攻势作战方案"]
+    # A title inside the name of a document carrying it out is that document's name, not one of its own.
+    assert router.unheld_titles("依照山东省实施《产品质量法》办法，罚多少？") == ["山东省实施《产品质量法》办法"]
 
 
 def test_a_question_asking_two_things_is_answered_part_by_part(assistant):

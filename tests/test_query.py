@@ -92,3 +92,22 @@ def test_quantities_phrases_and_structure():
 def test_names_of_firms_but_not_question_words():
     assert "比亚迪" in parse_query("比亚迪的整车项目有什么安排").proper_nouns
     assert parse_query("海洋牧场示范项目补助多少钱？").proper_nouns == ()
+
+
+def test_how_asks_for_a_way_and_a_condition_says_whose_case():
+    # 如何 / 怎么办 alone ask for a rule or a way out, not for the value a word names.
+    assert "date" not in parse_query("出口商品拖过了规定期限还没报关，现在该怎么办？").asks
+    assert "money" not in parse_query("罚款应当如何计算？").asks
+    assert "money" in parse_query("罚款怎么算，最多罚多少钱？").asks
+    # 提前几天 asks; 前几年 tells.
+    assert "length" in parse_query("检查之前要提前几天通知企业？").asks
+    assert "length" not in parse_query("前几年主要做外贸，现在能申请吗？").asks
+    # The condition before the asking clause says whose fine is asked.
+    focus = parse_query("企业未按照规定安排职工教育经费或者挪用职工教育经费的，按每人多少元的标准处以罚款？").focus
+    assert "挪用" in focus
+
+
+def test_everyday_words_jieba_tags_as_names_are_no_names():
+    # jieba's dictionary tags 顾客 as a person's name; CC-CEDICT glosses it "customer".
+    assert "顾客" not in parse_query("修好的手机要给顾客保修多久？").proper_nouns
+    assert "华为" in parse_query("华为的营收目标是多少？").proper_nouns

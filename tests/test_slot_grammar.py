@@ -219,3 +219,41 @@ def test_everyday_words_stand_for_the_statute_terms_they_name():
     assert reader.match(slot, rule, "", 0.5).answers
     # A list's name (名单) asked with 几天 is what is sent, not what is asked for.
     assert reader.read(QueryParser().parse("要在几天内把失业人员名单报送备案？")).kind == "length"
+
+
+def test_a_condition_over_several_clauses_is_the_topic_of_its_penalty():
+    """Only the last clause of a statute's condition ends in 的: the value's
+    stretch holds all of it."""
+    sentence = ("违反本条例规定，生产经营单位未对被派遣劳动者和实习学生进行安全生产教育和培训，"
+                "未如实告知有关的安全生产事项，以及未如实记录安全生产教育和培训情况的，责令限期改正，可以处五万元以下的罚款。")
+    start = sentence.index("五万元")
+    assert "实习学生" in value_stretch(sentence, start, start + 3)
+    reader = _reader(sentence, "生产经营单位应当建立安全生产教育和培训制度。", "生产经营单位应当为从业人员提供劳动防护用品。")
+    slot = reader.read(QueryParser().parse("生产经营单位没有对实习学生进行安全生产教育和培训的，可以罚多少钱？"))
+    assert slot.kind == "money" and reader.match(slot, sentence, "", 0.5).answers
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "sentence"),
+    [
+        # A deadline counted from an event answers 在什么期限内.
+        ("扣缴义务人应当在什么期限内申报解缴税款？", "date", "扣缴义务人应当自每周终了之日起五日内申报解缴税款。"),
+        # 半年 is a length; 按季申报 a frequency; 万分之五 a rate; 几倍 asks for a multiple.
+        ("下级部门在多长时间内不得再次检查同一产品？", "length", "下级部门自上级部门抽样之日起半年内，不得再次检查同一产品。"),
+        ("环境保护税多久申报一次？", "frequency", "环境保护税按月计算，按季申报缴纳。"),
+        ("逾期利息未作约定的，按什么利率支付？", "ratio", "未作约定的，按照每日利率万分之五支付逾期利息。"),
+        ("加班工资按工资的几倍支付？", "ratio", "安排劳动者在休息日工作的，支付不低于工资的百分之二百的加班工资。"),
+        # A lead-in to the steps answers which procedure.
+        ("作出行政处理决定应当遵守哪些程序？", "procedure", "行政部门作出行政处理决定，应当遵守下列程序："),
+    ],
+)
+def test_values_as_statutes_write_them(question, kind, sentence):
+    reader = _reader(sentence, "本条例自公布之日起施行。")
+    slot = reader.read(QueryParser().parse(question))
+    assert slot.kind == kind and reader.match(slot, sentence, "", 0.5).answers
+
+
+def test_how_asks_for_a_rule_not_for_the_value_a_word_names():
+    reader = _reader("同一应税凭证载有两个以上税目事项未分别列明金额的，从高适用税率。")
+    assert reader.read(QueryParser().parse("未分别列明金额的，印花税应当如何适用税率？")).kind == ""
+    assert reader.read(QueryParser().parse("印花税的税率是多少？")).kind == "ratio"
