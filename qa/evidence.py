@@ -46,6 +46,7 @@ _PLACE = re.compile(r"[\u4e00-\u9fff]{2,}(?:区|县|镇|街道|路)(?![\u4e00-\u
 FIGURE = re.compile(
     rf"(?<!\d)(?!20\d{{2}}年)\d+(?:\.\d+)?\s*(?:[%％]|[万亿]?[\u4e00-\u9fff])|百分之{NUMBER}"
     rf"|{NUMBER}(?:倍|个百分点|[万亿]?元|个?工作日|日|天|个月|年|项|家|个|人|次|万|亿)"
+    rf"|(?<!第){NUMBER}(?:名|位|种|件|户|台|座|所|批)"  # 两名以上的监察人员, 三种情形: counts
 )
 # "多长": a distance or a length of time (三十日, 两年, 15个工作日, 半年).
 LENGTH = re.compile(rf"(?:{NUMBER}\s*|半个?)(?:公里|千米|米|km|个?工作日|日|天|个月|月|年|小时)")

@@ -44,3 +44,16 @@ def is_place(word: str) -> bool:
     places = load_places()
     names = {prefix for prefix, _ in places.prefixes} | set(places.national_prefixes)
     return any(form in names for form in (word, word + "市", word + "省"))
+
+
+@lru_cache(maxsize=1)
+def full_place_names() -> re.Pattern[str]:
+    """The nation's and the gazetteer's provinces' and cities' full names
+    (中华人民共和国, 山东省, 青岛市): a search-mode cut of them yields pieces
+    (人民, 共和国, 东省) that name nothing asked about."""
+    from indexer.jurisdiction import load_places
+
+    places = load_places()
+    names = {prefix for prefix, _ in places.prefixes if prefix.endswith(("省", "市", "自治区", "特别行政区"))}
+    names.add(places.national_prefixes[0])
+    return re.compile("|".join(map(re.escape, sorted(names, key=len, reverse=True))))

@@ -210,10 +210,20 @@ def _asks_yes_or_no(clause: str) -> bool:
     return bool(cues.polar.search(clause)) and not cues.wh.search(clause)
 
 
+# A comparison between a thing counted and its count put after it (电梯超过多少台); not 目标是多少个.
+_COUNT_AFTER = re.compile(r"([\u4e00-\u9fff]{2,})(?:超过|多于|少于|大于|小于|不少于|不超过|不足)$")
+
+
 def _asked_unit(focus: str) -> tuple[str, str]:
-    """(measure word, head noun of the thing counted) of 多少辆新能源汽车, or ("", "")."""
+    """(measure word, head noun of the thing counted) of 多少辆新能源汽车, or of
+    电梯超过多少台 when nothing follows the measure word; ("", "") for none."""
     match = load_cues().asked_unit.search(focus)
-    return (match.group(2), _head_noun(match.group(3))) if match else ("", "")
+    if not match:
+        return "", ""
+    head = _head_noun(match.group(3))
+    if not head and (before := _COUNT_AFTER.search(focus[: match.start()])):
+        head = _head_noun(before.group(1))
+    return match.group(2), head
 
 
 def _asks_quantity(focus: str, language: str) -> bool:

@@ -29,7 +29,7 @@ from indexer.tokenize import tokenize, words
 from .cues import load_cues
 from .evidence import ASK_WORDS, token_set
 from .holding import abbreviated, abbreviation, written_apart
-from .names import YEAR_OR_NUMBER, is_name, is_place
+from .names import YEAR_OR_NUMBER, full_place_names, is_name, is_place
 from .query import Query, question_clauses, synonym_table
 from .slot_vocabulary import QUERY_KINDS, load_vocabulary
 from .stretch import stated_bound, value_stretch, word_before
@@ -99,7 +99,7 @@ class SlotReader:
         kind = self._kind(query, "".join(asking))
         # A word the speller changed (营收 → 应收) also stands for what was typed.
         typed = {word: typo for typo, word in query.corrections}
-        subject_text = load_cues().wh.sub(" ", focus)
+        subject_text = full_place_names().sub(" ", load_cues().wh.sub(" ", focus))
         subject: list[tuple[str, frozenset[str]]] = []
         unseen: list[str] = []
         asking_words = self.vocabulary.generic | self.vocabulary.asking.get(kind, frozenset())
@@ -147,8 +147,8 @@ class SlotReader:
             offered = next((kind for kind in self.vocabulary.alternative_kinds if self.vocabulary.values[kind].search(asking)), "")
             if offered:
                 return offered
-        if query.role_words:
-            return ""  # 由哪个单位牵头: asks for a body, whatever figures name the subject
+        if query.role_words and not query.asked_unit:
+            return ""  # 由哪个单位牵头: asks for a body, whatever figures name the subject (多少台 still counts)
         return "quantity" if query.asks_quantity and "quantity" not in not_asked else ""
 
     def coverage(self, slot: Slot, text: str) -> float:

@@ -257,3 +257,16 @@ def test_how_asks_for_a_rule_not_for_the_value_a_word_names():
     reader = _reader("同一应税凭证载有两个以上税目事项未分别列明金额的，从高适用税率。")
     assert reader.read(QueryParser().parse("未分别列明金额的，印花税应当如何适用税率？")).kind == ""
     assert reader.read(QueryParser().parse("印花税的税率是多少？")).kind == "ratio"
+
+
+def test_a_count_binds_to_the_thing_counted():
+    """两名 counts people; 电梯超过多少台 counts lifts, so a count of cranes
+    is not its answer, though the sentence is about the same duty."""
+    rule = "有两名以上的监察人员共同进行。"
+    reader = _reader(rule, "监察人员应当出示执法证件。")
+    assert reader.match(reader.read(QueryParser().parse("至少要几名监察人员共同进行？")), rule, "", 0.5).answers
+    cranes = "起重机械数量大于五十台的使用单位应当配备安全管理负责人。"
+    reader = _reader(cranes, "使用单位应当建立安全技术档案。", "电梯使用单位应当对电梯进行日常维护保养。")
+    slot = reader.read(QueryParser().parse("商场里电梯超过多少台，就必须配安全管理负责人？"))
+    assert slot.kind == "quantity" and slot.measured == "电梯"
+    assert not reader.match(slot, cranes, "", 0.5).answers

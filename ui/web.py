@@ -100,11 +100,13 @@ def serve(
 
     from indexer.loaders.sandbox import start_child
     from indexer.threads import apply_thread_policy
+    from qa.dictionary import common_words
     from qa.names import load_tagger
 
     apply_thread_policy()
     service = Service.open(Path(index_dir), Path(corpus_dir), Path(data_dir))
     load_tagger()  # before the first question, not during it
+    common_words()  # … as the everyday words that are no names (built once per machine, ~1 s)
     start_child()
     app = create_app(service, rates=Rates.from_env())
     print(app.state.admin_gate.banner(), flush=True)
