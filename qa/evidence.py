@@ -26,7 +26,9 @@ from .types import Hit
 NUMBER = r"(?:\d[\d.,]*|[零一二三四五六七八九十百千两]+)"
 MONEY = re.compile(rf"{NUMBER}\s*(?:万|亿)?元")
 # "提多少奖励": a reward is often a share of the income, not an amount.
-MONEY_OR_SHARE = re.compile(rf"{MONEY.pattern}|百分之{NUMBER}|\d+(?:\.\d+)?\s*[%％]|{NUMBER}成|[一二三四五六七八九十]分之[一二三四五六七八九十]")
+# A fraction as statutes write it: 三分之二, 千分之五, 万分之五.
+FRACTION = r"[一二三四五六七八九十百千万]分之[零一二三四五六七八九十\d]+"
+MONEY_OR_SHARE = re.compile(rf"{MONEY.pattern}|百分之{NUMBER}|\d+(?:\.\d+)?\s*[%％‰]|{NUMBER}成|{FRACTION}")
 _MONEY_NOUNS = re.compile(r"补贴|补助|奖励|资助|奖补|扶持资金|资金|罚款|费用|收费")
 DATE = re.compile(rf"{NUMBER}月{NUMBER}日|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{NUMBER}月底|年底前|月底前")
 # A deadline counted from an event answers "在什么期限内 / 截止": 自每周终了之日起五日内, 届满三十日前.
@@ -44,7 +46,7 @@ WHEN = re.compile(rf"20\d{{2}}年|{NUMBER}月|年底|年内|今年|明年|日起
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,}(?:区|县|镇|街道|路)(?![\u4e00-\u9fff]*(?:建设|发展))|位于|选址")
 # A number with its unit (万辆, 个, 空方, %…), not a year.
 FIGURE = re.compile(
-    rf"(?<!\d)(?!20\d{{2}}年)\d+(?:\.\d+)?\s*(?:[%％]|[万亿]?[\u4e00-\u9fff])|百分之{NUMBER}"
+    rf"(?<!\d)(?!20\d{{2}}年)\d+(?:\.\d+)?\s*(?:[%％‰]|[万亿]?[\u4e00-\u9fff])|百分之{NUMBER}|{FRACTION}"
     rf"|{NUMBER}(?:倍|个百分点|[万亿]?元|个?工作日|日|天|个月|年|项|家|个|人|次|万|亿)"
     rf"|(?<!第){NUMBER}(?:名|位|种|件|户|台|座|所|批)"  # 两名以上的监察人员, 三种情形: counts
 )

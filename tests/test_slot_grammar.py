@@ -242,6 +242,7 @@ def test_a_condition_over_several_clauses_is_the_topic_of_its_penalty():
         ("下级部门在多长时间内不得再次检查同一产品？", "length", "下级部门自上级部门抽样之日起半年内，不得再次检查同一产品。"),
         ("环境保护税多久申报一次？", "frequency", "环境保护税按月计算，按季申报缴纳。"),
         ("逾期利息未作约定的，按什么利率支付？", "ratio", "未作约定的，按照每日利率万分之五支付逾期利息。"),
+        ("虚开发票的，按采购金额的什么比例罚款？", "ratio", "虚开发票的，处以采购金额千分之五以上千分之十以下的罚款。"),
         ("加班工资按工资的几倍支付？", "ratio", "安排劳动者在休息日工作的，支付不低于工资的百分之二百的加班工资。"),
         # A lead-in to the steps answers which procedure.
         ("作出行政处理决定应当遵守哪些程序？", "procedure", "行政部门作出行政处理决定，应当遵守下列程序："),
@@ -270,3 +271,10 @@ def test_a_count_binds_to_the_thing_counted():
     slot = reader.read(QueryParser().parse("商场里电梯超过多少台，就必须配安全管理负责人？"))
     assert slot.kind == "quantity" and slot.measured == "电梯"
     assert not reader.match(slot, cranes, "", 0.5).answers
+
+
+def test_the_evidence_check_reads_fractions_and_per_mille_as_shares():
+    from qa.evidence import FIGURE, MONEY_OR_SHARE
+
+    for share in ("采购金额千分之五", "每日万分之五", "按日加收2‰的滞纳金", "三分之二"):
+        assert MONEY_OR_SHARE.search(share) and FIGURE.search(share), share
