@@ -44,6 +44,7 @@ class SlotVocabulary:
     not_count_units: tuple[str, ...] = ()  # a value ending so (七日, 30%) counts nothing: no answer to 几个代表
     alternatives: re.Pattern[str] | None = None  # 还是: a question offering choices asks for their kind…
     alternative_kinds: tuple[str, ...] = ()  # … the first of these whose values the choices are
+    asking_words: frozenset[str] = frozenset()  # generic words that ask for the value (期限, 比例, 多少…)
 
 
 def _alternation(fragments: list[str]) -> re.Pattern[str] | None:
@@ -74,6 +75,7 @@ def load_vocabulary(path: Path = SLOTS_PATH) -> SlotVocabulary:
         upper_values=_alternation(data["upper_values"]),
         lower_values=_alternation(data["lower_values"]),
         generic=frozenset(data["generic_words"]) | frozenset(data["asking_words"]),
+        asking_words=frozenset(data["asking_words"]),
         asking={kind: frozenset(entry.get("asking", ())) for kind, entry in kinds.items()},
         english=tuple((kind, _alternation(cues)) for kind, cues in data.get("english_cues", [])),
         procedure_kinds=tuple(data.get("procedure_kinds", ())),

@@ -209,7 +209,9 @@ class SlotReader:
 
         When Y is a measure and no document uses X, X itself is returned: a
         figure is always someone's, and none of the library's is that of a
-        subject it never names (元宇宙的营收目标, with no name before 营业收入)."""
+        subject it never names (元宇宙的营收目标, with no name before 营业收入).
+        So is X when Y is what is asked (补充证据的期限, 公积金的比例): the
+        value asked is X's, and `text` does not name X."""
         if "的" not in asked:
             return ""
         at = asked.index("的")
@@ -217,6 +219,8 @@ class SlotReader:
         if not possessor or any(held.get(word, word.lower() in text.lower()) for word in possessor):
             return ""
         attribute = asked[at + 1] if at + 1 < len(asked) else ""
+        if attribute in self.vocabulary.asking_words:
+            return "".join(possessor)
         if attribute in self.vocabulary.measures and any(word not in self.idf for word in possessor):
             return "".join(possessor)
         forms = dict(slot.subject).get(attribute, frozenset({attribute}))

@@ -278,3 +278,14 @@ def test_the_evidence_check_reads_fractions_and_per_mille_as_shares():
 
     for share in ("采购金额千分之五", "每日万分之五", "按日加收2‰的滞纳金", "三分之二"):
         assert MONEY_OR_SHARE.search(share) and FIGURE.search(share), share
+
+
+def test_the_value_asked_of_something_is_not_that_of_another_step():
+    """补充证据的期限 asks the deadline of supplementing evidence: the deadline
+    for filing a defence, in a sentence that never names it, is another step's."""
+    rule = "被请求人应当自收到请求书副本之日起十五日内提交答辩书。"
+    reader = _reader(rule, "请求人可以在答辩期满后补充证据。", "管理专利工作的部门应当组织调解。")
+    own = reader.read(QueryParser().parse("被请求人提交答辩书的期限是几天？"))
+    other = reader.read(QueryParser().parse("请求人收到答辩书之后补充证据的期限是几天？"))
+    assert reader.match(own, rule, "", 0.5).answers
+    assert not reader.match(other, rule, "", 0.5).answers
