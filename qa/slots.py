@@ -32,11 +32,15 @@ from .holding import abbreviated, abbreviation, written_apart
 from .names import YEAR_OR_NUMBER, full_place_names, is_name, is_place
 from .query import Query, question_clauses, synonym_table
 from .slot_vocabulary import QUERY_KINDS, load_vocabulary
-from .stretch import stated_bound, value_stretch, word_before
+from .stretch import duty_bearer, parties, party_of, stated_bound, value_stretch, word_before
 from .thesaurus import plain_words
 
 # A calendar year read as a figure (2022年): a date, never a count.
 _CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}年")
+
+
+# A value that counts something (5年, 一次), unlike a bare 每年 or 今年 the question may say in passing.
+_COUNTED = re.compile(r"[\d零一二三四五六七八九十百千万两半]")
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class Slot:
     measures: frozenset[int] = frozenset()  # the groups of the measures it names (营业收入): a value must be of one
     unit: str = ""  # the unit it asks its value in (多少亿元 → 元): a value must be written in it
     counted: bool = False  # it asks a count with a counter (几个代表): a length of time or a sum is no count
+    stated: tuple[str, ...] = ()  # values of the kind the question itself states (存根联保存5年): its premise, no answer
 
     @property
     def words(self) -> list[str]:
@@ -123,7 +128,20 @@ class SlotReader:
         unit = query.asked_unit if query.asked_unit in self.vocabulary.value_units else ""
         counted = kind == "quantity" and bool(query.asked_unit) and not unit
         return Slot(kind, tuple(subject), weights, bound, self.vocabulary.labels.get(kind, ""), asking_text, measured, focus,
-                    tuple(unseen), measures, unit, counted)
+                    tuple(unseen), measures, unit, counted, self._stated(query, kind))
+
+    def _stated(self, query: Query, kind: str) -> tuple[str, ...]:
+        """The values of `kind` the question states itself ("存根联要保存5年，那登记簿
+        要保存几年"): a sentence giving one of them repeats the premise. Not
+        for a question offering choices (还是) or asking yes or no (是5年吗)."""
+        pattern = self.vocabulary.values.get(kind)
+        cues = load_cues()
+        text = query.text
+        if pattern is None or (self.vocabulary.alternatives is not None and self.vocabulary.alternatives.search(text)):
+            return ()
+        if cues.polar.search(text) and not cues.wh.search(text):
+            return ()
+        return tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(text) if _COUNTED.search(m.group(0))))
 
     def _typed_forms(self, typo: str | None) -> tuple[str, ...]:
         return (typo, *self._alternatives.get(typo, ())) if typo else ()
@@ -279,6 +297,12 @@ class SlotReader:
             return SlotMatch(False, False, 0.0, vague.group(0) if vague else "", "")
         best, wrong_bound, answers = 0.0, "", False
         for start, end in spans:
+            if sentence[start:end] in slot.stated:
+                continue  # the question's own premise (存根联要保存5年), not what it asks
+            if self._another_party(slot, sentence, start):
+                continue  # 对单位处五万元, where the fine of 个人 was asked
+            if self._another_bearer(slot, sentence, start):
+                continue  # 债权人应当…三十日内申报, where the 清算人's deadline was asked
             stretch = value_stretch(sentence, start, end)
             if slot.measured and slot.measured not in stretch:
                 continue  # a count of something else
@@ -304,6 +328,24 @@ class SlotReader:
             answers = True
         return SlotMatch(True, answers, best, "", "" if answers else wrong_bound)
 
+
+    @staticmethod
+    def _another_party(slot: Slot, sentence: str, start: int) -> bool:
+        """Whether the value is imposed on a party (对单位处…) the question does
+        not name while it names another the sentence also fines (对个人…)."""
+        party = party_of(sentence, start)
+        if not party or party in slot.question:
+            return False
+        return any(other != party and other in slot.question for _, other in parties(sentence))
+
+    @staticmethod
+    def _another_bearer(slot: Slot, sentence: str, start: int) -> bool:
+        """Whether the question asks what one party must do (清算人应当在什么期限内
+        通知债权人) and the value is of a duty the sentence puts on another party
+        the question also names (债权人应当自…三十日内申报债权)."""
+        asked = duty_bearer(slot.question)
+        bearer = duty_bearer(sentence[: start])
+        return bool(asked and bearer) and bearer != asked and asked not in bearer and bearer in slot.question
 
     def _names_measure(self, slot: Slot, text: str) -> bool:
         """Whether `text` writes one of the measures the slot asks (营业收入 or 营收…)."""

@@ -56,8 +56,27 @@ def status_question(text: str) -> str:
     for kind in KINDS:
         cue = _cues()[kind].search(text)
         if cue:
+            if _of_another_thing(text[: cue.start()]):
+                return ""
             return kind if _asks_of_a_document(text[: cue.start()] + text[cue.end() :]) else ""
     return ""
+
+
+_POSSESSOR = re.compile(r"([\u4e00-\u9fff]{1,10})的$")
+
+
+def _of_another_thing(before: str) -> bool:
+    """Whether the cue is asked of something named right before it that is no
+    document: 这个证的有效期, 许可证的有效期 (not 这份方案的, 该条例的)."""
+    match = _POSSESSOR.search(before)
+    if not match:
+        return False
+    possessor = match.group(1)
+    for pointer in sorted(demonstratives(), key=len, reverse=True):
+        possessor = possessor.replace(pointer, "")
+    vocabulary = status_vocabulary()
+    names_document = possessor.endswith(tuple(vocabulary["document_words"])) and possessor not in vocabulary["not_document_words"]
+    return bool(possessor) and not names_document and possessor not in ("它", "其")
 
 
 def _asks_of_a_document(rest: str) -> bool:

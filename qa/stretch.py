@@ -66,3 +66,31 @@ def word_before(sentence: str, start: int, links: frozenset[str]) -> str:
     while before and before[-1] in links:
         before.pop()
     return before[-1] if before else ""
+
+
+# Whom a penalty is for, right before its amount: 对单位处五万元…，对个人处…
+_PARTY = re.compile(r"对([\u4e00-\u9fff]{1,12}?)(?:依法)?(?:可以)?(?:处以|并处|处|给予)")
+
+
+def parties(sentence: str) -> list[tuple[int, str]]:
+    """(where its amount begins, the party) of each 对X处 of `sentence`."""
+    return [(m.end(), m.group(1)) for m in _PARTY.finditer(sentence)]
+
+
+def party_of(sentence: str, start: int) -> str:
+    """The party the value at `start` is imposed on when 对X处 stands right
+    before it in its clause (对单位处五万元 → 单位); "" when none does."""
+    for end, party in parties(sentence):
+        if end <= start and not _CLAUSE_END.search(sentence, end, start):
+            return party
+    return ""
+
+
+_DUTY = re.compile(r"应当|必须")
+
+
+def duty_bearer(text: str, before: int | None = None) -> str:
+    """Who bears the duty stated in `text` (up to `before`): the word right
+    before its last 应当 / 必须 (债权人应当…申报 → 债权人); "" when none."""
+    marks = list(_DUTY.finditer(text, 0, len(text) if before is None else before))
+    return word_before(text, marks[-1].start(), frozenset()) if marks else ""

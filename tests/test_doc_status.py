@@ -216,3 +216,11 @@ def test_a_later_part_reads_the_document_the_question_names_without_brackets(emb
     assert not answer.abstained, answer.text
     assert answer.citations and all(c.doc_title == "青岛市专利保护规定" for c in answer.citations)
     assert "第十三届人民代表大会常务委员会第十五次会议通过" in answer.text
+
+
+def test_the_validity_of_a_licence_is_no_question_about_a_document():
+    from qa.status_answer import status_question
+
+    assert status_question("按《危险化学品安全管理条例》这个证的有效期是几年？") == ""
+    assert status_question("许可证的有效期是多久？") == ""
+    assert status_question("这份方案的有效期是多久？") == "valid_until"

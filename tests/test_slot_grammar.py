@@ -289,3 +289,23 @@ def test_the_value_asked_of_something_is_not_that_of_another_step():
     other = reader.read(QueryParser().parse("请求人收到答辩书之后补充证据的期限是几天？"))
     assert reader.match(own, rule, "", 0.5).answers
     assert not reader.match(other, rule, "", 0.5).answers
+
+
+def test_a_value_of_another_party_or_the_premise_is_not_the_answer():
+    """对单位处…，对个人处…: the fine asked of 个人 is not the one imposed on
+    单位; 债权人应当…申报 is not the deadline 清算人 must keep; and a figure
+    the question states itself (存根联保存5年) is its premise, not the answer."""
+    fines = "情节严重的，对单位处五万元以上五十万元以下的罚款，对个人依法处以罚款。"
+    reader = _reader(fines, "单位和个人应当分类投放生活垃圾。")
+    person = reader.read(QueryParser().parse("个人未分类投放生活垃圾、情节严重的，罚款数额是多少？"))
+    unit = reader.read(QueryParser().parse("单位未分类投放生活垃圾、情节严重的，罚款数额是多少？"))
+    assert not reader.match(person, fines, "", 0.5).answers and reader.match(unit, fines, "", 0.5).answers
+    claims = "债权人应当自接到通知书之日起三十日内，向清算人申报债权。"
+    reader = _reader(claims, "清算人负责清理合伙企业财产。")
+    assert not reader.match(reader.read(QueryParser().parse("清算人应当在什么期限内通知债权人？")), claims, "", 0.5).answers
+    assert reader.match(reader.read(QueryParser().parse("债权人应当在什么期限内向清算人申报债权？")), claims, "", 0.5).answers
+    stubs = "发票存根联和发票登记簿应当保存5年。"
+    reader = _reader(stubs, "发票使用登记簿由税务机关制定。")
+    premise = reader.read(QueryParser().parse("发票存根联要保存5年，那发票使用登记簿要保存几年？"))
+    assert not reader.match(premise, stubs, "", 0.5).answers
+    assert reader.match(reader.read(QueryParser().parse("发票使用登记簿要保存几年？")), stubs, "", 0.5).answers
