@@ -20,6 +20,7 @@ from indexer.types import Chunk, Document
 
 from .cues import load_cues
 from .query import Query, question_clauses
+from .stretch import continues_a_case
 from .types import Hit
 
 # A number as statutes write it too: 五万元, 百分之五十, 三十日.
@@ -49,6 +50,7 @@ FIGURE = re.compile(
     rf"(?<!\d)(?!20\d{{2}}年)\d+(?:\.\d+)?\s*(?:[%％‰]|[万亿]?[\u4e00-\u9fff])|百分之{NUMBER}|{FRACTION}"
     rf"|{NUMBER}(?:倍|个百分点|[万亿]?元|个?工作日|日|天|个月|年|项|家|个|人|次|万|亿)"
     rf"|(?<!第){NUMBER}(?:名|位|种|件|户|台|座|所|批)"  # 两名以上的监察人员, 三种情形: counts
+    rf"|{NUMBER}(?:小时|分钟|米|公里|平方米|吨)"  # 三十六小时, 三十米: measures
 )
 # "多长": a distance or a length of time (三十日, 两年, 15个工作日, 半年).
 LENGTH = re.compile(rf"(?:{NUMBER}\s*|半个?)(?:公里|千米|米|km|个?工作日|日|天|个月|月|年|小时)")
@@ -95,6 +97,15 @@ class Sentence:
 
 def split_sentences(chunk: Chunk, rank: int, document_text: str) -> list[Sentence]:
     return [Sentence(chunk, rank, start, end, document_text[start:end]) for start, end in sentence_spans(chunk)]
+
+
+def case_before(sentence: Sentence) -> str:
+    """The sentence before `sentence` in its clause when `sentence` only goes on
+    with its case (…未报送的，责令限期改正；逾期不改的，处…罚款); "" otherwise."""
+    if not continues_a_case(sentence.text):
+        return ""
+    before = sentence.chunk.text[: max(0, sentence.start - sentence.chunk.start)]
+    return re.split(r"[。！？]", before.rstrip("；; "))[-1]
 
 
 def is_bare_heading(sentence: Sentence) -> bool:
@@ -181,7 +192,7 @@ class EvidenceChecker:
         # The best-ranked clause is on topic by retrieval's judgement; the others by the words they share.
         topical = [
             s for s in sentences
-            if s.chunk is top[0].chunk or self.coverage(topic, f"{s.chunk.breadcrumb} {s.text}") >= self.min_topical
+            if s.chunk is top[0].chunk or self.coverage(topic, f"{s.chunk.breadcrumb} {case_before(s)} {s.text}") >= self.min_topical
         ]
 
         def lacks(pattern: re.Pattern[str], on_topic: bool) -> bool:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from indexer.types import Chunk
 
-from .evidence import Sentence
+from .evidence import Sentence, case_before
 from .names import is_name
 from .slots import Slot, SlotMatch, SlotReader
 
@@ -57,7 +57,12 @@ class SlotGate:
         self.related_coverage = related_coverage
 
     def _match(self, slot: Slot, sentence: Sentence) -> SlotMatch:
-        return self.reader.match(slot, sentence.text, self.context_of(sentence.chunk), self.bind_coverage)
+        return self.reader.match(slot, sentence.text, self._heading(sentence), self.bind_coverage)
+
+    def _heading(self, sentence: Sentence) -> str:
+        """The clause's context and, for a sentence going on with the case of the
+        one before it (逾期不改的，处…), that sentence too: it says whose case."""
+        return f"{self.context_of(sentence.chunk)} {case_before(sentence)}"
 
     def about_subject(self, slot: Slot, text: str) -> bool:
         """Whether `text` (a roster with its title and headings) is about the
@@ -100,7 +105,7 @@ class SlotGate:
         the question asks no kind of value."""
         if not slot.kind or not slot.subject or any(is_name(word) for word in slot.unseen):
             return None  # a name no document uses (华为): the documents do not speak of the subject
-        texts = {id(s): f"{self.context_of(s.chunk)} {s.text}" for s in candidates}
+        texts = {id(s): f"{self._heading(s)} {s.text}" for s in candidates}
         scored = [(self.reader.coverage(slot, texts[id(s)]), s) for s in candidates]
         # On topic: most of the subject, and no other subject where the question's stands.
         on_topic = sorted(
@@ -110,7 +115,7 @@ class SlotGate:
         if not on_topic:
             return None
         related = sorted((s for _, s in on_topic[:RELATED_SENTENCES]), key=lambda s: (s.rank, s.start))
-        texts = " ".join(f"{self.context_of(s.chunk)} {s.text}" for s in related)
+        texts = " ".join(f"{self._heading(s)} {s.text}" for s in related)
         held, lacking = self.reader.present_words(slot, texts)
         # A measure asked (营业收入) is held only as written: 产业增加值 abbreviates no 产值.
         unwritten = [word for word in held if any(self.reader.measure_unwritten(whole, texts) for whole in slot.words if word in whole)]

@@ -258,12 +258,15 @@ class DocumentRouter:
                 continue  # 山东省哪些条例: asks which documents, names none
             place_prefix, place = next(((prefix, p.name) for prefix, p in self.places.prefixes if plain.startswith(prefix)), ("", ""))
             matched = self.route(plain).titled | self._abbreviating(plain, place_prefix) | self.named_at_end(plain)[1]
-            if matched and self._extends_a_title(plain):
+            extends = bool(matched) and self._extends_a_title(plain)
+            if extends:
                 matched = frozenset()  # 政府采购法实施条例 is not 政府采购法: a document made under it
             if matched and (not place or any(self.titles[d].startswith(place) for d in matched)):
                 continue  # held: the same title, in the place it names (山东省… is not 青岛市…)
-            # A title written with a typo (营商环竟) is the library's, not another document.
-            if any(SequenceMatcher(None, plain, _BRACKETED.sub("", title)).ratio() >= TYPO_SIMILARITY for title in self.titles.values()):
+            # A title written with a typo (营商环竟) is the library's, not another document; one
+            # made under a held title (…条例实施办法) is another, however alike the two read.
+            if not extends and any(SequenceMatcher(None, plain, _BRACKETED.sub("", title)).ratio() >= TYPO_SIMILARITY
+                                   for title in self.titles.values()):
                 continue
             unheld.append(name)
         return unheld

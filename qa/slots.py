@@ -126,6 +126,8 @@ class SlotReader:
         measured = query.measured if kind == "quantity" else ""
         measures = frozenset(group for word, group in self.vocabulary.measures.items() if word in focus)
         unit = query.asked_unit if query.asked_unit in self.vocabulary.value_units else ""
+        if not unit and self.vocabulary.money_words is not None and self.vocabulary.money_words.search(asking_text):
+            unit = "元"  # 每月多少钱: a share of the minimum wage is no sum of money
         counted = kind == "quantity" and bool(query.asked_unit) and not unit
         return Slot(kind, tuple(subject), weights, bound, self.vocabulary.labels.get(kind, ""), asking_text, measured, focus,
                     tuple(unseen), measures, unit, counted, self._stated(query, kind))

@@ -94,3 +94,15 @@ def duty_bearer(text: str, before: int | None = None) -> str:
     before its last 应当 / 必须 (债权人应当…申报 → 债权人); "" when none."""
     marks = list(_DUTY.finditer(text, 0, len(text) if before is None else before))
     return word_before(text, marks[-1].start(), frozenset()) if marks else ""
+
+
+# A short condition opening a sentence goes on with the case of the sentence
+# before it: "…未报送的，责令限期改正；逾期不改的，处二千元以上二万元以下罚款".
+_CONTINUING_CONDITION_CHARS = 8
+
+
+def continues_a_case(sentence: str) -> bool:
+    """Whether `sentence` opens with a short condition (逾期不改的，情节严重的，)
+    that only goes on with the case the sentence before it states."""
+    first = _CLAUSE_END.split(sentence.strip(), maxsplit=1)[0]
+    return first.endswith("的") and len(first) <= _CONTINUING_CONDITION_CHARS and _CLAUSE_END.search(sentence) is not None

@@ -141,6 +141,9 @@ def test_a_small_software_firm_gets_the_sme_law_on_tax_and_financing(levels_assi
         # A held law's title extended by a kind of its own: a document made under the law.
         ("《中小企业促进法实施细则》规定的政府采购预留份额是多少？", "中小企业促进法实施细则",
          "《中小企业促进法》规定的政府采购预留份额是多少？", "中华人民共和国中小企业促进法"),
+        # … however alike the two read (a typo of a held title is held).
+        ("《山东省企业技术改造条例实施办法》什么时候施行？", "山东省企业技术改造条例实施办法",
+         "《山东省企业技术改造条例》什么时候施行？", "山东省企业技术改造条例"),
     ],
 )
 def test_a_title_naming_another_document_than_a_held_one_is_absent(levels_assistant, absent, title, held, closest):

@@ -113,3 +113,8 @@ def test_everyday_words_jieba_tags_as_names_are_no_names():
     # jieba's dictionary tags 顾客 as a person's name; CC-CEDICT glosses it "customer".
     assert "顾客" not in parse_query("修好的手机要给顾客保修多久？").proper_nouns
     assert "华为" in parse_query("华为的营收目标是多少？").proper_nouns
+
+
+def test_an_amount_asked_without_a_unit_is_money():
+    assert "money" in parse_query("向海关申请知识产权备案需要缴纳多少备案费？").asks
+    assert "length" in parse_query("应当自用工之日起多少日内办理用工登记？").asks

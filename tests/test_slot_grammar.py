@@ -309,3 +309,19 @@ def test_a_value_of_another_party_or_the_premise_is_not_the_answer():
     premise = reader.read(QueryParser().parse("发票存根联要保存5年，那发票使用登记簿要保存几年？"))
     assert not reader.match(premise, stubs, "", 0.5).answers
     assert reader.match(reader.read(QueryParser().parse("发票使用登记簿要保存几年？")), stubs, "", 0.5).answers
+
+
+def test_a_sentence_going_on_with_a_case_is_read_with_it():
+    """…未报送的，责令限期改正；逾期不改的，处…罚款: the fine is for the case
+    the sentence before states, whose words the question uses."""
+    from qa.stretch import continues_a_case
+
+    assert continues_a_case("逾期不改的，处二千元以上二万元以下罚款；")
+    assert not continues_a_case("经营者未按照规定向协同监管服务平台报送信息的，处二千元罚款。")
+
+
+def test_how_much_money_is_not_answered_by_a_share():
+    rule = "用人单位没有安排劳动者工作的，应当按照不低于当地最低工资标准的百分之六十支付劳动者基本生活费。"
+    reader = _reader(rule, "最低工资标准由省人民政府规定。")
+    slot = reader.read(QueryParser().parse("当地最低工资标准每月多少钱？"))
+    assert slot.unit == "元" and not reader.match(slot, rule, "", 0.5).answers
