@@ -73,6 +73,8 @@ def _vocabulary_patterns() -> tuple[tuple[str, re.Pattern[str], bool], ...]:
     return ("frequency", values["frequency"], True), ("procedure", procedure, True)
 
 
+# The kinds that ask a time: a question naming two of them asks one value.
+_TIME_KINDS = frozenset({"date", "when", "length"})
 # (kind asked, pattern the evidence must hold, whether it must sit in a sentence on the question's topic)
 _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str], bool], ...] = (
     ("date", DATE_OR_DEADLINE, True),
@@ -206,9 +208,13 @@ class EvidenceChecker:
                 kind_missing = not any(MONEY_OR_SHARE.search(s.text) and _MONEY_NOUNS.search(s.text) for s in topical)
             else:
                 kind_missing = lacks(MONEY_OR_SHARE, True)
-        for kind, pattern, on_topic in (*_KIND_PATTERNS, *_vocabulary_patterns()):
-            if kind in query.asks and lacks(pattern, on_topic):
-                kind_missing = True
+        patterns = [(kind, pattern, on_topic) for kind, pattern, on_topic in (*_KIND_PATTERNS, *_vocabulary_patterns())
+                    if kind in query.asks]
+        # 保存期限不得少于多少年 asks one time (期限 a date, 多少年 a length): either kind of it answers.
+        times = [lacks(pattern, on_topic) for kind, pattern, on_topic in patterns if kind in _TIME_KINDS]
+        others = [lacks(pattern, on_topic) for kind, pattern, on_topic in patterns if kind not in _TIME_KINDS]
+        if (times and all(times)) or any(others):
+            kind_missing = True
         # A figure asked for ("比例是多少", "几天") and none on the topic.
         if query.asks_quantity and not query.years and lacks(FIGURE, True):
             kind_missing = True

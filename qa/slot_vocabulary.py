@@ -19,7 +19,8 @@ SLOTS_PATH = Path(__file__).parent / "data" / "slots.json"
 # Kinds read by qa/query.py, with the patterns of their values (qa/evidence.py), most specific first.
 # Places are left to the learned checks: "X区" and "X路" also end 园区 and 道路.
 # Frequency first: "多久开一次" asks how often, not how long; its values are slots.json's.
-QUERY_KINDS = (("frequency", None), ("money", MONEY_OR_SHARE), ("date", DATE_OR_DEADLINE), ("length", LENGTH), ("when", WHEN), ("phone", PHONE))
+# In this order: 保存期限不得少于多少年 asks a length (多少年) though 期限 alone would ask a date.
+QUERY_KINDS = (("frequency", None), ("money", MONEY_OR_SHARE), ("length", LENGTH), ("date", DATE_OR_DEADLINE), ("when", WHEN), ("phone", PHONE))
 
 
 @dataclass(frozen=True)

@@ -118,3 +118,20 @@ def test_everyday_words_jieba_tags_as_names_are_no_names():
 def test_an_amount_asked_without_a_unit_is_money():
     assert "money" in parse_query("向海关申请知识产权备案需要缴纳多少备案费？").asks
     assert "length" in parse_query("应当自用工之日起多少日内办理用工登记？").asks
+
+
+def test_a_time_named_twice_is_one_time_asked():
+    """期限 alone asks a date; with 多少年 it asks a length: the evidence check
+    finds what was asked in 三年, which is no date."""
+    from indexer.types import Chunk, Document
+    from qa.evidence import EvidenceChecker
+    from qa.types import Hit
+
+    text = "第九条 企业应当建立台账。台账保存期限不得少于三年。"
+    document = Document("ledger", "台账管理办法", text, "ledger.md", fixture=True)
+    chunk = Chunk("ledger-1", "ledger", "第九条", ("第九条",), text, 0, len(text), 0)
+    checker = EvidenceChecker({"ledger": document}, {"台账": 2.0, "保存": 2.0, "期限": 1.0})
+    query = parse_query("台账的保存期限不得少于多少年？")
+    assert {"date", "length"} <= query.asks
+    assert not checker.checks(query, [Hit(chunk, {}, 1.0)])["kind"]
+    assert checker.checks(parse_query("台账的保存期限截止到几月几日？"), [Hit(chunk, {}, 1.0)])["kind"]

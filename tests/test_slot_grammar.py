@@ -325,3 +325,10 @@ def test_how_much_money_is_not_answered_by_a_share():
     reader = _reader(rule, "最低工资标准由省人民政府规定。")
     slot = reader.read(QueryParser().parse("当地最低工资标准每月多少钱？"))
     assert slot.unit == "元" and not reader.match(slot, rule, "", 0.5).answers
+
+
+def test_a_length_asked_with_a_deadline_word_is_a_length():
+    rule = "台账保存期限不得少于三年。"
+    reader = _reader(rule, "企业应当建立台账。")
+    slot = reader.read(QueryParser().parse("台账的保存期限不得少于多少年？"))
+    assert slot.kind == "length" and "不得" not in slot.words and reader.match(slot, rule, "", 0.5).answers
