@@ -188,8 +188,6 @@ def _asks(focus: str, language: str) -> frozenset[str]:
         # 拖过了规定期限，现在该怎么办: the way out is asked, though a clause before names a 期限.
         only_how = cues.asks_only_how(focus)
         for clause in question_clauses(focus):
-            if is_condition(clause):
-                continue  # 提供虚假材料的，罚多少: the case, not what is asked (材料)
             found = {kind for kind, pattern in cues.asks.items() if pattern.search(clause)}
             if cues.who is not None and cues.who.search(clause) and not cues.quantity.search(clause):
                 found -= cues.not_asked_by_who  # 费用应该谁出: who pays, not how much
@@ -199,11 +197,6 @@ def _asks(focus: str, language: str) -> frozenset[str]:
     if language != "zh":
         kinds |= {kind for kind, pattern in cues.asks_en.items() if pattern.search(focus)}
     return frozenset(kinds)
-
-
-def is_condition(clause: str) -> bool:
-    """"…的" ending a clause before the one that asks: the case asked about."""
-    return clause.rstrip().endswith("的")
 
 
 def question_clauses(text: str) -> list[str]:
