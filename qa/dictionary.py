@@ -16,6 +16,7 @@ import os
 import re
 from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 # Glosses that are not translations: classifiers, cross-references, names.
 _NOT_A_GLOSS = re.compile(r"^(?:CL:|see |see also|variant of|old variant|abbr\. for|surname |used in|also written|pr\.|\(old\))", re.I)
@@ -102,7 +103,8 @@ def common_words() -> frozenset[str]:
     return frozenset(common)
 
 
-def _write_cache(path, value) -> None:
+def _write_cache(path: Path, value: object) -> None:
+    """Write `value` as JSON to `path` atomically (a temporary file, then a rename)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

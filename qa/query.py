@@ -193,7 +193,7 @@ def _asks(focus: str, language: str) -> frozenset[str]:
                 found -= cues.not_asked_by_who  # 费用应该谁出: who pays, not how much
             if only_how or cues.asks_only_how(clause):
                 found -= cues.not_asked_by_how  # 如何适用税率: the rule, not a rate
-            kinds |= found - cues.not_asked_by_polar if _asks_yes_or_no(clause) else found
+            kinds |= found - cues.not_asked_by_polar if asks_yes_or_no(clause) else found
     if language != "zh":
         kinds |= {kind for kind, pattern in cues.asks_en.items() if pattern.search(focus)}
     return frozenset(kinds)
@@ -204,7 +204,7 @@ def question_clauses(text: str) -> list[str]:
     return _CLAUSES.split(text)
 
 
-def _asks_yes_or_no(clause: str) -> bool:
+def asks_yes_or_no(clause: str) -> bool:
     """"还会被罚款吗": whether, not how much: a polar word and no wh-word."""
     cues = load_cues()
     return bool(cues.polar.search(clause)) and not cues.wh.search(clause)
@@ -228,7 +228,7 @@ def _asked_unit(focus: str) -> tuple[str, str]:
 
 def _asks_quantity(focus: str, language: str) -> bool:
     cues = load_cues()
-    if language != "en" and any(cues.quantity.search(c) and not _asks_yes_or_no(c) for c in question_clauses(focus)):
+    if language != "en" and any(cues.quantity.search(c) and not asks_yes_or_no(c) for c in question_clauses(focus)):
         return True
     return bool(language != "zh" and cues.quantity_en.search(focus))
 

@@ -30,7 +30,7 @@ from .cues import load_cues
 from .evidence import ASK_WORDS, token_set
 from .holding import abbreviated, abbreviation, written_apart
 from .names import YEAR_OR_NUMBER, full_place_names, is_name, is_place
-from .query import Query, question_clauses, synonym_table
+from .query import Query, asks_yes_or_no, question_clauses, synonym_table
 from .slot_vocabulary import QUERY_KINDS, load_vocabulary
 from .stretch import duty_bearer, parties, party_of, stated_bound, value_stretch, word_before
 from .thesaurus import plain_words
@@ -137,11 +137,10 @@ class SlotReader:
         要保存几年"): a sentence giving one of them repeats the premise. Not
         for a question offering choices (还是) or asking yes or no (是5年吗)."""
         pattern = self.vocabulary.values.get(kind)
-        cues = load_cues()
         text = query.text
         if pattern is None or (self.vocabulary.alternatives is not None and self.vocabulary.alternatives.search(text)):
             return ()
-        if cues.polar.search(text) and not cues.wh.search(text):
+        if asks_yes_or_no(text):
             return ()
         return tuple(dict.fromkeys(m.group(0) for m in pattern.finditer(text) if _COUNTED.search(m.group(0))))
 
@@ -329,7 +328,6 @@ class SlotReader:
                 continue
             answers = True
         return SlotMatch(True, answers, best, "", "" if answers else wrong_bound)
-
 
     @staticmethod
     def _another_party(slot: Slot, sentence: str, start: int) -> bool:
