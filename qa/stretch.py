@@ -89,10 +89,10 @@ def party_of(sentence: str, start: int) -> str:
 _DUTY = re.compile(r"应当|必须")
 
 
-def duty_bearer(text: str, before: int | None = None) -> str:
-    """Who bears the duty stated in `text` (up to `before`): the word right
-    before its last 应当 / 必须 (债权人应当…申报 → 债权人); "" when none."""
-    marks = list(_DUTY.finditer(text, 0, len(text) if before is None else before))
+def duty_bearer(text: str) -> str:
+    """Who bears the duty stated in `text`: the word right before its last
+    应当 / 必须 (债权人应当…申报 → 债权人); "" when none."""
+    marks = list(_DUTY.finditer(text))
     return word_before(text, marks[-1].start(), frozenset()) if marks else ""
 
 
