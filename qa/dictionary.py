@@ -125,12 +125,28 @@ def _forms(phrase: str) -> tuple[str, ...]:
 
 def dictionary_terms(text: str, vocabulary: Iterable[str]) -> tuple[str, ...]:
     """Chinese words of `vocabulary` that the English words of `text` may stand
-    for: longest phrases first, each word of the text read once (the index
-    holds no phrase starting or ending with a stop word)."""
+    for, in the order they were found."""
+    return tuple(word for _, found in _dictionary_lookup(text, vocabulary) for word in found)
+
+
+def dictionary_groups(text: str, vocabulary: Iterable[str]) -> tuple[tuple[str, ...], ...]:
+    """The same words a group per English phrase (alternatives: any one of
+    them says it); a phrase written twice (change … change registration) is one group."""
+    groups: dict[str, list[str]] = {}
+    for phrase, found in _dictionary_lookup(text, vocabulary):
+        groups.setdefault(phrase, []).extend(found)
+    return tuple(tuple(group) for group in groups.values())
+
+
+def _dictionary_lookup(text: str, vocabulary: Iterable[str]) -> list[tuple[str, list[str]]]:
+    """(English phrase, its Chinese words of `vocabulary`) pairs: longest
+    phrases first, each word of the text read once (the index holds no phrase
+    starting or ending with a stop word), each Chinese word given once."""
     known = vocabulary if isinstance(vocabulary, (set, frozenset, dict)) else frozenset(vocabulary)
     words = _WORDS.findall(text.lower())
     index = _reverse_index()
     found: list[str] = []
+    pairs: list[tuple[str, list[str]]] = []
     used = [False] * len(words)
     for size in range(MAX_PHRASE_WORDS, 0, -1):
         for start in range(len(words) - size + 1):
@@ -140,7 +156,8 @@ def dictionary_terms(text: str, vocabulary: Iterable[str]) -> tuple[str, ...]:
             for form in _forms(" ".join(span)):
                 chinese = [w for w in index.get(form, ()) if w in known and w not in found]
                 if chinese:
-                    found.extend(chinese[:MAX_WORDS_PER_PHRASE])
+                    pairs.append((form, chinese[:MAX_WORDS_PER_PHRASE]))
+                    found.extend(pairs[-1][1])
                     used[start : start + size] = [True] * size
                     break
-    return tuple(found)
+    return pairs

@@ -32,8 +32,11 @@ FRACTION = r"[一二三四五六七八九十百千万]分之[零一二三四五�
 MONEY_OR_SHARE = re.compile(rf"{MONEY.pattern}|百分之{NUMBER}|\d+(?:\.\d+)?\s*[%％‰]|{NUMBER}成|{FRACTION}")
 _MONEY_NOUNS = re.compile(r"补贴|补助|奖励|资助|奖补|扶持资金|资金|罚款|费用|收费")
 DATE = re.compile(rf"{NUMBER}月{NUMBER}日|\d{{4}}[-/.]\d{{1,2}}[-/.]\d{{1,2}}|{NUMBER}月底|年底前|月底前")
-# A deadline counted from an event answers "在什么期限内 / 截止": 自每周终了之日起五日内, 届满三十日前.
-DATE_OR_DEADLINE = re.compile(rf"{DATE.pattern}|{NUMBER}\s*个?(?:工作日|日|天|个月|月|年|小时)(?:内|前|以内|之内|之前)")
+# A deadline counted from an event answers "在什么期限内 / 截止 / 何时": 自每周终了之日起五日内,
+# 届满三十日前, 届满前一个月.
+DEADLINE = (rf"{NUMBER}\s*个?(?:工作日|日|天|个月|月|年|小时)(?:内|前|以内|之内|之前)"
+            rf"|(?:届满|到期|期满|终了)前{NUMBER}\s*个?(?:工作日|日|天|个月|月|年)")
+DATE_OR_DEADLINE = re.compile(rf"{DATE.pattern}|{DEADLINE}")
 PHONE = re.compile(r"\d{7,}")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 _WEBSITE = re.compile(r"https?://|www\.|网址")
@@ -43,7 +46,7 @@ _COMPANY = re.compile(r"[\u4e00-\u9fffA-Za-z]{2,}(?:集团|公司|股份)")
 _NUMBER_WITH_UNIT = r"\d[\d.]*\s*(?:万|亿)?{unit}"
 # A district asked about as the maker of its own policy ("西海岸新区对芯片企业有哪些政策").
 _LOCAL_POLICY = re.compile(r"([\u4e00-\u9fff]{2,4}(?:新区|区|县))(?=对|出台|的政策|的扶持|有哪些|有什么|有没有)")
-WHEN = re.compile(rf"20\d{{2}}年|{NUMBER}月|年底|年内|今年|明年|日起|之日|{NUMBER}日内|每年|每季度")
+WHEN = re.compile(rf"20\d{{2}}年|{NUMBER}月|年底|年内|今年|明年|日起|之日|{DEADLINE}|每年|每季度")
 _PLACE = re.compile(r"[\u4e00-\u9fff]{2,}(?:区|县|镇|街道|路)(?![\u4e00-\u9fff]*(?:建设|发展))|位于|选址")
 # A number with its unit (万辆, 个, 空方, %…), not a year.
 FIGURE = re.compile(
@@ -139,6 +142,10 @@ def token_set(text: str) -> frozenset[str]:
     return frozenset(tokenize(text))
 
 
+# Share of the asking clause's words a sentence must hold to be on topic when the whole question's are too many.
+ASKED_TOPICAL = 0.5
+
+
 class EvidenceChecker:
     """Checks retrieved clauses against what a question asks for."""
 
@@ -190,11 +197,14 @@ class EvidenceChecker:
         top = hits[: self.answer_chunks]
         evidence_text = "\n".join(hit.chunk.text for hit in top)
         topic = self.topic(query)
+        # A long question's story (在郑州开公司，招了头一回参加工作的新人) dilutes its
+        # words; the asking clause alone (得在多长时间内去人社部门办招工备案) says the topic too.
+        asked_topic = {t for t in tokenize(query.focus) if t not in ASK_WORDS} if query.focus else set()
         sentences = [s for hit in top for s in self.sentences(hit.chunk, 0)]
         # The best-ranked clause is on topic by retrieval's judgement; the others by the words they share.
         topical = [
             s for s in sentences
-            if s.chunk is top[0].chunk or self.coverage(topic, f"{s.chunk.breadcrumb} {case_before(s)} {s.text}") >= self.min_topical
+            if s.chunk is top[0].chunk or self._on_topic(topic, asked_topic, f"{s.chunk.breadcrumb} {case_before(s)} {s.text}")
         ]
 
         def lacks(pattern: re.Pattern[str], on_topic: bool) -> bool:
@@ -228,6 +238,9 @@ class EvidenceChecker:
             "contact": bool(query.asks & {"phone", "contact"}) and not self.contacts_for(query, hits),
             "quantity": quantity_missing,
         }
+
+    def _on_topic(self, topic: set[str], asked_topic: set[str], text: str) -> bool:
+        return self.coverage(topic, text) >= self.min_topical or self.coverage(asked_topic, text) >= ASKED_TOPICAL
 
     def _states_figure_for(self, query: Query, sentence: Sentence, topic: set[str]) -> bool:
         """Whether `sentence` gives a figure for a year the question names: the

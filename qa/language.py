@@ -64,12 +64,20 @@ def glossary_terms(text: str) -> tuple[str, ...]:
 
 def glossary_lookup(text: str) -> tuple[tuple[str, ...], str]:
     """`glossary_terms(text)`, and the lower-cased text with the terms found blanked out."""
+    groups, rest = glossary_groups(text)
+    return tuple(dict.fromkeys(term for group in groups for term in group)), rest
+
+
+def glossary_groups(text: str) -> tuple[tuple[tuple[str, ...], ...], str]:
+    """The Chinese terms of each English domain term in `text`, one group a
+    term (they are alternatives: any one of them says it), and the lower-cased
+    text with the terms found blanked out."""
     lowered = text.lower()
-    found: list[str] = []
+    groups: list[tuple[str, ...]] = []
     if not _LATIN_WORD.search(lowered):
         return (), lowered
     for pattern, chinese in glossary():
         if pattern.search(lowered):
-            found.extend(term for term in chinese if term not in found)
+            groups.append(tuple(chinese))
             lowered = pattern.sub(" ", lowered)
-    return tuple(found), lowered
+    return tuple(groups), lowered

@@ -15,8 +15,8 @@ from indexer.tokenize import proper_nouns, tokenize
 
 from .cues import load_cues, read_term_table
 from .focus import asking_focus
-from .dictionary import common_words, dictionary_terms
-from .language import detect_language, glossary_lookup, glossary_terms, to_simplified
+from .dictionary import common_words, dictionary_groups, dictionary_terms
+from .language import detect_language, glossary_groups, glossary_lookup, glossary_terms, to_simplified
 from .spelling import Speller
 from .thesaurus import attested_words, expansion_tokens, thesaurus_terms
 
@@ -55,6 +55,8 @@ class Query:
     focus: str = ""  # the clause(s) that ask; the cues above are read from it only
     corrections: tuple[tuple[str, str], ...] = ()  # (typo, word of the index) pairs
     glossary_terms: tuple[str, ...] = ()  # Chinese terms of the English words used
+    # The same, one group per English term: alternatives of which any one says it.
+    glossary_groups: tuple[tuple[str, ...], ...] = ()
     thesaurus_terms: tuple[str, ...] = ()  # statute terms the mined thesaurus gives for its plain words
     thesaurus_tokens: tuple[str, ...] = ()  # their lexical tokens that `tokens` lacks (searched at a lower weight)
 
@@ -136,6 +138,8 @@ class QueryParser:
             corrected = corrected.replace(typo, word, 1)
         focus = asking_focus(corrected, language)
         terms = tuple(t for t in self._english_terms(text, language) if t not in text)
+        unwritten = (tuple(t for t in group if t not in text) for group in self._english_groups(text, language))
+        groups = tuple(group for group in unwritten if group)
         # The typo and the correction both stay: the typo may be a real word.
         added = [word for _, word in corrections] + list(terms)
         expanded = expand_synonyms(f"{text} {' '.join(added)}" if added else text)
@@ -160,6 +164,7 @@ class QueryParser:
             focus=focus,
             corrections=corrections,
             glossary_terms=terms,
+            glossary_groups=groups,
             thesaurus_terms=mined,
             thesaurus_tokens=expansion_tokens(mined, tokens),
         )
@@ -171,6 +176,15 @@ class QueryParser:
         if language == "zh" or not self.vocabulary:
             return terms
         return tuple(dict.fromkeys(terms + dictionary_terms(rest, self.vocabulary)))
+
+    def _english_groups(self, text: str, language: str) -> tuple[tuple[str, ...], ...]:
+        """Chinese words for the English of `text`, a group per English term:
+        the glossary's domain terms, then CC-CEDICT's words for what the
+        glossary leaves (only words of this index)."""
+        groups, rest = glossary_groups(text)
+        if language == "zh" or not self.vocabulary:
+            return groups
+        return groups + dictionary_groups(rest, self.vocabulary)
 
     def _tokens(self, expanded: str, language: str) -> tuple[str, ...]:
         tokens = tokenize(expanded)

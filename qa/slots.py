@@ -32,7 +32,7 @@ from .holding import abbreviated, abbreviation, written_apart
 from .names import YEAR_OR_NUMBER, full_place_names, is_name, is_place
 from .query import Query, asks_yes_or_no, question_clauses, synonym_table
 from .slot_vocabulary import QUERY_KINDS, load_vocabulary
-from .stretch import duty_bearer, parties, party_of, stated_bound, value_stretch, word_before
+from .stretch import duty_bearer, duty_subject, parties, party_of, stated_bound, value_stretch, word_before
 from .thesaurus import plain_words
 
 # A calendar year read as a figure (2022年): a date, never a count.
@@ -61,6 +61,9 @@ class Slot:
     unit: str = ""  # the unit it asks its value in (多少亿元 → 元): a value must be written in it
     counted: bool = False  # it asks a count with a counter (几个代表): a length of time or a sum is no count
     stated: tuple[str, ...] = ()  # values of the kind the question itself states (存根联保存5年): its premise, no answer
+    # Whether `question` is Chinese as written: an English question's Chinese terms stand in no
+    # order, so no word of them modifies the next (elevator company: 电梯 公司).
+    in_order: bool = True
 
     @property
     def words(self) -> list[str]:
@@ -110,15 +113,16 @@ class SlotReader:
         asking_words = self.vocabulary.generic | self.vocabulary.asking.get(kind, frozenset())
         for token in tokenize(subject_text):
             written = typed.get(token, token)
-            if written in (w for w, _ in subject) or written in unseen or token in ASK_WORDS or token in asking_words:
+            if written in (w for w, _ in subject) or written in unseen or not self._names_subject(token, asking_words):
                 continue
-            if len(token) < 2 or YEAR_OR_NUMBER.match(token) or is_place(token):
-                continue  # years and places are qualifiers: the period checks and the router read them
             forms = frozenset({token, *self._alternatives.get(token, ()), *self._typed_forms(typed.get(token))})
             if forms & self.idf.keys():
                 subject.append((written, forms))
             else:
                 unseen.append(written)  # binds to nothing here; the answer names it as missing
+        if query.language == "en" and query.glossary_groups:
+            # An English word's Chinese words are alternatives: any one of them says it.
+            subject = self._english_subject(query.glossary_groups, asking_words)
         weights = tuple(max(self.idf.get(form, 0.0) for form in forms) for _, forms in subject)
         asking_text = "".join(asking)
         bound = "upper" if self.vocabulary.upper_cues.search(asking_text) else (
@@ -130,7 +134,28 @@ class SlotReader:
             unit = "元"  # 每月多少钱: a share of the minimum wage is no sum of money
         counted = kind == "quantity" and bool(query.asked_unit) and not unit
         return Slot(kind, tuple(subject), weights, bound, self.vocabulary.labels.get(kind, ""), asking_text, measured, focus,
-                    tuple(unseen), measures, unit, counted, self._stated(query, kind))
+                    tuple(unseen), measures, unit, counted, self._stated(query, kind),
+                    in_order=not (query.language == "en" and query.glossary_groups))
+
+    @staticmethod
+    def _names_subject(token: str, asking_words: frozenset[str]) -> bool:
+        """Whether a word of the question may name its subject: not a word that
+        asks, nor a year, number or place (qualifiers the period checks and the
+        router read)."""
+        if token in ASK_WORDS or token in asking_words:
+            return False
+        return len(token) >= 2 and not YEAR_OR_NUMBER.match(token) and not is_place(token)
+
+    def _english_subject(self, groups: tuple[tuple[str, ...], ...],
+                         asking_words: frozenset[str]) -> list[tuple[str, frozenset[str]]]:
+        """One subject word per English term, its Chinese words as its forms."""
+        subject: list[tuple[str, frozenset[str]]] = []
+        for group in groups:
+            chinese = [word for word in group if self._names_subject(word, asking_words)]
+            forms = frozenset(form for word in chinese for form in (word, *self._alternatives.get(word, ())))
+            if chinese and forms & self.idf.keys() and chinese[0] not in (w for w, _ in subject):
+                subject.append((chinese[0], forms))
+        return subject
 
     def _stated(self, query: Query, kind: str) -> tuple[str, ...]:
         """The values of `kind` the question states itself ("存根联要保存5年，那登记簿
@@ -203,14 +228,20 @@ class SlotReader:
         shared modifier before another head (专利执法, 专利管理部门), an
         adverb (对外公布, 向社会公布) or a count (一项专利) says nothing.
         Returns the rival name, "" when there is none."""
+        if not slot.in_order:
+            return ""
         asked = [w for w in words(slot.question) if w.strip()]
         held = dict(zip(slot.words, self._held(slot, text)))
         lowered = text.lower()
         written = self._modified_heads([w for w in words(text) if w.strip()])
         asked_pairs = self._modified_heads(asked)
+        wh = load_cues().wh
+        asked_after_wh = {word for before, word in zip(asked, asked[1:]) if wh.fullmatch(before)}
         for name, head in asked_pairs:
             if held.get(name, name.lower() in lowered) or not is_name(name) or head in self.vocabulary.generic:
                 continue  # only a name the text lacks can have a rival in it
+            if name in asked_after_wh:
+                continue  # 在什么期限内通知: the word a question word asks for is the value, not a subject
             if name in self.vocabulary.generic or name in self.vocabulary.asking.get(slot.kind, ()):
                 continue  # 哪个机关 asks for the body: 国家统计局 is the answer, not a rival
             if abbreviation(name).search(text):
@@ -342,10 +373,14 @@ class SlotReader:
     def _another_bearer(slot: Slot, sentence: str, start: int) -> bool:
         """Whether the question asks what one party must do (清算人应当在什么期限内
         通知债权人) and the value is of a duty the sentence puts on another party
-        the question also names (债权人应当自…三十日内申报债权)."""
+        the question also names (债权人应当自…三十日内申报债权). A bearer the
+        question names before its own 应当 is the asker's party: in 用人单位支付
+        工资的书面记录应当保存多久, the records are 用人单位's."""
         asked = duty_bearer(slot.question)
         bearer = duty_bearer(sentence[: start])
-        return bool(asked and bearer) and bearer != asked and asked not in bearer and bearer in slot.question
+        if not (asked and bearer) or bearer == asked or asked in bearer:
+            return False
+        return bearer in slot.question and bearer not in duty_subject(slot.question)
 
     def _names_measure(self, slot: Slot, text: str) -> bool:
         """Whether `text` writes one of the measures the slot asks (营业收入 or 营收…)."""

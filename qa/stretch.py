@@ -33,7 +33,7 @@ def value_stretch(sentence: str, start: int, end: int) -> str:
     last_condition = max((position for position, clause in enumerate(topic) if clause.endswith("的")), default=0)
     topic = topic[: last_condition + 1]
     right = end
-    for _ in range(2):
+    for _ in range(3):
         mark = _CLAUSE_END.search(sentence, right)
         if mark is None:
             right = len(sentence)
@@ -87,6 +87,12 @@ def party_of(sentence: str, start: int) -> str:
 
 
 _DUTY = re.compile(r"应当|必须")
+
+
+def duty_subject(text: str) -> str:
+    """The text before the last 应当 / 必须 of `text`: whose duty it states; "" when none."""
+    marks = list(_DUTY.finditer(text))
+    return text[: marks[-1].start()] if marks else ""
 
 
 def duty_bearer(text: str) -> str:

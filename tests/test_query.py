@@ -133,3 +133,24 @@ def test_a_time_named_twice_is_one_time_asked():
     assert {"date", "length"} <= query.asks
     assert not checker.checks(query, [Hit(chunk, {}, 1.0)])["kind"]
     assert checker.checks(parse_query("台账的保存期限截止到几月几日？"), [Hit(chunk, {}, 1.0)])["kind"]
+
+
+def test_the_asking_clause_alone_may_say_the_topic_of_a_long_question():
+    """A question that tells a story first (在郑州开公司，招了头一回…) has too
+    many words for any clause to hold a third of them; a sentence holding most
+    of the asking clause's words (招工备案) is on its topic all the same."""
+    from indexer.types import Chunk, Document
+    from qa.evidence import EvidenceChecker
+    from qa.types import Hit
+
+    first = "第十三条 用人单位应当建立职工名册。"
+    rule = "第十四条 用人单位招用初次就业的劳动者，应当自用工之日起三十日内到人力资源社会保障行政部门办理招工备案。"
+    text = f"{first}{rule}"
+    document = Document("jobs", "就业促进条例", text, "jobs.md", fixture=True)
+    chunks = [Chunk("jobs-13", "jobs", "第十三条", ("第十三条",), first, 0, len(first), 0),
+              Chunk("jobs-14", "jobs", "第十四条", ("第十四条",), rule, len(first), len(text), 1)]
+    checker = EvidenceChecker({"jobs": document}, {"招工": 6.0, "备案": 4.0, "郑州": 5.0, "新人": 5.0, "头一回": 5.0, "公司": 1.0})
+    query = parse_query("在郑州开公司，招了头一回参加工作的新人，得在多长时间内去人社部门办招工备案？")
+    hits = [Hit(chunk, {}, 1.0) for chunk in chunks]
+    assert not checker.checks(query, hits)["kind"]
+    assert checker.checks(parse_query("在郑州开公司，招了头一回参加工作的新人，得在多长时间内去办社保登记？"), hits)["kind"]

@@ -332,3 +332,50 @@ def test_a_length_asked_with_a_deadline_word_is_a_length():
     reader = _reader(rule, "企业应当建立台账。")
     slot = reader.read(QueryParser().parse("台账的保存期限不得少于多少年？"))
     assert slot.kind == "length" and "不得" not in slot.words and reader.match(slot, rule, "", 0.5).answers
+
+
+def test_what_a_question_word_asks_for_is_no_subject_and_a_deadline_before_an_end_is_a_time():
+    """在什么期限内通知: 期限内 is what is asked, so 事项 before 通知 in the
+    sentence is no rival of it; 届满前一个月 says when, as 三十日内 does."""
+    notice = "清算人自被确定之日起十日内将合伙企业解散事项通知债权人。"
+    reader = _reader(notice, "合伙企业解散的，应当进行清算。")
+    slot = reader.read(QueryParser().parse("清算人应当在什么期限内通知债权人？"))
+    assert reader.rival(slot, notice) == "" and reader.match(slot, notice, "", 0.5).answers
+    renewal = "使用单位应当在检验合格有效期届满前一个月向检验机构提出定期检验要求。"
+    reader = _reader(renewal, "检验机构应当出具检验报告。")
+    slot = reader.read(QueryParser().parse("使用单位应当在何时向检验机构提出定期检验要求？"))
+    assert slot.kind == "when" and reader.match(slot, renewal, "", 0.5).answers
+
+
+def test_a_duty_bearer_named_as_the_owner_of_what_is_asked_is_the_same_party():
+    """用人单位…的书面记录应当保存多久: the records are 用人单位's, so 用人单位必须…
+    保存两年 answers, though the question's 应当 falls on 记录."""
+    rule = "用人单位必须书面记录支付劳动者工资的数额，并保存两年以上备查。"
+    reader = _reader(rule, "工资应当以货币形式按月支付。")
+    slot = reader.read(QueryParser().parse("用人单位支付工资的书面记录应当保存多长时间备查？"))
+    assert reader.match(slot, rule, "", 0.5).answers
+
+
+def test_a_deadline_governs_the_acts_that_follow_it():
+    """…之日起3个工作日内，对合同进行登记，颁发登记证: the deadline is that of
+    every act after it in the sentence, the certificate too."""
+    rule = "主管部门应当自收到文件之日起3个工作日内，对技术进口合同进行登记，颁发技术进口合同登记证。"
+    assert "登记证" in value_stretch(rule, rule.index("3个"), rule.index("内，"))
+    reader = _reader(rule, "技术进口合同自依法成立时生效。")
+    slot = reader.read(QueryParser().parse("合同签好后多久能拿到登记证？"))
+    assert reader.match(slot, rule, "", 0.5).answers
+
+
+def test_an_english_question_binds_through_any_chinese_word_of_each_term():
+    """Each English term is one subject word whose Chinese words are its forms:
+    a sentence holding one of them holds the term. The Chinese words stand in
+    no order, so no two of them are read as a modifier and its head."""
+    rule = "（五）如实记载维护保养和故障处置情况，建立维护保养记录，并至少保存四年。"
+    heading = "杭州市电梯安全管理条例 › 第二十八条 电梯维护保养单位应当遵守下列规定"
+    reader = _reader(rule, heading, "电梯使用单位应当对电梯进行日常维护保养。")
+    parser = QueryParser(vocabulary=frozenset(reader.idf))
+    query = parser.parse("For at least how long must an elevator maintenance company keep its maintenance records?")
+    slot = reader.read(query)
+    assert slot.kind == "length" and not slot.in_order
+    assert len(slot.subject) == len({word for word, _ in slot.subject}) <= len(query.glossary_groups)
+    assert reader.match(slot, rule, heading, 0.5).answers
