@@ -276,7 +276,8 @@ class SlotReader:
         forms = dict(slot.subject).get(attribute, frozenset({attribute}))
         written = [w for w in words(text) if w.strip()]
         for position, word in enumerate(written):
-            run = self._name_run(written, position) if word in forms else []
+            # A place before Y (宁波市电梯) qualifies Y, as the router reads it: no other X.
+            run = [name for name in self._name_run(written, position) if not is_place(name)] if word in forms else []
             if run and not set(run) & set(asked):
                 return "".join(run)
         return ""

@@ -379,3 +379,15 @@ def test_an_english_question_binds_through_any_chinese_word_of_each_term():
     assert slot.kind == "length" and not slot.in_order
     assert len(slot.subject) == len({word for word, _ in slot.subject}) <= len(query.glossary_groups)
     assert reader.match(slot, rule, heading, 0.5).answers
+
+
+def test_every_how_many_days_asks_a_frequency_and_a_place_is_no_rival_owner():
+    """多少天…一次 asks how often, which a deadline (三十日内) does not say; in
+    开发商的电梯保修期, a title's 宁波市电梯 names where, not another owner."""
+    reader = _reader("变更维护保养单位的，应当自变更之日起三十日内办理变更手续。")
+    assert reader.read(QueryParser().parse("电梯维保单位多少天要上门做一次例行保养？")).kind == "frequency"
+    rule = "第十六条 在正常使用的条件下，建设工程配置的电梯最低质量保修期为两年。"
+    heading = "宁波市电梯安全条例 第二章 建设和生产 › 第十六条"
+    reader = _reader(rule, heading, "电梯使用单位应当对电梯进行日常维护保养。")
+    slot = reader.read(QueryParser().parse("交房后电梯出了质量问题，开发商的电梯保修期最少是几年？"))
+    assert reader.rival(slot, f"{heading} {rule}") == "" and reader.match(slot, rule, heading, 0.5).answers
