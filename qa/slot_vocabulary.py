@@ -47,6 +47,7 @@ class SlotVocabulary:
     alternative_kinds: tuple[str, ...] = ()  # … the first of these whose values the choices are
     asking_words: frozenset[str] = frozenset()  # generic words that ask for the value (期限, 比例, 多少…)
     money_words: re.Pattern[str] | None = None  # 多少钱: an amount asked in 元 though no unit is written
+    act_words: dict[str, tuple[str, ...]] = field(default_factory=dict)  # everyday act → statute words (告诉 → 告知)
 
 
 def _alternation(fragments: list[str]) -> re.Pattern[str] | None:
@@ -79,6 +80,7 @@ def load_vocabulary(path: Path = SLOTS_PATH) -> SlotVocabulary:
         generic=frozenset(data["generic_words"]) | frozenset(data["asking_words"]),
         asking_words=frozenset(data["asking_words"]),
         money_words=_alternation(data.get("money_words", [])),
+        act_words={word: tuple(forms) for word, forms in data.get("act_words", {}).items()},
         asking={kind: frozenset(entry.get("asking", ())) for kind, entry in kinds.items()},
         english=tuple((kind, _alternation(cues)) for kind, cues in data.get("english_cues", [])),
         procedure_kinds=tuple(data.get("procedure_kinds", ())),

@@ -32,10 +32,12 @@ from .holding import abbreviated, abbreviation, written_apart
 from .names import YEAR_OR_NUMBER, full_place_names, is_name, is_place
 from .query import Query, asks_yes_or_no, question_clauses, synonym_table
 from .slot_vocabulary import QUERY_KINDS, load_vocabulary
-from .stretch import duty_bearer, duty_subject, parties, party_of, stated_bound, value_stretch, word_before
+from .stretch import ASKED_TIME, act_after, duty_bearer, duty_subject, parties, party_of, stated_bound, value_stretch, word_before
 from .thesaurus import plain_words
 
 # A calendar year read as a figure (2022年): a date, never a count.
+# The kinds of a time, whose act (多少日内[举行听证]) a value must be the term of.
+_TIME_KINDS = frozenset({"date", "when", "length"})
 _CALENDAR_YEAR = re.compile(r"(?:19|20)\d{2}年")
 
 
@@ -64,6 +66,8 @@ class Slot:
     # Whether `question` is Chinese as written: an English question's Chinese terms stand in no
     # order, so no word of them modifies the next (elevator company: 电梯 公司).
     in_order: bool = True
+    # The act a time asked is the term of (多少日内[举行听证]): a time of another act is no answer.
+    act: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @property
     def words(self) -> list[str]:
@@ -135,7 +139,34 @@ class SlotReader:
         counted = kind == "quantity" and bool(query.asked_unit) and not unit
         return Slot(kind, tuple(subject), weights, bound, self.vocabulary.labels.get(kind, ""), asking_text, measured, focus,
                     tuple(unseen), measures, unit, counted, self._stated(query, kind),
-                    in_order=not (query.language == "en" and query.glossary_groups))
+                    in_order=not (query.language == "en" and query.glossary_groups),
+                    act=self._asked_act(asking_text, kind, asking_words))
+
+    def _asked_act(self, asking: str, kind: str, asking_words: frozenset[str]) -> tuple[tuple[str, frozenset[str]], ...]:
+        """The words of the act an asked time is the term of (多少日内[举行听证]);
+        () when no act follows the time asked (保存期限是多久)."""
+        if kind not in _TIME_KINDS:
+            return ()
+        asked = ASKED_TIME.search(asking)
+        if asked is None:
+            return ()
+        self_words = load_cues().self_words
+        act = []
+        for token in dict.fromkeys(tokenize(act_after(asking, asked.end()))):
+            if not self._names_subject(token, asking_words) or self_words.search(token):
+                continue
+            forms = frozenset({token, *self._alternatives.get(token, ()), *self.vocabulary.act_words.get(token, ())})
+            if forms & self.idf.keys():
+                act.append((token, forms))
+        return tuple(act)
+
+    def _times_the_act(self, slot: Slot, sentence: str, end: int) -> bool:
+        """Whether the time ending at `end` is the term of the act asked: the
+        acts after it hold some word of it (告知 for 告诉: the object is often
+        paraphrased, 持卡人 for 办卡的会员), or there are none to read
+        (…的期限为三十日). 十个工作日内书面答复提供方 is no term of 举行听证."""
+        acts = act_after(sentence, end)
+        return not slot.act or not acts or any(self._held_words(slot.act, acts))
 
     @staticmethod
     def _names_subject(token: str, asking_words: frozenset[str]) -> bool:
@@ -301,18 +332,22 @@ class SlotReader:
                 pairs.append((word[:-2], word[-2:]))
         return pairs
 
+    @classmethod
+    def _held(cls, slot: Slot, text: str) -> list[bool]:
+        return cls._held_words(slot.subject, text)
+
     @staticmethod
-    def _held(slot: Slot, text: str) -> list[bool]:
+    def _held_words(subject: tuple[tuple[str, frozenset[str]], ...], text: str) -> list[bool]:
         """Per subject word: `text` has it or one of its alternatives as a word,
         or its characters in order a few apart, as an abbreviation stands for
         its full form (高校 高等学校, 人大常委会 人民代表大会常务委员会)."""
         present = token_set(text)
         held = [
             bool(forms & present) or any(abbreviated(form, text) or written_apart(form, text) for form in forms)
-            for _word, forms in slot.subject
+            for _word, forms in subject
         ]
         # A piece of a held compound is held with it (监管部 of 监管部门: jieba's search cut makes both).
-        names = [word for word, _ in slot.subject]
+        names = [word for word, _ in subject]
         return [h or any(held[j] and word in other and word != other for j, other in enumerate(names))
                 for h, word in zip(held, names)]
 
@@ -336,6 +371,8 @@ class SlotReader:
                 continue  # 对单位处五万元, where the fine of 个人 was asked
             if self._another_bearer(slot, sentence, start):
                 continue  # 债权人应当…三十日内申报, where the 清算人's deadline was asked
+            if not self._times_the_act(slot, sentence, end):
+                continue  # 十日内书面答复, where the term of 举行听证 was asked
             stretch = value_stretch(sentence, start, end)
             if slot.measured and slot.measured not in stretch:
                 continue  # a count of something else

@@ -112,3 +112,19 @@ def continues_a_case(sentence: str) -> bool:
     that only goes on with the case the sentence before it states."""
     first = _CLAUSE_END.split(sentence.strip(), maxsplit=1)[0]
     return first.endswith("的") and len(first) <= _CONTINUING_CONDITION_CHARS and _CLAUSE_END.search(sentence) is not None
+
+
+# What a time asked ends in before the act it times: 多少日内, 几个工作日以内, 多长时间内, 多久.
+ASKED_TIME = re.compile(
+    r"(?:多少|几)\s*个?(?:工作日|日|天|小时|个月|月|年|周)(?:之内|以内|内)?|多长时间(?:之内|以内|内)?|多久(?:之内|以内|内)?"
+)
+_TIME_TAIL = re.compile(r"^(?:之内|以内|内|之前|以前|前|后)")
+
+
+def act_after(text: str, end: int) -> str:
+    """The acts a time ending at `end` sets the term of: the rest of its
+    sentence up to a full stop or semicolon (十日内[作出决定，并告知投诉人];
+    七日内，[对合同进行登记，颁发登记证]); "" when the sentence ends there."""
+    rest = _TIME_TAIL.sub("", text[end:])
+    stop = _STRETCH_START.search(rest)
+    return (rest[: stop.start()] if stop else rest).strip("，, ")

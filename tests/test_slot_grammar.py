@@ -391,3 +391,21 @@ def test_every_how_many_days_asks_a_frequency_and_a_place_is_no_rival_owner():
     reader = _reader(rule, heading, "电梯使用单位应当对电梯进行日常维护保养。")
     slot = reader.read(QueryParser().parse("交房后电梯出了质量问题，开发商的电梯保修期最少是几年？"))
     assert reader.rival(slot, f"{heading} {rule}") == "" and reader.match(slot, rule, heading, 0.5).answers
+
+
+def test_a_time_answers_only_for_the_act_it_is_the_term_of():
+    """多少日内举行听证 asks the term of the hearing: 十个工作日内书面答复 is the
+    term of another act. An everyday word for the act (告诉) is held by the
+    statute's (告知, 告示), and a time with no act after it is not judged."""
+    reply = "工商行政管理部门应当在听证会结束后十个工作日内书面答复提供方。"
+    reader = _reader(reply, "提供方可以提出听证要求。", "工商行政管理部门应当举行听证。")
+    hearing = reader.read(QueryParser().parse("提供方提出听证要求后，工商部门应当在多少日内举行听证？"))
+    assert [word for word, _ in hearing.act] == ["举行", "听证"]
+    assert not reader.match(hearing, reply, "", 0.5).answers
+    assert reader.match(reader.read(QueryParser().parse("听证会结束后，工商部门应当在多少日内答复提供方？")), reply, "", 0.5).answers
+    notice = "经营者迁移经营场所的，应当提前三十日发布告示，并通知记名卡消费者。"
+    reader = _reader(notice, "经营者应当公示单用途卡章程。")
+    assert reader.match(reader.read(QueryParser().parse("经营者要搬店，得提前多久告诉消费者？")), notice, "", 0.5).answers
+    term = "竞业限制期限最长不得超过二年。"
+    reader = _reader(term, "竞业限制协议应当约定补偿。")
+    assert reader.match(reader.read(QueryParser().parse("竞业限制最长能限制几年？")), term, "", 0.5).answers
