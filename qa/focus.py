@@ -20,6 +20,8 @@ SHORT_CLAUSE_CHARS = 6
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 _SENTENCE_END_EN = re.compile(r"(?<=[.!?;])\s+")
 _CLAUSE_END = re.compile(r"(?<=[，,：:])")
+# 几 right after 了 tells "a few" (雇了几个船员, 欠了几个月工资) where another clause asks.
+_INDEFINITE_JI = re.compile(r"了几")
 
 
 def asking_focus(text: str, language: str = "zh") -> str:
@@ -53,8 +55,9 @@ def _asking_clauses(sentence: str) -> str:
         first = requests[0]
     else:
         asking = [i for i, clause in enumerate(clauses) if cues.question.search(clause)]
+        asking = [i for i in asking if not tells_a_few(clauses[i])] or asking
         first = asking[-1] if asking else 0
-        while first > 0 and cues.question.search(clauses[first - 1]):
+        while first > 0 and cues.question.search(clauses[first - 1]) and not tells_a_few(clauses[first - 1]):
             first -= 1
         if first > 0 and len(re.sub(r"[，,：:？?。！!\s]", "", clauses[first])) <= SHORT_CLAUSE_CHARS:
             first -= 1
@@ -65,3 +68,10 @@ def _asking_clauses(sentence: str) -> str:
     while first > 0 and clauses[first - 1].rstrip("，,：: ").endswith("的"):
         first -= 1
     return "".join(clauses[first:])
+
+
+def tells_a_few(clause: str) -> bool:
+    """Whether the clause's only question word is a 几 after 了, which tells
+    how many happened ("a few") rather than asks."""
+    return bool(_INDEFINITE_JI.search(clause)) and not load_cues().question.search(_INDEFINITE_JI.sub("", clause))
+

@@ -17,6 +17,7 @@ from dataclasses import replace
 from indexer.tokenize import words
 
 from .cues import load_cues
+from .focus import tells_a_few
 from .query import question_clauses
 from .types import Answer, Citation
 
@@ -62,6 +63,7 @@ def asking_parts(question: str) -> list[str]:
     clauses = [c.strip(" ，,。？?！!；;") for c in question_clauses(question)]
     clauses = [c for c in clauses if c]
     asking = [i for i, clause in enumerate(clauses) if cues.question.search(clause)]
+    asking = [i for i in asking if not tells_a_few(clauses[i])] or asking  # 雇了几个船员 asks nothing
     if len(asking) < 2:
         return [question]
     parts = []

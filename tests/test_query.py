@@ -79,6 +79,11 @@ def test_which_asks_for_members_and_a_counted_few_asks_nothing():
     assert "length" in parse_query("最晚几个月内要申请？").asks
     # 这么做 points back: the clause before it is part of what is asked.
     assert "公积金" in parse_query(told).focus
+    # 雇了几个 tells how many were hired where 怎么罚 asks; alone, 过了几个月 still asks.
+    hired = "船上雇了几个不符合从业条件的普通船员（不是船长、轮机长这种职务船员），被渔政查到了怎么罚？"
+    assert asking_parts(hired) == [hired] and parse_query(hired).focus == "被渔政查到了怎么罚?"
+    assert not parse_query(hired).asks_quantity
+    assert parse_query("企业注销以后过了几个月才能重新申请许可？").asks_quantity
 
 
 def test_quantities_phrases_and_structure():
