@@ -226,6 +226,8 @@ class SlotReader:
                 continue  # 七日 where 几个代表 was asked
             if slot.kind == "quantity" and _CALENDAR_YEAR.fullmatch(sentence[start:end].strip()):
                 continue  # 到2022年 dates a target; it counts nothing
+            if slot.kind == "quantity" and sentence[:start].endswith("第"):
+                continue  # 第一项 names an item; it counts nothing
             measure = self.bound_measure(sentence, start)
             if slot.measures and measure is not None and measure not in slot.measures:
                 continue  # a figure of another measure (增加值 asked 营业收入)
