@@ -415,6 +415,7 @@ def test_an_ordinal_counts_nothing():
     """违反前款第一项规定的，处二百元罚款: 第一项 names an item of a list; it is
     no count of the dogs a household may keep."""
     rule = "违反前款第一项、第二项规定的，对饲养人处二百元以上五百元以下罚款。"
-    reader = _reader(rule, "在犬类管理重点区域内饲养犬只应当遵守下列规定：", "禁止饲养大型犬、烈性犬。")
+    heading = "第二十五条 在犬类管理重点区域内饲养犬只应当遵守下列规定："
+    reader = _reader(rule, heading, "禁止饲养大型犬、烈性犬。")
     slot = reader.read(QueryParser().parse("在犬类管理重点区域，一户人家最多可以养几条狗？"))
-    assert slot.kind == "quantity" and not reader.match(slot, rule, "", 0.5).answers
+    assert slot.kind == "quantity" and not reader.match(slot, rule, heading, 0.5).answers
