@@ -54,6 +54,7 @@ class Slot:
     in_order: bool = True
     # The act a time asked is the term of (多少日内[举行听证]): a time of another act is no answer.
     act: tuple[tuple[str, frozenset[str]], ...] = ()
+    whole: str = ""  # the whole question: the words it uses outside the asking clause (旧城改造…，…同意才能改建)
 
     @property
     def words(self) -> list[str]:
@@ -115,7 +116,7 @@ class QuestionReader:
         return Slot(kind, tuple(subject), weights, bound, self.vocabulary.labels.get(kind, ""), asking_text, measured, focus,
                     tuple(unseen), measures, unit, counted, self._stated(query, kind),
                     in_order=not (query.language == "en" and query.glossary_groups),
-                    act=self._asked_act(asking_text, kind, asking_words))
+                    act=self._asked_act(asking_text, kind, asking_words), whole=query.text)
 
     def _asked_act(self, asking: str, kind: str, asking_words: frozenset[str]) -> tuple[tuple[str, frozenset[str]], ...]:
         """The words of the act an asked time is the term of (多少日内[举行听证]);

@@ -124,8 +124,18 @@ class SlotReader:
             for other, other_head in written:
                 # 专利管理部门 rivals 供应链管理部门 even when 专利 stands elsewhere in the question (专利纠纷).
                 if other_head == head and other != name and (other, head) not in asked_pairs and is_name(other):
-                    return other
+                    if not self._named_by_question(other, slot):
+                        return other
         return self._possessor_rival(slot, asked, held, text)
+
+    def _named_by_question(self, other: str, slot: Slot) -> bool:
+        """Whether `other` is no other subject: a generic word (部门, 单位), one
+        the question itself writes (长岛 of 长岛试验区), or a longer form of one of
+        its words (旧城区 of 旧城改造)."""
+        question = slot.whole or slot.question
+        if other in self.vocabulary.generic or other in question:
+            return True
+        return any(len(word) >= 2 and other.startswith(word) for word in words(question))
 
     def _possessor_rival(self, slot: Slot, asked: list[str], held: dict[str, bool], text: str) -> str:
         """X 的 Y: when no name of X stands in `text` but other names stand right

@@ -419,3 +419,31 @@ def test_an_ordinal_counts_nothing():
     reader = _reader(rule, heading, "禁止饲养大型犬、烈性犬。")
     slot = reader.read(QueryParser().parse("在犬类管理重点区域，一户人家最多可以养几条狗？"))
     assert slot.kind == "quantity" and not reader.match(slot, rule, heading, 0.5).answers
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence"),
+    [
+        # 部门 is generic: a sentence's 职责的部门 is no other body than the question's 监管部门.
+        ("重大危险源的监控情况多久要向安全监管部门报告一次？",
+         "生产经营单位应当每半年向负有安全生产监督管理职责的部门报告一次本单位重大危险源监控情况。"),
+        # 长岛 before 试验区 is written in the question itself.
+        ("山东长岛海洋生态文明综合试验区一共涵盖多少个岛屿？", "本条例所称长岛试验区包括长岛151个岛屿及其所属海域。"),
+        # 旧城区 is the longer form of the question's 旧城, though the asking clause does not say it.
+        ("浙江搞旧城改造要征收房子，得有多大比例的住户同意才能动工改建？", "百分之九十以上被征收人同意改建的，方可进行旧城区改建。"),
+    ],
+)
+def test_a_name_the_question_uses_or_a_generic_word_is_no_rival(question, sentence):
+    reader = _reader(sentence, "本条例自公布之日起施行。", "县级以上人民政府应当加强监督管理。")
+    slot = reader.read(QueryParser().parse(question))
+    assert reader.rival(slot, sentence) == "" and reader.match(slot, sentence, "", 0.5).answers
+
+
+def test_hours_with_a_counter_are_a_length():
+    from qa.evidence import LENGTH
+
+    rule = "驾驶人员连续驾驶时间不得超过4个小时。"
+    assert LENGTH.search(rule)
+    reader = _reader(rule, "客运经营者应当为旅客提供良好的乘车环境。")
+    slot = reader.read(QueryParser().parse("客运驾驶人员连续驾驶最多能开几个小时？"))
+    assert slot.kind == "length" and reader.match(slot, rule, "", 0.5).answers
