@@ -278,6 +278,9 @@ def test_the_evidence_check_reads_fractions_and_per_mille_as_shares():
 
     for share in ("采购金额千分之五", "每日万分之五", "按日加收2‰的滞纳金", "三分之二"):
         assert MONEY_OR_SHARE.search(share) and FIGURE.search(share), share
+    # Areas as statutes write them are figures too.
+    for area in ("每三百三十三公顷林地", "五十亩以上", "一百平方公里"):
+        assert FIGURE.search(area), area
 
 
 def test_the_value_asked_of_something_is_not_that_of_another_step():
