@@ -450,3 +450,12 @@ def test_hours_with_a_counter_are_a_length():
     reader = _reader(rule, "客运经营者应当为旅客提供良好的乘车环境。")
     slot = reader.read(QueryParser().parse("客运驾驶人员连续驾驶最多能开几个小时？"))
     assert slot.kind == "length" and reader.match(slot, rule, "", 0.5).answers
+
+
+def test_an_age_asked_is_answered_by_an_age():
+    """多少岁 asks a value in 岁: 三年以上驾驶经历 is a length, no age limit."""
+    rule = "校车驾驶人应当具有相应准驾车型三年以上安全驾驶经历。"
+    reader = _reader(rule, "校车驾驶人应当依法取得校车驾驶资格。")
+    slot = reader.read(QueryParser().parse("校车驾驶人的年龄上限是多少岁？"))
+    assert slot.unit == "岁" and not reader.match(slot, rule, "", 0.5).answers
+    assert reader.match(slot, "校车驾驶人年龄不得超过六十岁。", "", 0.5).answers
