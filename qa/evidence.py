@@ -104,13 +104,23 @@ def split_sentences(chunk: Chunk, rank: int, document_text: str) -> list[Sentenc
     return [Sentence(chunk, rank, start, end, document_text[start:end]) for start, end in sentence_spans(chunk)]
 
 
+# A sentence opening with this many characters of the sentence before it goes on with its topic.
+TOPIC_CHAIN_CHARS = 3
+
+
 def case_before(sentence: Sentence) -> str:
     """The sentence before `sentence` in its clause when `sentence` only goes on
-    with its case (…未报送的，责令限期改正；逾期不改的，处…罚款); "" otherwise."""
-    if not continues_a_case(sentence.text):
-        return ""
+    with its case (…未报送的，责令限期改正；逾期不改的，处…罚款) or with its
+    topic, opening with what that sentence ends on (…划定规划限制区。规划限制区
+    以反应堆为中心，半径不得小于5000米); "" otherwise."""
     before = sentence.chunk.text[: max(0, sentence.start - sentence.chunk.start)]
-    return re.split(r"[。！？]", before.rstrip("；; "))[-1]
+    previous = re.split(r"[。！？]", before.rstrip("；;。 "))[-1] if before.strip() else ""
+    if continues_a_case(sentence.text):
+        return re.split(r"[。！？]", before.rstrip("；; "))[-1]
+    opening = re.sub(r"^第[一二三四五六七八九十百零]+条\s*", "", sentence.text)
+    if previous and len(opening) >= TOPIC_CHAIN_CHARS and opening[:TOPIC_CHAIN_CHARS] in previous:
+        return previous
+    return ""
 
 
 def is_bare_heading(sentence: Sentence) -> bool:

@@ -459,3 +459,17 @@ def test_an_age_asked_is_answered_by_an_age():
     slot = reader.read(QueryParser().parse("校车驾驶人的年龄上限是多少岁？"))
     assert slot.unit == "岁" and not reader.match(slot, rule, "", 0.5).answers
     assert reader.match(slot, "校车驾驶人年龄不得超过六十岁。", "", 0.5).answers
+
+
+def test_a_sentence_opening_with_the_topic_before_it_is_read_with_that_sentence():
+    """…在核电厂外围区域划定规划限制区。规划限制区以反应堆为中心，半径不得小于
+    5000米: the radius is the zone's around the plant, though its sentence
+    names no plant; a sentence opening otherwise stands alone."""
+    from indexer.types import Chunk
+    from qa.evidence import case_before, split_sentences
+
+    text = "第十一条 核电厂所在地设区的市人民政府应当在核电厂外围区域划定规划限制区。规划限制区以反应堆为中心，半径不得小于5000米。任何单位不得在规划限制区内新建大型企业。"
+    chunk = Chunk("nuclear-11", "nuclear", "第十一条", ("第十一条",), text, 0, len(text), 0)
+    first, radius, other = split_sentences(chunk, 0, text)
+    assert "核电厂外围" in case_before(radius)
+    assert case_before(other) == "" and case_before(first) == ""
