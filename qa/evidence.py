@@ -56,7 +56,7 @@ FIGURE = re.compile(
     rf"|{NUMBER}(?:小时|分钟|米|公里|平方米|平方公里|公顷|亩|立方米|吨|周?岁)"  # 三十六小时, 三十米, 三百三十三公顷, 六十周岁: measures
 )
 # "多长": a distance or a length of time (三十日, 两年, 15个工作日, 半年).
-LENGTH = re.compile(rf"(?:{NUMBER}\s*|半个?)(?:公里|千米|米|km|个?工作日|日|天|个月|月|年|个?小时)")
+LENGTH = re.compile(rf"(?:{NUMBER}\s*|半个?)(?:公里|千米|米|km|个?工作日|日|天|个月|月|年|个?小时|分钟)")
 _REAL_UNITS = frozenset("辆 元 吨 亩 艘 人 名".split())
 # Cue words that ask for a kind of evidence say nothing about the topic.
 ASK_WORDS = frozenset("日期 截止 时间 电话 联系 联系人 多少 金额 流程 材料 申请 邮箱 地址 网址".split())

@@ -122,7 +122,8 @@ class QueryParser:
 
     def __init__(self, vocabulary: Iterable[str] | None = None) -> None:
         self.vocabulary = frozenset(vocabulary) if vocabulary is not None else None
-        attested = {term for term, _formal in synonym_table()} | attested_words()
+        # Everyday words CC-CEDICT knows (领到) are real words, never typos of the index's (领导).
+        attested = {term for term, _formal in synonym_table()} | attested_words() | common_words()
         self.speller = Speller(self.vocabulary, attested) if self.vocabulary else None
 
     def parse(self, question: object) -> Query:

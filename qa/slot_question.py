@@ -25,7 +25,8 @@ from .slot_vocabulary import QUERY_KINDS, SlotVocabulary
 from .stretch import ASKED_TIME, act_after
 from .thesaurus import plain_words
 
-# The kinds of a time, whose act (多少日内[举行听证]) a value must be the term of.
+# The kinds of a time, whose act (多少日内[举行听证]) a value must be the term of; so must a
+# frequency's (多久[保养]一次).
 TIME_KINDS = frozenset({"date", "when", "length"})
 # A value that counts something (5年, 一次), unlike a bare 每年 or 今年 the question may say in passing.
 _COUNTED = re.compile(r"[\d零一二三四五六七八九十百千万两半]")
@@ -121,7 +122,7 @@ class QuestionReader:
     def _asked_act(self, asking: str, kind: str, asking_words: frozenset[str]) -> tuple[tuple[str, frozenset[str]], ...]:
         """The words of the act an asked time is the term of (多少日内[举行听证]);
         () when no act follows the time asked (保存期限是多久)."""
-        if kind not in TIME_KINDS:
+        if kind not in TIME_KINDS and kind != "frequency":
             return ()
         asked = ASKED_TIME.search(asking)
         if asked is None:

@@ -159,3 +159,15 @@ def test_the_asking_clause_alone_may_say_the_topic_of_a_long_question():
     hits = [Hit(chunk, {}, 1.0) for chunk in chunks]
     assert not checker.checks(query, hits)["kind"]
     assert checker.checks(parse_query("在郑州开公司，招了头一回参加工作的新人，得在多长时间内去办社保登记？"), hits)["kind"]
+
+
+def test_calling_someone_asks_no_phone_number_and_an_everyday_word_is_no_typo():
+    """打电话给维保公司 says what the asker did; 联系电话是多少 asks a number.
+    领到 (receive) is a word CC-CEDICT knows: no typo of the index's 领导."""
+    assert parse_query("电梯把人困住了，打电话给维保公司，他们最晚多久必须赶到现场？").asks == {"length"}
+    assert "phone" in parse_query("维保公司的联系电话是多少？").asks
+    from qa.query import QueryParser
+
+    parser = QueryParser(vocabulary={"领导", "家属", "补助", "丧葬"})
+    assert parser.parse("家属能领到多少丧葬补助？").corrections == ()
+

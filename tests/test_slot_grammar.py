@@ -473,3 +473,14 @@ def test_a_sentence_opening_with_the_topic_before_it_is_read_with_that_sentence(
     first, radius, other = split_sentences(chunk, 0, text)
     assert "核电厂外围" in case_before(radius)
     assert case_before(other) == "" and case_before(first) == ""
+
+
+def test_how_often_an_act_is_done_is_not_another_acts_frequency():
+    """多久保养一次 asks how often lifts are serviced: 每半年开展一次应急演练 is
+    how often drills are held; 至少每十五日…进行一次维护保养 answers."""
+    drills = "（六）针对维护保养的不同类别电梯，每半年至少开展一次应急演练；"
+    service = "（一）至少每十五日对电梯进行一次清洁、润滑、调整和检查等维护保养工作；"
+    reader = _reader(drills, service, "电梯使用单位应当与维护保养单位签订合同。")
+    slot = reader.read(QueryParser().parse("电梯维保公司最少多久要来保养一次电梯？"))
+    assert slot.kind == "frequency"
+    assert not reader.match(slot, drills, "", 0.5).answers and reader.match(slot, service, "", 0.5).answers
