@@ -484,3 +484,11 @@ def test_how_often_an_act_is_done_is_not_another_acts_frequency():
     slot = reader.read(QueryParser().parse("电梯维保公司最少多久要来保养一次电梯？"))
     assert slot.kind == "frequency"
     assert not reader.match(slot, drills, "", 0.5).answers and reader.match(slot, service, "", 0.5).answers
+
+
+def test_an_english_question_naming_an_amount_asks_money():
+    reader = _reader("承运人应当投保承运人责任保险，保险金额不低于五百万元。", "本条例自公布之日起施行。")
+    parser = QueryParser(vocabulary=frozenset(reader.idf))
+    slot = reader.read(parser.parse("What is the minimum coverage amount required for the carrier's liability insurance?"))
+    assert slot.kind == "money"
+
