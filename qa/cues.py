@@ -41,6 +41,7 @@ class Cues:
     who: re.Pattern[str] | None = None  # 谁: a clause asking who asks for a party…
     not_asked_by_who: frozenset[str] = frozenset()  # … not for these kinds (money), unless it asks how much too
     anaphora: re.Pattern[str] | None = None  # 这么做, 这种情况: an asking clause pointing back at the clause before
+    condition: re.Pattern[str] | None = None  # 如果, 一旦 in a clause: the case the asking clause after it asks about
     how: re.Pattern[str] | None = None  # 如何, 怎么: a clause asking only how…
     not_asked_by_how: frozenset[str] = frozenset()  # … asks for none of these kinds (如何适用税率: a rule, not a rate)
 
@@ -90,6 +91,7 @@ def load_cues(path: Path = CUES_PATH) -> Cues:
         not_names=frozenset(data.get("not_names", ())),
         lead_ins=tuple(sorted(data.get("lead_in_words", ()), key=len, reverse=True)),
         anaphora=_either(data["anaphora_words"]) if data.get("anaphora_words") else None,
+        condition=_either(data["condition_words"]) if data.get("condition_words") else None,
         how=_either(data["how_words"]) if data.get("how_words") else None,
         not_asked_by_how=frozenset(data.get("not_asked_by_how", ())),
     )

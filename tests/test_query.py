@@ -171,3 +171,12 @@ def test_calling_someone_asks_no_phone_number_and_an_everyday_word_is_no_typo():
     parser = QueryParser(vocabulary={"领导", "家属", "补助", "丧葬"})
     assert parser.parse("家属能领到多少丧葬补助？").corrections == ()
 
+
+def test_a_clause_stating_the_case_with_if_is_part_of_what_is_asked():
+    """…如果每学期的培训不到两次，教育部门可以罚多少钱: the fine asked is for that
+    case, so its words are read with the asking clause, as those of a …的 clause are."""
+    question = "深圳的幼儿园如果每学期给家长开的科学育儿指导培训不到两次，教育部门可以罚多少钱？"
+    assert "科学育儿" in parse_query(question).focus
+    told = "我们是深圳的一家幼儿园，今年招了三百个孩子，教育部门对招生有什么规定？"
+    assert "三百" not in parse_query(told).focus
+
