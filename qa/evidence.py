@@ -106,6 +106,7 @@ def split_sentences(chunk: Chunk, rank: int, document_text: str) -> list[Sentenc
 
 # A sentence opening with this many characters of the sentence before it goes on with its topic.
 TOPIC_CHAIN_CHARS = 3
+_ARTICLE_NUMBER = re.compile(r"^第[一二三四五六七八九十百零]+条\s*")
 
 
 def case_before(sentence: Sentence) -> str:
@@ -114,13 +115,11 @@ def case_before(sentence: Sentence) -> str:
     topic, opening with what that sentence ends on (…划定规划限制区。规划限制区
     以反应堆为中心，半径不得小于5000米); "" otherwise."""
     before = sentence.chunk.text[: max(0, sentence.start - sentence.chunk.start)]
-    previous = re.split(r"[。！？]", before.rstrip("；;。 "))[-1] if before.strip() else ""
     if continues_a_case(sentence.text):
         return re.split(r"[。！？]", before.rstrip("；; "))[-1]
-    opening = re.sub(r"^第[一二三四五六七八九十百零]+条\s*", "", sentence.text)
-    if previous and len(opening) >= TOPIC_CHAIN_CHARS and opening[:TOPIC_CHAIN_CHARS] in previous:
-        return previous
-    return ""
+    previous = re.split(r"[。！？]", before.rstrip("；;。 "))[-1]
+    opening = _ARTICLE_NUMBER.sub("", sentence.text)[:TOPIC_CHAIN_CHARS]
+    return previous if previous and len(opening) == TOPIC_CHAIN_CHARS and opening in previous else ""
 
 
 def is_bare_heading(sentence: Sentence) -> bool:
@@ -250,6 +249,7 @@ class EvidenceChecker:
         }
 
     def _on_topic(self, topic: set[str], asked_topic: set[str], text: str) -> bool:
+        """Whether `text` holds enough of the question's words, or most of its asking clause's."""
         return self.coverage(topic, text) >= self.min_topical or self.coverage(asked_topic, text) >= ASKED_TOPICAL
 
     def _states_figure_for(self, query: Query, sentence: Sentence, topic: set[str]) -> bool:

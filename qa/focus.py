@@ -65,7 +65,7 @@ def _asking_clauses(sentence: str) -> str:
     if first > 0 and cues.anaphora is not None and cues.anaphora.search(clauses[first]):
         first -= 1
     # "企业挪用职工教育经费的，按每人多少元处以罚款": a condition ("…的，", "如果…，") says whose case is asked.
-    while first > 0 and (clauses[first - 1].rstrip("，,：: ").endswith("的") or _opens_a_condition(clauses[first - 1], cues)):
+    while first > 0 and (clauses[first - 1].rstrip("，,：: ").endswith("的") or _opens_a_condition(clauses[first - 1])):
         first -= 1
     return "".join(clauses[first:])
 
@@ -76,7 +76,7 @@ def tells_a_few(clause: str) -> bool:
     return bool(_INDEFINITE_JI.search(clause)) and not load_cues().question.search(_INDEFINITE_JI.sub("", clause))
 
 
-def _opens_a_condition(clause: str, cues) -> bool:
+def _opens_a_condition(clause: str) -> bool:
     """Whether the clause states a case (如果每学期的培训不到两次，): its words are what is asked about."""
-    return cues.condition is not None and bool(cues.condition.search(clause))
-
+    condition = load_cues().condition
+    return condition is not None and bool(condition.search(clause))

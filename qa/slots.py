@@ -62,14 +62,6 @@ class SlotReader:
         """What `query` asks for (qa/slot_question.py)."""
         return self._questions.read(query)
 
-    def _times_the_act(self, slot: Slot, sentence: str, end: int) -> bool:
-        """Whether the time ending at `end` is the term of the act asked: the
-        acts after it hold some word of it (告知 for 告诉: the object is often
-        paraphrased, 持卡人 for 办卡的会员), or there are none to read
-        (…的期限为三十日). 十个工作日内书面答复提供方 is no term of 举行听证."""
-        acts = act_after(sentence, end)
-        return not slot.act or not acts or any(self._held_words(slot.act, acts))
-
     def coverage(self, slot: Slot, text: str) -> float:
         """IDF-weighted share of the slot's subject that `text` holds."""
         total = sum(slot.weights)
@@ -275,6 +267,14 @@ class SlotReader:
         if not (asked and bearer) or bearer == asked or asked in bearer:
             return False
         return bearer in slot.question and bearer not in duty_subject(slot.question)
+
+    def _times_the_act(self, slot: Slot, sentence: str, end: int) -> bool:
+        """Whether the time ending at `end` is the term of the act asked: the
+        acts after it hold some word of it (告知 for 告诉: the object is often
+        paraphrased, 持卡人 for 办卡的会员), or there are none to read
+        (…的期限为三十日). 十个工作日内书面答复提供方 is no term of 举行听证."""
+        acts = act_after(sentence, end)
+        return not slot.act or not acts or any(self._held_words(slot.act, acts))
 
     def _names_measure(self, slot: Slot, text: str) -> bool:
         """Whether `text` writes one of the measures the slot asks (营业收入 or 营收…)."""
