@@ -116,18 +116,23 @@ class SlotReader:
             for other, other_head in written:
                 # 专利管理部门 rivals 供应链管理部门 even when 专利 stands elsewhere in the question (专利纠纷).
                 if other_head == head and other != name and (other, head) not in asked_pairs and is_name(other):
-                    if not self._named_by_question(other, slot):
+                    if not self._named_by_question(other, head, slot):
                         return other
         return self._possessor_rival(slot, asked, held, text)
 
-    def _named_by_question(self, other: str, slot: Slot) -> bool:
-        """Whether `other` is no other subject: a generic word (部门, 单位), one
-        the question itself writes (长岛 of 长岛试验区), or a longer form of one of
-        its words (旧城区 of 旧城改造)."""
-        question = slot.whole or slot.question
-        if other in self.vocabulary.generic or other in question:
+    def _named_by_question(self, other: str, head: str, slot: Slot) -> bool:
+        """Whether `other` is no other subject: a generic word (部门, 单位), a word
+        the question itself writes before the same head, alone or in a word, as a modifier
+        stands before what it modifies (长岛…试验区, 环境监测…记录; not 专利 of
+        …管理部门申请处理专利纠纷), or a longer form of one of its words (旧城区
+        of 旧城改造)."""
+        if other in self.vocabulary.generic:
             return True
-        return any(len(word) >= 2 and other.startswith(word) for word in words(question))
+        asked = [word for word in words(slot.whole or slot.question) if word.strip()]
+        if any(len(word) >= 2 and other.startswith(word) and other != word for word in asked):
+            return True
+        firsts = [position for position, word in enumerate(asked) if other in word]
+        return bool(firsts) and head in asked[firsts[0] + 1 :]
 
     def _possessor_rival(self, slot: Slot, asked: list[str], held: dict[str, bool], text: str) -> str:
         """X 的 Y: when no name of X stands in `text` but other names stand right

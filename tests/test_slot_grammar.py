@@ -442,6 +442,15 @@ def test_a_name_the_question_uses_or_a_generic_word_is_no_rival(question, senten
     assert reader.rival(slot, sentence) == "" and reader.match(slot, sentence, "", 0.5).answers
 
 
+def test_a_word_the_question_uses_after_the_head_still_names_a_rival():
+    """专利 stands in the question only after 管理部门 (…管理部门申请处理专利纠纷):
+    it does not modify it, so 专利管理部门 is another body than 供应链管理部门."""
+    rule = "第十三条 市专利管理部门应当自收到专利纠纷处理请求书之日起七日内，决定是否立案受理。"
+    reader = _reader(rule, "供应链管理部门负责供应链创新。", "本规定自公布之日起施行。")
+    slot = reader.read(QueryParser().parse("向青岛供应链管理部门申请处理专利纠纷，多少天内决定立不立案？"))
+    assert reader.rival(slot, rule) == "专利" and not reader.match(slot, rule, "", 0.5).answers
+
+
 def test_hours_with_a_counter_are_a_length():
     from qa.evidence import LENGTH
 
