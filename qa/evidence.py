@@ -213,7 +213,7 @@ class EvidenceChecker:
         # The best-ranked clause is on topic by retrieval's judgement; the others by the words they share.
         topical = [
             s for s in sentences
-            if s.chunk is top[0].chunk or self._on_topic(topic, asked_topic, f"{s.chunk.breadcrumb} {case_before(s)} {s.text}")
+            if s.chunk is top[0].chunk or self._on_topic(topic, asked_topic, (s.chunk.breadcrumb, case_before(s), s.text))
         ]
 
         def lacks(pattern: re.Pattern[str], on_topic: bool) -> bool:
@@ -248,7 +248,7 @@ class EvidenceChecker:
             "quantity": quantity_missing,
         }
 
-    def _on_topic(self, topic: set[str], asked_topic: set[str], text: str) -> bool:
+    def _on_topic(self, topic: set[str], asked_topic: set[str], text: str | Sequence[str]) -> bool:
         """Whether `text` holds enough of the question's words, or most of its asking clause's."""
         return self.coverage(topic, text) >= self.min_topical or self.coverage(asked_topic, text) >= ASKED_TOPICAL
 
