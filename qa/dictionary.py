@@ -126,19 +126,20 @@ def _forms(phrase: str) -> tuple[str, ...]:
 def dictionary_terms(text: str, vocabulary: Iterable[str]) -> tuple[str, ...]:
     """Chinese words of `vocabulary` that the English words of `text` may stand
     for, in the order they were found."""
-    return tuple(word for _, found in _dictionary_lookup(text, vocabulary) for word in found)
+    return tuple(word for _, found in dictionary_pairs(text, vocabulary) for word in found)
 
 
-def dictionary_groups(text: str, vocabulary: Iterable[str]) -> tuple[tuple[str, ...], ...]:
-    """The same words a group per English phrase (alternatives: any one of
-    them says it); a phrase written twice (change … change registration) is one group."""
+def by_phrase(pairs: list[tuple[str, list[str]]]) -> tuple[tuple[str, ...], ...]:
+    """The words of `dictionary_pairs` a group per English phrase (alternatives:
+    any one of them says it); a phrase written twice (change … change
+    registration) is one group."""
     groups: dict[str, list[str]] = {}
-    for phrase, found in _dictionary_lookup(text, vocabulary):
+    for phrase, found in pairs:
         groups.setdefault(phrase, []).extend(found)
     return tuple(tuple(group) for group in groups.values())
 
 
-def _dictionary_lookup(text: str, vocabulary: Iterable[str]) -> list[tuple[str, list[str]]]:
+def dictionary_pairs(text: str, vocabulary: Iterable[str]) -> list[tuple[str, list[str]]]:
     """(English phrase, its Chinese words of `vocabulary`) pairs: longest
     phrases first, each word of the text read once (the index holds no phrase
     starting or ending with a stop word), each Chinese word given once."""

@@ -15,8 +15,8 @@ from indexer.tokenize import proper_nouns, tokenize
 
 from .cues import load_cues, read_term_table
 from .focus import asking_focus
-from .dictionary import common_words, dictionary_groups, dictionary_terms
-from .language import detect_language, glossary_groups, glossary_lookup, glossary_terms, to_simplified
+from .dictionary import by_phrase, common_words, dictionary_pairs
+from .language import detect_language, glossary_groups, glossary_terms, to_simplified
 from .spelling import Speller
 from .thesaurus import attested_words, expansion_tokens, thesaurus_terms
 
@@ -138,9 +138,9 @@ class QueryParser:
         for typo, word in corrections:
             corrected = corrected.replace(typo, word, 1)
         focus = asking_focus(corrected, language)
-        terms = tuple(t for t in self._english_terms(text, language) if t not in text)
-        unwritten = (tuple(t for t in group if t not in text) for group in self._english_groups(text, language))
-        groups = tuple(group for group in unwritten if group)
+        found, found_groups = self._english(text, language)
+        terms = tuple(t for t in found if t not in text)
+        groups = tuple(group for group in (tuple(t for t in g if t not in text) for g in found_groups) if group)
         # The typo and the correction both stay: the typo may be a real word.
         added = [word for _, word in corrections] + list(terms)
         expanded = expand_synonyms(f"{text} {' '.join(added)}" if added else text)
@@ -170,22 +170,14 @@ class QueryParser:
             thesaurus_tokens=expansion_tokens(mined, tokens),
         )
 
-    def _english_terms(self, text: str, language: str) -> tuple[str, ...]:
-        """Chinese words for the English of `text`: the glossary's domain terms,
-        then CC-CEDICT's words for what the glossary leaves (only words of this index)."""
-        terms, rest = glossary_lookup(text)
-        if language == "zh" or not self.vocabulary:
-            return terms
-        return tuple(dict.fromkeys(terms + dictionary_terms(rest, self.vocabulary)))
-
-    def _english_groups(self, text: str, language: str) -> tuple[tuple[str, ...], ...]:
-        """Chinese words for the English of `text`, a group per English term:
-        the glossary's domain terms, then CC-CEDICT's words for what the
-        glossary leaves (only words of this index)."""
-        groups, rest = glossary_groups(text)
-        if language == "zh" or not self.vocabulary:
-            return groups
-        return groups + dictionary_groups(rest, self.vocabulary)
+    def _english(self, text: str, language: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...]]:
+        """Chinese words for the English of `text`, and the same a group per
+        English term: the glossary's domain terms, then CC-CEDICT's words for
+        what the glossary leaves (only words of this index). One lookup serves both."""
+        glossary, rest = glossary_groups(text)
+        pairs = dictionary_pairs(rest, self.vocabulary) if language != "zh" and self.vocabulary else []
+        terms = tuple(dict.fromkeys([*(term for group in glossary for term in group), *(w for _, words in pairs for w in words)]))
+        return terms, glossary + by_phrase(pairs)
 
     def _tokens(self, expanded: str, language: str) -> tuple[str, ...]:
         tokens = tokenize(expanded)
